@@ -1,0 +1,222 @@
+/**
+ * The one request pipeline every OpenAI call goes through: base URL, authentication, headers, JSON encoding,
+ * retries, timeouts, error mapping, response metadata and tracing.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
+import type * as Redacted from "effect/Redacted"
+import * as internal from "./internal/openAiClient.js"
+import type * as OpenAiError from "./OpenAiError.js"
+import type * as ResponseMeta from "./ResponseMeta.js"
+import type * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * Header values; `null` removes a header set at a lower level (e.g. a default header for one call).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HeadersInput = Readonly<Record<string, string | null | undefined>>
+
+/**
+ * Query parameters; `undefined` and `null` values are left out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type QueryInput = Readonly<Record<string, string | number | boolean | null | undefined>>
+
+/**
+ * Client options. Only `apiKey` is required.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The API key, sent as `Authorization: Bearer`. Kept `Redacted` so it never prints. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** Sent as `OpenAI-Organization`. */
+  readonly organization?: string | undefined
+  /** Sent as `OpenAI-Project`. */
+  readonly project?: string | undefined
+  /** Default `https://api.openai.com/v1`; any OpenAI-compatible server works. */
+  readonly baseURL?: string | undefined
+  /** Per attempt (connect, headers and body); a number is milliseconds. Default 10 minutes. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Retries of retryable failures with the default policy. Default 2. */
+  readonly maxRetries?: number | undefined
+  /** Replaces the default retry policy (then `maxRetries` is not used). */
+  readonly retryPolicy?: RetryPolicy.RetryPolicy | undefined
+  /** Headers sent with every request. */
+  readonly defaultHeaders?: HeadersInput | undefined
+  /** Query parameters sent with every request. */
+  readonly defaultQuery?: QueryInput | undefined
+  /**
+   * Send W3C/B3 trace propagation headers to the API. Off by default: they would hand your internal trace ids to
+   * a third party.
+   */
+  readonly propagateTraceContext?: boolean | undefined
+}
+
+/**
+ * Per-call overrides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestOptions {
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly maxRetries?: number | undefined
+  readonly retryPolicy?: RetryPolicy.RetryPolicy | undefined
+  readonly headers?: HeadersInput | undefined
+  readonly query?: QueryInput | undefined
+}
+
+/**
+ * One API operation, as resource modules describe it to the pipeline.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Operation<A> {
+  /** The SDK-style name, e.g. `chat.completions.create`; the span is named `OpenAI <name>`. */
+  readonly name: string
+  readonly method: "GET" | "POST" | "DELETE"
+  /** Path below the base URL, starting with `/`, with path parameters already encoded. */
+  readonly path: string
+  readonly body?: unknown
+  readonly query?: QueryInput | undefined
+  /** Recorded on the span as `gen_ai.request.model`. */
+  readonly model?: string | undefined
+  readonly decode: (json: unknown) => Effect.Effect<A, ParseResult.ParseError>
+}
+
+/**
+ * The client service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The base URL, without a trailing slash. */
+  readonly baseURL: string
+  /** The HTTP client the pipeline sends through. */
+  readonly httpClient: HttpClient.HttpClient
+  /** Runs an operation through the whole pipeline. */
+  readonly request: <A>(
+    operation: Operation<A>,
+    options?: RequestOptions
+  ) => Effect.Effect<A, OpenAiError.OpenAiError>
+}
+
+/**
+ * The client service tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export interface OpenAiClient {
+  readonly _: unique symbol
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export const OpenAiClient: Context.Tag<OpenAiClient, Service> = internal.tag
+
+/**
+ * A value together with the metadata of the response it came from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WithResponse<A> {
+  readonly data: A
+  readonly response: ResponseMeta.ResponseMeta
+}
+
+/**
+ * Builds the client from options; fails with a `ConfigError` on invalid options (e.g. an empty API key).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (options: Options) => Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient> =
+  internal.make
+
+/**
+ * A layer of the client from options. Needs an `HttpClient` (`@effect-openai/node` supplies one).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<OpenAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(OpenAiClient, make(options))
+
+/**
+ * Reads the options from configuration: `OPENAI_API_KEY` (required), `OPENAI_BASE_URL`, `OPENAI_ORG_ID`,
+ * `OPENAI_PROJECT_ID`. Options given here win over the environment. Empty variables count as unset.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config = (options?: Partial<Options>): Config.Config<Options> => {
+  const optional = (name: string) =>
+    Config.string(name).pipe(
+      Config.option,
+      Config.map(Option.filter((value) => value.trim() !== "")),
+      Config.map(Option.getOrUndefined)
+    )
+  return Config.all({
+    apiKey: options?.apiKey !== undefined ? Config.succeed(options.apiKey) : Config.redacted("OPENAI_API_KEY"),
+    baseURL: options?.baseURL !== undefined ? Config.succeed(options.baseURL) : optional("OPENAI_BASE_URL"),
+    organization: options?.organization !== undefined
+      ? Config.succeed(options.organization)
+      : optional("OPENAI_ORG_ID"),
+    project: options?.project !== undefined ? Config.succeed(options.project) : optional("OPENAI_PROJECT_ID")
+  }).pipe(Config.map((fromConfig): Options => ({ ...options, ...fromConfig })))
+}
+
+/**
+ * A layer of the client whose options come from {@link config}. A missing `OPENAI_API_KEY` fails the layer with
+ * a `ConfigError` when it is built, not with a 401 at the first request.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options?: Partial<Options>
+): Layer.Layer<OpenAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(OpenAiClient, Effect.flatMap(config(options), make))
+
+/**
+ * Runs an OpenAI call and returns its value together with the response metadata (request id, headers, rate
+ * limits). When the effect makes several calls, the last response is the one returned.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withResponse: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<WithResponse<A>, E, R> =
+  internal.withResponse
+
+/**
+ * Runs an operation through the client in context. Resource modules are built on it.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const request = <A>(
+  operation: Operation<A>,
+  options?: RequestOptions
+): Effect.Effect<A, OpenAiError.OpenAiError, OpenAiClient> =>
+  Effect.flatMap(OpenAiClient, (client) => client.request(operation, options))

@@ -1,0 +1,29 @@
+/**
+ * @since 0.1.0
+ */
+export * as Chat from "./Chat.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Models from "./Models.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as OpenAiClient from "./OpenAiClient.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as OpenAiError from "./OpenAiError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ResponseMeta from "./ResponseMeta.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RetryPolicy from "./RetryPolicy.js"

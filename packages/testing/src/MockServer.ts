@@ -1,0 +1,257 @@
+/**
+ * A real OpenAI-compatible HTTP server on 127.0.0.1 (ephemeral port by default) with deterministic replies,
+ * OpenAI's headers (`x-request-id`, `openai-processing-ms`, the six `x-ratelimit-*`), API key checking and
+ * per-request fault injection. It powers the demo, integration tests and benchmarks.
+ *
+ * @since 0.1.0
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import type * as HttpServer from "@effect/platform/HttpServer"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Http from "node:http"
+import * as MockApi from "./internal/mockApi.js"
+
+/**
+ * A fault to inject into one request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Fault {
+  /** Answer with this status and an OpenAI error body (see `error`). */
+  readonly status?: number | undefined
+  /** The OpenAI `error` object of the body (defaults derive from the status). */
+  readonly error?: {
+    readonly message?: string | undefined
+    readonly type?: string | undefined
+    readonly code?: string | null | undefined
+    readonly param?: string | null | undefined
+  } | undefined
+  /** Extra response headers, e.g. `retry-after`, `retry-after-ms`, `x-should-retry`. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** A raw body instead of the JSON one (HTML from a proxy, truncated JSON...). */
+  readonly body?: string | undefined
+  /** Content type of a raw `body` (default `text/html`). */
+  readonly contentType?: string | undefined
+  /** Wait this long before answering (a number is milliseconds). */
+  readonly delay?: Duration.DurationInput | undefined
+  /** Destroy the connection instead of answering (after `delay`). */
+  readonly drop?: boolean | undefined
+  /** Only apply to requests whose API path (e.g. `/chat/completions`) is this one. */
+  readonly path?: string | undefined
+}
+
+/**
+ * How a served request ended, as the server saw it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Outcome = "pending" | "completed" | "dropped" | "aborted-by-client"
+
+/**
+ * A request as the server received it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServedRequest {
+  readonly method: string
+  /** Path below `/v1`, e.g. `/chat/completions`. */
+  readonly path: string
+  readonly query: Readonly<Record<string, string>>
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: unknown
+  /** The fault applied, if any. */
+  readonly fault: Fault | undefined
+  readonly outcome: Outcome
+}
+
+/**
+ * Options of the server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The key clients must send as `Authorization: Bearer`; `undefined` accepts any. Default `mock-api-key`. */
+  readonly apiKey?: string | undefined
+  /** Default 0: an ephemeral port. */
+  readonly port?: number | undefined
+}
+
+/**
+ * A running server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MockServer {
+  /** The API base URL, e.g. `http://127.0.0.1:41234/v1`. */
+  readonly url: string
+  readonly port: number
+  /** The key the server accepts (`undefined`: any). */
+  readonly apiKey: string | undefined
+  /** Queues faults: each following request (matching the fault's `path`) takes the next one. */
+  readonly fault: (...faults: ReadonlyArray<Fault>) => Effect.Effect<void>
+  /** Every request received so far, oldest first, with its outcome. */
+  readonly requests: Effect.Effect<ReadonlyArray<ServedRequest>>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export const MockServer: Context.Tag<MockServer, MockServer> = Context.GenericTag<MockServer>(
+  "@effect-openai/testing/MockServer"
+)
+
+/**
+ * The default key a `MockServer` accepts.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultApiKey = "mock-api-key"
+
+/**
+ * The request header that carries a per-request {@link Fault} as JSON.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const faultHeader = "x-mock-fault"
+
+const parseJson = (text: string): unknown => {
+  if (text === "") return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+const faultReply = (state: MockApi.MockState, fault: Fault): MockApi.MockReply | undefined => {
+  if (fault.status === undefined) return undefined
+  const status = fault.status
+  const error = fault.error ?? {}
+  return {
+    status,
+    headers: MockApi.replyHeaders(state, 0),
+    body: MockApi.errorBody(
+      error.message ?? `Injected fault: status ${status}`,
+      error.type ?? (status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error"),
+      error.code ?? (status === 429 ? "rate_limit_exceeded" : null),
+      error.param ?? null
+    )
+  }
+}
+
+/**
+ * Starts a server for the life of the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options?: Options): Effect.Effect<MockServer, HttpServerError.ServeError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const apiKey = options !== undefined && "apiKey" in options ? options.apiKey : defaultApiKey
+    const state = MockApi.makeState()
+    const faults: Array<Fault> = []
+    const served: Array<{ -readonly [K in keyof ServedRequest]: ServedRequest[K] }> = []
+    const nodeServer = Http.createServer({ keepAliveTimeout: 5_000 })
+    const server: HttpServer.HttpServer = yield* NodeHttpServer.make(() => nodeServer, {
+      port: options?.port ?? 0,
+      host: "127.0.0.1"
+    })
+    // Runs before the server's own close: end open connections so shutdown never waits on a client.
+    yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
+
+    const takeFault = (path: string, header: string | undefined): Fault | undefined => {
+      if (header !== undefined) {
+        const parsed = parseJson(header)
+        if (typeof parsed === "object" && parsed !== null) return parsed as Fault
+      }
+      const index = faults.findIndex((fault) => fault.path === undefined || fault.path === path)
+      return index < 0 ? undefined : faults.splice(index, 1)[0]
+    }
+
+    const app = Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const url = new URL(request.url, "http://127.0.0.1")
+      const path = url.pathname.startsWith("/v1") ? url.pathname.slice(3) : url.pathname
+      const text = yield* Effect.orElseSucceed(request.text, () => "")
+      const fault = takeFault(path, request.headers[faultHeader])
+      const record: (typeof served)[number] = {
+        method: request.method,
+        path,
+        query: Object.fromEntries(url.searchParams),
+        headers: { ...request.headers },
+        body: parseJson(text),
+        fault,
+        outcome: "pending"
+      }
+      served.push(record)
+      return yield* Effect.gen(function*() {
+        if (fault?.delay !== undefined) yield* Effect.sleep(Duration.decode(fault.delay))
+        if (fault?.drop === true) {
+          record.outcome = "dropped"
+          NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+          return yield* Effect.never
+        }
+        const authorization = request.headers["authorization"]
+        const presented = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined
+        const reply: MockApi.MockReply = apiKey !== undefined && presented !== apiKey
+          ? MockApi.unauthorized(state, presented)
+          : (fault !== undefined ? faultReply(state, fault) : undefined) ??
+            MockApi.respond(state, { method: request.method, path, body: record.body })
+        const headers = { ...reply.headers, ...fault?.headers }
+        record.outcome = "completed"
+        if (fault?.body !== undefined) {
+          return HttpServerResponse.text(fault.body, {
+            status: reply.status,
+            headers,
+            contentType: fault.contentType ?? "text/html"
+          })
+        }
+        return HttpServerResponse.unsafeJson(reply.body, { status: reply.status, headers })
+      }).pipe(
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            if (record.outcome === "pending") record.outcome = "aborted-by-client"
+          })
+        )
+      )
+    })
+
+    yield* server.serve(app)
+    const address = server.address
+    const port = address._tag === "TcpAddress" ? address.port : 0
+    return MockServer.of({
+      url: `http://127.0.0.1:${port}/v1`,
+      port,
+      apiKey,
+      fault: (...added) =>
+        Effect.sync(() => {
+          faults.push(...added)
+        }),
+      requests: Effect.sync(() => served.map((record) => ({ ...record })))
+    })
+  })
+
+/**
+ * A layer running a server for its lifetime.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: Options): Layer.Layer<MockServer, HttpServerError.ServeError> =>
+  Layer.scoped(MockServer, make(options))

@@ -1,0 +1,327 @@
+/**
+ * An in-memory OpenAI: the real `OpenAiClient` pipeline (headers, retries, timeouts, error mapping, decoding)
+ * over an `HttpClient` that answers from a script instead of a socket, and records every request it was sent.
+ *
+ * @since 0.1.0
+ */
+import * as OpenAiClient from "@effect-openai/core/OpenAiClient"
+import type * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as MockApi from "./internal/mockApi.js"
+
+/**
+ * A scripted reply.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Reply =
+  | {
+    readonly _tag: "Body"
+    readonly status: number
+    readonly headers: Readonly<Record<string, string>>
+    readonly body: string
+    /** Add OpenAI's usual headers (`x-request-id`, `openai-processing-ms`, rate limits) under `headers`. */
+    readonly apiHeaders: boolean
+  }
+  | { readonly _tag: "TransportFailure"; readonly message: string }
+  | { readonly _tag: "Delay"; readonly delay: Duration.Duration; readonly reply: Reply }
+  | { readonly _tag: "Mock" }
+
+/**
+ * Options of a reply.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReplyOptions {
+  readonly status?: number | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** Add OpenAI's usual headers (`x-request-id`, rate limits, ...) under `headers`. Default true. */
+  readonly apiHeaders?: boolean | undefined
+}
+
+/**
+ * A JSON body (default status 200) with the headers OpenAI sends (`x-request-id`, rate limits, ...) unless
+ * overridden.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const json = (body: unknown, options?: ReplyOptions): Reply => ({
+  _tag: "Body",
+  status: options?.status ?? 200,
+  headers: { "content-type": "application/json", ...options?.headers },
+  body: JSON.stringify(body),
+  apiHeaders: options?.apiHeaders ?? true
+})
+
+/**
+ * A raw text body, e.g. an HTML page from a proxy or truncated JSON.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const text = (body: string, options?: ReplyOptions & { readonly contentType?: string }): Reply => ({
+  _tag: "Body",
+  status: options?.status ?? 200,
+  headers: { "content-type": options?.contentType ?? "text/plain", ...options?.headers },
+  body,
+  apiHeaders: options?.apiHeaders ?? true
+})
+
+/**
+ * An OpenAI error reply: `{"error": {message, type, code, param}}` with the given status.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const error = (
+  status: number,
+  error: {
+    readonly message?: string
+    readonly type?: string
+    readonly code?: string | null
+    readonly param?: string | null
+  } = {},
+  headers?: Readonly<Record<string, string>>
+): Reply =>
+  json(
+    MockApi.errorBody(
+      error.message ?? `Mock error ${status}`,
+      error.type ?? (status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error"),
+      error.code ?? null,
+      error.param ?? null
+    ),
+    { status, headers }
+  )
+
+/**
+ * A transport failure (connection refused or reset): no response at all.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const transportFailure = (message = "connect ECONNREFUSED 127.0.0.1:443"): Reply => ({
+  _tag: "TransportFailure",
+  message
+})
+
+/**
+ * Answers as the built-in deterministic mock API would (chat completions, models).
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const mock: Reply = { _tag: "Mock" }
+
+/**
+ * Waits (on the Effect clock, so `TestClock` controls it) before giving the reply.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const delay = (duration: Duration.DurationInput, reply: Reply = mock): Reply => ({
+  _tag: "Delay",
+  delay: Duration.decode(duration),
+  reply
+})
+
+/**
+ * A request as the in-memory server received it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordedRequest {
+  readonly method: string
+  /** The full URL, query included. */
+  readonly url: string
+  /** The path below the base URL, e.g. `/chat/completions`. */
+  readonly path: string
+  readonly query: Readonly<Record<string, string>>
+  /** Headers as sent; `authorization` prints redacted but reads as sent. */
+  readonly headers: Headers.Headers
+  /** The body text, `undefined` when there was none. */
+  readonly bodyText: string | undefined
+  /** The body parsed as JSON, `undefined` when there was none or it was not JSON. */
+  readonly body: unknown
+  /** Aborted by the client (interruption or timeout). */
+  readonly signal: AbortSignal
+}
+
+/**
+ * The test service: add replies, read what was sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Queues replies; each request takes the next one. With the queue empty, requests get the mock API. */
+  readonly reply: (...replies: ReadonlyArray<Reply>) => Effect.Effect<void>
+  /** Every request received so far, oldest first. */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class OpenAiTest extends Context.Tag("@effect-openai/testing/OpenAiTest")<OpenAiTest, Service>() {}
+
+/**
+ * Queues replies on the `OpenAiTest` in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const reply = (...replies: ReadonlyArray<Reply>): Effect.Effect<void, never, OpenAiTest> =>
+  Effect.flatMap(OpenAiTest, (service) => service.reply(...replies))
+
+/**
+ * The requests the `OpenAiTest` in context received.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const requests: Effect.Effect<ReadonlyArray<RecordedRequest>, never, OpenAiTest> = Effect.flatMap(
+  OpenAiTest,
+  (service) => service.requests
+)
+
+const decoder = new TextDecoder()
+
+const bodyText = (request: HttpClientRequest.HttpClientRequest): string | undefined => {
+  switch (request.body._tag) {
+    case "Uint8Array":
+      return decoder.decode(request.body.body)
+    case "Raw":
+      return typeof request.body.body === "string" ? request.body.body : String(request.body.body)
+    default:
+      return undefined
+  }
+}
+
+const parseJson = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * An in-memory `HttpClient` answering from the script, plus the `OpenAiTest` service. `apiRoot` is the path
+ * prefix stripped to find the API path (`/v1` by default).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerHttpClient = (
+  options?: { readonly replies?: ReadonlyArray<Reply> | undefined; readonly apiRoot?: string | undefined }
+): Layer.Layer<HttpClient.HttpClient | OpenAiTest> =>
+  Layer.effectContext(Effect.sync(() => {
+    const queue: Array<Reply> = [...(options?.replies ?? [])]
+    const received: Array<RecordedRequest> = []
+    const state = MockApi.makeState()
+    const apiRoot = options?.apiRoot ?? "/v1"
+
+    const answer = (
+      request: HttpClientRequest.HttpClientRequest,
+      recorded: RecordedRequest,
+      reply: Reply
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
+      switch (reply._tag) {
+        case "Delay":
+          return Effect.zipRight(Effect.sleep(reply.delay), answer(request, recorded, reply.reply))
+        case "TransportFailure":
+          return Effect.fail(
+            new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error(reply.message) })
+          )
+        case "Mock": {
+          const mocked = MockApi.respond(state, { method: recorded.method, path: recorded.path, body: recorded.body })
+          return answer(
+            request,
+            recorded,
+            json(mocked.body, { status: mocked.status, headers: mocked.headers, apiHeaders: false })
+          )
+        }
+        case "Body": {
+          const headers = reply.apiHeaders ? { ...MockApi.replyHeaders(state, 0), ...reply.headers } : reply.headers
+          const noBody = reply.status === 204 || reply.status === 304
+          return Effect.succeed(
+            HttpClientResponse.fromWeb(
+              request,
+              new Response(noBody ? null : reply.body, { status: reply.status, headers })
+            )
+          )
+        }
+      }
+    }
+
+    const client = HttpClient.make((request, url, signal) =>
+      Effect.suspend(() => {
+        const text = bodyText(request)
+        const path = url.pathname.startsWith(apiRoot) ? url.pathname.slice(apiRoot.length) : url.pathname
+        const recorded: RecordedRequest = {
+          method: request.method,
+          url: url.toString(),
+          path,
+          query: Object.fromEntries(url.searchParams),
+          headers: request.headers,
+          bodyText: text,
+          body: parseJson(text),
+          signal
+        }
+        received.push(recorded)
+        return answer(request, recorded, queue.shift() ?? mock)
+      })
+    )
+    const service: Service = {
+      reply: (...replies) =>
+        Effect.sync(() => {
+          queue.push(...replies)
+        }),
+      requests: Effect.sync(() => received.slice())
+    }
+    return Context.make(HttpClient.HttpClient, client).pipe(Context.add(OpenAiTest, service))
+  }))
+
+/**
+ * The test API key `layer` uses unless given another.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const apiKey: Redacted.Redacted<string> = Redacted.make("test-api-key")
+
+/**
+ * A full `OpenAiClient` over the in-memory `HttpClient`, plus the `OpenAiTest` service. Client options default
+ * to the test key and the real base URL (nothing leaves the process).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options?: {
+    readonly replies?: ReadonlyArray<Reply> | undefined
+    readonly client?: Partial<OpenAiClient.Options> | undefined
+  }
+): Layer.Layer<OpenAiClient.OpenAiClient | OpenAiTest | HttpClient.HttpClient, ConfigError.ConfigError> => {
+  const baseURL = options?.client?.baseURL ?? "https://api.openai.com/v1"
+  return OpenAiClient.layer({ apiKey, ...options?.client }).pipe(
+    Layer.provideMerge(
+      layerHttpClient({ replies: options?.replies, apiRoot: new URL(baseURL).pathname.replace(/\/+$/, "") })
+    )
+  )
+}

@@ -1,0 +1,9 @@
+/**
+ * @since 0.1.0
+ */
+export * as MockServer from "./MockServer.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as OpenAiTest from "./OpenAiTest.js"

@@ -1,0 +1,223 @@
+/**
+ * The deterministic OpenAI-compatible behaviour shared by `MockServer` (over sockets) and `OpenAiTest`
+ * (in memory): routes, reply bodies, realistic headers and OpenAI-shaped errors.
+ *
+ * @internal
+ */
+
+/** @internal */
+export interface MockRequest {
+  readonly method: string
+  /** Path below the API root, e.g. `/chat/completions`. */
+  readonly path: string
+  readonly body: unknown
+}
+
+/** @internal */
+export interface MockReply {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: unknown
+}
+
+/** @internal */
+export interface MockState {
+  requests: number
+  readonly requestLimit: number
+  readonly tokenLimit: number
+  remainingRequests: number
+  remainingTokens: number
+}
+
+/** @internal */
+export const makeState = (): MockState => ({
+  requests: 0,
+  requestLimit: 10_000,
+  tokenLimit: 30_000_000,
+  remainingRequests: 10_000,
+  remainingTokens: 30_000_000
+})
+
+/** @internal */
+export const models: ReadonlyArray<{ readonly id: string; readonly created: number; readonly owned_by: string }> = [
+  { id: "gpt-4o-mini", created: 1721172741, owned_by: "system" },
+  { id: "gpt-4o", created: 1715367049, owned_by: "system" },
+  { id: "gpt-4.1", created: 1744316542, owned_by: "system" },
+  { id: "gpt-4.1-mini", created: 1744318173, owned_by: "system" },
+  { id: "text-embedding-3-small", created: 1705948997, owned_by: "system" }
+]
+
+/** @internal */
+export const errorBody = (
+  message: string,
+  type: string,
+  code: string | null = null,
+  param: string | null = null
+) => ({ error: { message, type, param, code } })
+
+/** @internal */
+export const nextRequestId = (state: MockState): string => {
+  state.requests += 1
+  return `req_mock${state.requests.toString(16).padStart(24, "0")}`
+}
+
+/** The headers OpenAI sends with every reply, with decreasing rate-limit counters. @internal */
+export const replyHeaders = (state: MockState, tokens: number): Record<string, string> => {
+  state.remainingRequests = Math.max(0, state.remainingRequests - 1)
+  state.remainingTokens = Math.max(0, state.remainingTokens - tokens)
+  return {
+    "content-type": "application/json",
+    "x-request-id": nextRequestId(state),
+    "openai-processing-ms": String(100 + (state.requests % 7) * 13),
+    "openai-version": "2020-10-01",
+    "openai-organization": "mock-org",
+    "x-ratelimit-limit-requests": String(state.requestLimit),
+    "x-ratelimit-limit-tokens": String(state.tokenLimit),
+    "x-ratelimit-remaining-requests": String(state.remainingRequests),
+    "x-ratelimit-remaining-tokens": String(state.remainingTokens),
+    "x-ratelimit-reset-requests": "6ms",
+    "x-ratelimit-reset-tokens": "1m2.5s"
+  }
+}
+
+/** The 401 OpenAI returns for a wrong key; shows only the key's ends, as OpenAI does. @internal */
+export const unauthorized = (state: MockState, presented: string | undefined): MockReply => {
+  const masked = presented === undefined || presented === ""
+    ? undefined
+    : presented.length <= 8
+    ? "*".repeat(presented.length)
+    : `${presented.slice(0, 3)}${"*".repeat(Math.min(presented.length - 7, 20))}${presented.slice(-4)}`
+  const message = masked === undefined
+    ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+    : `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`
+  return {
+    status: 401,
+    headers: { ...replyHeaders(state, 0), "www-authenticate": "Bearer realm=\"OpenAI API\"" },
+    body: errorBody(message, "invalid_request_error", masked === undefined ? null : "invalid_api_key")
+  }
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const textOf = (content: unknown): string => {
+  if (typeof content === "string") return content
+  if (Array.isArray(content)) {
+    return content.map((part) => isRecord(part) && typeof part.text === "string" ? part.text : "").join("")
+  }
+  return ""
+}
+
+/** A rough token count, stable for the same text. @internal */
+export const countTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4))
+
+/** The reply text of the mock model for a conversation. @internal */
+export const replyText = (messages: ReadonlyArray<unknown>): string => {
+  const last = [...messages].reverse().find((message) => isRecord(message) && message.role === "user")
+  const prompt = isRecord(last) ? textOf(last.content).trim() : ""
+  return prompt === "" ? "Hello from the mock model." : `This is a mock reply to: ${prompt}`
+}
+
+const notFoundModel = (state: MockState, model: string): MockReply => ({
+  status: 404,
+  headers: replyHeaders(state, 0),
+  body: errorBody(
+    `The model \`${model}\` does not exist or you do not have access to it.`,
+    "invalid_request_error",
+    "model_not_found",
+    null
+  )
+})
+
+const badRequest = (state: MockState, message: string, param: string | null, code: string | null): MockReply => ({
+  status: 400,
+  headers: replyHeaders(state, 0),
+  body: errorBody(message, "invalid_request_error", code, param)
+})
+
+const knownModel = (id: string) => models.some((model) => model.id === id)
+
+/** Validated chat completion parameters, or the 400 OpenAI would send. @internal */
+export const chatParams = (
+  state: MockState,
+  body: unknown
+):
+  | { readonly model: string; readonly messages: ReadonlyArray<unknown>; readonly body: Record<string, unknown> }
+  | MockReply =>
+{
+  if (!isRecord(body)) return badRequest(state, "We could not parse the JSON body of your request.", null, null)
+  if (typeof body.model !== "string") {
+    return badRequest(state, "you must provide a model parameter", null, null)
+  }
+  if (!Array.isArray(body.messages)) {
+    return badRequest(state, "Missing required parameter: 'messages'.", "messages", "missing_required_parameter")
+  }
+  if (!knownModel(body.model)) return notFoundModel(state, body.model)
+  return { model: body.model, messages: body.messages, body }
+}
+
+/** A complete chat completion for a conversation. @internal */
+export const chatCompletion = (state: MockState, model: string, messages: ReadonlyArray<unknown>) => {
+  const content = replyText(messages)
+  const promptTokens = messages.reduce<number>(
+    (sum, message) => sum + (isRecord(message) ? countTokens(textOf(message.content)) + 4 : 0),
+    3
+  )
+  const completionTokens = countTokens(content)
+  return {
+    id: `chatcmpl-mock${state.requests + 1}`,
+    object: "chat.completion",
+    created: 1_700_000_000 + state.requests,
+    model,
+    choices: [{
+      index: 0,
+      message: { role: "assistant", content, refusal: null, annotations: [] },
+      logprobs: null,
+      finish_reason: "stop"
+    }],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0
+      }
+    },
+    service_tier: "default",
+    system_fingerprint: "fp_mock"
+  }
+}
+
+/** Answers a request the way the OpenAI API would. @internal */
+export const respond = (state: MockState, request: MockRequest): MockReply => {
+  const { method, path } = request
+  if (path === "/chat/completions" && method === "POST") {
+    const params = chatParams(state, request.body)
+    if ("status" in params) return params
+    const completion = chatCompletion(state, params.model, params.messages)
+    return { status: 200, headers: replyHeaders(state, completion.usage.total_tokens), body: completion }
+  }
+  if (path === "/models" && method === "GET") {
+    return {
+      status: 200,
+      headers: replyHeaders(state, 0),
+      body: { object: "list", data: models.map((model) => ({ ...model, object: "model" })) }
+    }
+  }
+  const modelPath = /^\/models\/([^/]+)$/.exec(path)
+  if (modelPath !== null && method === "GET") {
+    const id = decodeURIComponent(modelPath[1]!)
+    const model = models.find((candidate) => candidate.id === id)
+    return model === undefined
+      ? notFoundModel(state, id)
+      : { status: 200, headers: replyHeaders(state, 0), body: { ...model, object: "model" } }
+  }
+  return {
+    status: 404,
+    headers: replyHeaders(state, 0),
+    body: errorBody(`Invalid URL (${method} /v1${path})`, "invalid_request_error")
+  }
+}
