@@ -4,6 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import { awaitRequests, messages, requestCount } from "./utils.js"
@@ -78,7 +79,7 @@ describe("retries", () => {
       yield* expectRetryBetween(374, 500)
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
-  it.effect("backs off exponentially: 0.5 s, 1 s, 2 s (less jitter), then gives up after maxRetries", () =>
+  const exponential = (jitter: number, delays: ReadonlyArray<number>) =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(
         OpenAiTest.error(500),
@@ -86,22 +87,26 @@ describe("retries", () => {
         OpenAiTest.error(503),
         OpenAiTest.error(500)
       )
-      const fiber = yield* Effect.fork(Effect.exit(create))
+      const fiber = yield* Effect.fork(Effect.flip(create))
       yield* awaitRequests(1)
-      for (const [before, after, count] of [[374, 500, 2], [749, 1000, 3], [1499, 2000, 4]] as const) {
-        yield* TestClock.adjust(before)
-        expect(yield* requestCount).toBe(count - 1)
-        yield* TestClock.adjust(after - before)
-        yield* awaitRequests(count)
+      for (const [index, delay] of delays.entries()) {
+        yield* TestClock.adjust(delay - 1)
+        expect(yield* requestCount).toBe(index + 1)
+        yield* TestClock.adjust(1)
+        yield* awaitRequests(index + 2)
       }
-      const exit = yield* Fiber.join(fiber)
-      expect(Exit.isFailure(exit)).toBe(true)
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("InternalServerError")
       expect(yield* requestCount).toBe(4)
-      if (Exit.isFailure(exit)) {
-        const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-        expect(error?._tag).toBe("InternalServerError")
-      }
-    }).pipe(Effect.provide(OpenAiTest.layer({ client: { maxRetries: 3 } }))))
+    }).pipe(
+      Effect.withRandom(Random.fixed([jitter])),
+      Effect.provide(OpenAiTest.layer({ client: { maxRetries: 3 } }))
+    )
+
+  it.effect("backs off exponentially: 0.5 s, 1 s, 2 s, then gives up after maxRetries", () =>
+    exponential(0, [500, 1000, 2000]))
+
+  it.effect("jitter takes off at most 25 %", () => exponential(0.999999, [376, 751, 1501]))
 
   it.effect("caps the backoff at 8 s", () =>
     Effect.sync(() => {

@@ -200,6 +200,10 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
         outcome: "pending"
       }
       served.push(record)
+      const nodeResponse = NodeHttpServerRequest.toServerResponse(request)
+      nodeResponse.on("close", () => {
+        if (record.outcome === "pending") record.outcome = "aborted-by-client"
+      })
       return yield* Effect.gen(function*() {
         if (fault?.delay !== undefined) yield* Effect.sleep(Duration.decode(fault.delay))
         if (fault?.drop === true) {
@@ -214,7 +218,7 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
           : (fault !== undefined ? faultReply(state, fault) : undefined) ??
             MockApi.respond(state, { method: request.method, path, body: record.body })
         const headers = { ...reply.headers, ...fault?.headers }
-        record.outcome = "completed"
+        if (record.outcome === "pending") record.outcome = "completed"
         if (fault?.body !== undefined) {
           return HttpServerResponse.text(fault.body, {
             status: reply.status,
@@ -223,13 +227,7 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
           })
         }
         return HttpServerResponse.unsafeJson(reply.body, { status: reply.status, headers })
-      }).pipe(
-        Effect.onInterrupt(() =>
-          Effect.sync(() => {
-            if (record.outcome === "pending") record.outcome = "aborted-by-client"
-          })
-        )
-      )
+      })
     })
 
     yield* server.serve(app)

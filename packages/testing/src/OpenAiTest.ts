@@ -149,8 +149,8 @@ export interface RecordedRequest {
   /** The path below the base URL, e.g. `/chat/completions`. */
   readonly path: string
   readonly query: Readonly<Record<string, string>>
-  /** Headers as sent; `authorization` prints redacted but reads as sent. */
-  readonly headers: Headers.Headers
+  /** Headers as sent (lower-case names); `authorization` reads as sent but prints (JSON, inspect) redacted. */
+  readonly headers: Readonly<Record<string, string>>
   /** The body text, `undefined` when there was none. */
   readonly bodyText: string | undefined
   /** The body parsed as JSON, `undefined` when there was none or it was not JSON. */
@@ -199,6 +199,33 @@ export const requests: Effect.Effect<ReadonlyArray<RecordedRequest>, never, Open
 )
 
 const decoder = new TextDecoder()
+
+const sensitiveHeaders: ReadonlySet<string> = new Set(["authorization", "api-key", "x-api-key", "cookie"])
+
+const redactedCopy = (headers: Readonly<Record<string, string>>) => {
+  const out: Record<string, string> = {}
+  for (const name in headers) out[name] = sensitiveHeaders.has(name) ? "<redacted>" : headers[name]!
+  return out
+}
+
+const RecordedHeadersProto = {
+  toJSON(this: Record<string, string>) {
+    return redactedCopy(this)
+  },
+  toString(this: Record<string, string>) {
+    return JSON.stringify(redactedCopy(this))
+  },
+  [Symbol.for("nodejs.util.inspect.custom")](this: Record<string, string>) {
+    return redactedCopy(this)
+  }
+}
+
+/** A plain copy of the headers whose printed forms hide credentials. */
+const recordHeaders = (headers: Headers.Headers): Readonly<Record<string, string>> => {
+  const out = Object.create(RecordedHeadersProto) as Record<string, string>
+  for (const name in headers) out[name] = headers[name]!
+  return out
+}
 
 const bodyText = (request: HttpClientRequest.HttpClientRequest): string | undefined => {
   switch (request.body._tag) {
@@ -278,7 +305,7 @@ export const layerHttpClient = (
           url: url.toString(),
           path,
           query: Object.fromEntries(url.searchParams),
-          headers: request.headers,
+          headers: recordHeaders(request.headers),
           bodyText: text,
           body: parseJson(text),
           signal

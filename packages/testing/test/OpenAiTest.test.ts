@@ -1,0 +1,58 @@
+import { Chat, Models } from "@effect-openai/core"
+import { OpenAiTest } from "@effect-openai/testing"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import { inspect } from "node:util"
+
+describe("OpenAiTest", () => {
+  it.effect("gives scripted replies in order, then the mock API", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json({ object: "list", data: [] }),
+        OpenAiTest.error(404, { message: "nope", code: "model_not_found" })
+      )
+      expect((yield* Models.list()).data).toStrictEqual([])
+      expect((yield* Effect.flip(Models.retrieve("x")))._tag).toBe("NotFoundError")
+      expect((yield* Models.list()).data.length).toBeGreaterThan(0)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("takes replies given to the layer", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Models.list())
+      expect(error._tag).toBe("PermissionDeniedError")
+    }).pipe(Effect.provide(OpenAiTest.layer({ replies: [OpenAiTest.error(403)] }))))
+
+  it.effect("records method, path, query, headers and parsed body", () =>
+    Effect.gen(function*() {
+      yield* Chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }, {
+        query: { debug: true }
+      })
+      const [sent] = yield* OpenAiTest.requests
+      expect(sent).toMatchObject({
+        method: "POST",
+        path: "/chat/completions",
+        query: { debug: "true" },
+        body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }
+      })
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("recorded requests print with the authorization header redacted", () =>
+    Effect.gen(function*() {
+      yield* Models.list()
+      const [sent] = yield* OpenAiTest.requests
+      expect(sent!.headers["authorization"]).toBe("Bearer test-api-key")
+      const printed = [
+        Inspectable.format(sent),
+        JSON.stringify(sent),
+        JSON.stringify(sent!.headers),
+        String(sent!.headers),
+        inspect(sent, { depth: 10 }),
+        inspect(sent!.headers)
+      ]
+      for (const form of printed) {
+        expect(form).not.toContain("test-api-key")
+        expect(form).toContain("authorization")
+      }
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+})
