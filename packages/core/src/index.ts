@@ -26,4 +26,9 @@ export * as ResponseMeta from "./ResponseMeta.js"
 /**
  * @since 0.1.0
  */
+export * as Sse from "./Sse.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as RetryPolicy from "./RetryPolicy.js"

@@ -1,0 +1,212 @@
+/**
+ * A linear-time decoder of server-sent events (the WHATWG `text/event-stream` format): bytes in, events out.
+ *
+ * - `\n`, `\r` and `\r\n` line endings, also when a `\r\n` pair is split across chunks;
+ * - UTF-8 sequences split across chunks (lines are decoded only once complete);
+ * - multi-line `data` joined with `\n`; comments (`:`) ignored; one leading space stripped from values; a field
+ *   without a colon has an empty value; `retry` is ignored (never pauses); a leading BOM is skipped;
+ * - no cap on event size; every byte is scanned once and copied at most once more (when a line spans chunks),
+ *   so the cost is linear in the input whatever its chunking.
+ *
+ * @since 0.1.0
+ */
+import * as Channel from "effect/Channel"
+import * as Chunk from "effect/Chunk"
+import * as Stream from "effect/Stream"
+
+/**
+ * One dispatched event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Event {
+  /** The `event` field, `"message"` when absent. */
+  readonly event: string
+  /** The `data` lines, joined with `\n`. */
+  readonly data: string
+  /** The last event id seen on the stream (`id` persists across events), `undefined` before any. */
+  readonly id: string | undefined
+}
+
+const LF = 0x0a
+const CR = 0x0d
+const COLON = 0x3a
+const SPACE = 0x20
+
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true })
+
+const isField = (line: Uint8Array, length: number, name: string): boolean => {
+  if (length !== name.length) return false
+  for (let i = 0; i < length; i++) {
+    if (line[i] !== name.charCodeAt(i)) return false
+  }
+  return true
+}
+
+/**
+ * The incremental decoder behind {@link decode}: feed it byte chunks, collect events. Use it directly outside
+ * Effect streams.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export class Decoder {
+  /** Bytes of a line that started in an earlier chunk. */
+  private carry = new Uint8Array(0)
+  private carryLength = 0
+  /** The previous chunk ended with `\r`: a `\n` starting the next one belongs to it. */
+  private afterCR = false
+  /** Whether the start of the stream (where a BOM may stand) is behind us. */
+  private started = false
+  private data: string | undefined = undefined
+  private eventType = ""
+  private lastEventId: string | undefined = undefined
+
+  /**
+   * Decodes a chunk, appending the events it completes to `out`.
+   *
+   * @since 0.1.0
+   */
+  push(chunk: Uint8Array, out: Array<Event>): void {
+    const length = chunk.length
+    let start = 0
+    if (this.afterCR && length > 0) {
+      this.afterCR = false
+      if (chunk[0] === LF) start = 1
+    }
+    // next positions of each terminator, each found by one forward scan: linear even when one kind is absent
+    let nextLF = -2
+    let nextCR = -2
+    while (start < length) {
+      if (nextLF !== -1 && nextLF < start) nextLF = chunk.indexOf(LF, start)
+      if (nextCR !== -1 && nextCR < start) nextCR = chunk.indexOf(CR, start)
+      const end = nextLF === -1 ? nextCR : nextCR === -1 ? nextLF : Math.min(nextLF, nextCR)
+      if (end === -1) {
+        this.append(chunk, start, length)
+        return
+      }
+      if (this.carryLength > 0) {
+        this.append(chunk, start, end)
+        this.line(this.carry, 0, this.carryLength, out)
+        this.carryLength = 0
+      } else {
+        this.line(chunk, start, end, out)
+      }
+      if (chunk[end] === CR) {
+        if (end + 1 < length) {
+          start = chunk[end + 1] === LF ? end + 2 : end + 1
+        } else {
+          this.afterCR = true
+          start = end + 1
+        }
+      } else {
+        start = end + 1
+      }
+    }
+  }
+
+  /**
+   * Ends the stream: an event not terminated by an empty line is discarded, as the standard requires.
+   *
+   * @since 0.1.0
+   */
+  end(): void {
+    this.carryLength = 0
+    this.data = undefined
+    this.eventType = ""
+  }
+
+  private append(chunk: Uint8Array, from: number, to: number): void {
+    const needed = this.carryLength + (to - from)
+    if (needed > this.carry.length) {
+      const grown = new Uint8Array(Math.max(needed, this.carry.length * 2, 256))
+      grown.set(this.carry.subarray(0, this.carryLength))
+      this.carry = grown
+    }
+    this.carry.set(chunk.subarray(from, to), this.carryLength)
+    this.carryLength = needed
+  }
+
+  private line(bytes: Uint8Array, from: number, to: number, out: Array<Event>): void {
+    if (!this.started) {
+      this.started = true
+      if (to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf) from += 3
+    }
+    if (from === to) {
+      this.dispatch(out)
+      return
+    }
+    if (bytes[from] === COLON) return
+    const line = bytes.subarray(from, to)
+    let colon = line.indexOf(COLON)
+    let valueStart: number
+    if (colon === -1) {
+      colon = line.length
+      valueStart = line.length
+    } else {
+      valueStart = colon + 1
+      if (line[valueStart] === SPACE) valueStart++
+    }
+    if (isField(line, colon, "data")) {
+      const value = textDecoder.decode(line.subarray(valueStart))
+      this.data = this.data === undefined ? value : `${this.data}\n${value}`
+    } else if (isField(line, colon, "event")) {
+      this.eventType = textDecoder.decode(line.subarray(valueStart))
+    } else if (isField(line, colon, "id")) {
+      const value = textDecoder.decode(line.subarray(valueStart))
+      if (!value.includes("\u0000")) this.lastEventId = value
+    }
+    // `retry` and unknown fields are ignored
+  }
+
+  private dispatch(out: Array<Event>): void {
+    const data = this.data
+    const eventType = this.eventType
+    this.data = undefined
+    this.eventType = ""
+    if (data === undefined) return
+    out.push({ event: eventType === "" ? "message" : eventType, data, id: this.lastEventId })
+  }
+}
+
+/**
+ * The decoder as a channel stage from byte chunks to event chunks.
+ *
+ * @since 0.1.0
+ * @category channels
+ */
+export const decoder = <E, Done>(): Channel.Channel<
+  Chunk.Chunk<Event>,
+  Chunk.Chunk<Uint8Array>,
+  E,
+  E,
+  void,
+  Done
+> =>
+  Channel.suspend(() => {
+    const state = new Decoder()
+    const loop: Channel.Channel<Chunk.Chunk<Event>, Chunk.Chunk<Uint8Array>, E, E, void, Done> = Channel
+      .readWithCause({
+        onInput: (input: Chunk.Chunk<Uint8Array>) => {
+          const out: Array<Event> = []
+          for (const bytes of input) state.push(bytes, out)
+          return out.length === 0 ? loop : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), loop)
+        },
+        onFailure: (cause) => Channel.failCause(cause),
+        onDone: () => {
+          state.end()
+          return Channel.void
+        }
+      })
+    return loop
+  })
+
+/**
+ * Decodes a stream of bytes into server-sent events.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const decode = <E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Event, E, R> =>
+  Stream.pipeThroughChannel(self, decoder<E, unknown>())
