@@ -4,11 +4,16 @@
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
+import type * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Sink from "effect/Sink"
+import * as Stream from "effect/Stream"
 import { decoder, OpenEnum, optionalNullable } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
+import type * as Sse from "./Sse.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // request parameters (encoded as written: these are types only)
@@ -430,6 +435,94 @@ export const ChatCompletion = Schema.Struct({
  */
 export interface ChatCompletion extends Schema.Schema.Type<typeof ChatCompletion> {}
 
+/**
+ * A tool call fragment in a streamed chunk; fragments with the same `index` make one call.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ToolCallDelta = Schema.Struct({
+  index: Schema.Number,
+  id: optionalNullable(Schema.String),
+  type: optionalNullable(OpenEnum("function", "custom")),
+  function: optionalNullable(Schema.Struct({
+    name: optionalNullable(Schema.String),
+    arguments: optionalNullable(Schema.String)
+  }))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ToolCallDelta extends Schema.Schema.Type<typeof ToolCallDelta> {}
+
+/**
+ * What one streamed chunk adds to a choice's message.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChatCompletionDelta = Schema.Struct({
+  role: optionalNullable(OpenEnum("developer", "system", "user", "assistant", "tool")),
+  content: optionalNullable(Schema.String),
+  refusal: optionalNullable(Schema.String),
+  tool_calls: optionalNullable(Schema.Array(ToolCallDelta)),
+  function_call: optionalNullable(Schema.Struct({
+    name: optionalNullable(Schema.String),
+    arguments: optionalNullable(Schema.String)
+  }))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChatCompletionDelta extends Schema.Schema.Type<typeof ChatCompletionDelta> {}
+
+/**
+ * One choice of a streamed chunk.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChatCompletionChunkChoice = Schema.Struct({
+  index: Schema.Number,
+  delta: Schema.optionalWith(ChatCompletionDelta, { default: () => ({}) }),
+  finish_reason: optionalNullable(FinishReason),
+  logprobs: optionalNullable(ChoiceLogprobs)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChatCompletionChunkChoice extends Schema.Schema.Type<typeof ChatCompletionChunkChoice> {}
+
+/**
+ * One chunk of a streamed chat completion. With `stream_options: { include_usage: true }` the last chunk has
+ * `usage` and no choices.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChatCompletionChunk = Schema.Struct({
+  id: Schema.String,
+  object: OpenEnum("chat.completion.chunk"),
+  created: Schema.Number,
+  model: Schema.String,
+  choices: Schema.Array(ChatCompletionChunkChoice),
+  usage: optionalNullable(CompletionUsage),
+  service_tier: optionalNullable(OpenEnum("auto", "default", "flex", "scale", "priority")),
+  system_fingerprint: optionalNullable(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChatCompletionChunk extends Schema.Schema.Type<typeof ChatCompletionChunk> {}
+
 const decodeChatCompletion = decoder(ChatCompletion)
 
 /**
@@ -451,6 +544,87 @@ const create = (
     decode: decodeChatCompletion
   }, options)
 
+const decodeChunk = Schema.decodeUnknownEither(ChatCompletionChunk, { onExcessProperty: "preserve" })
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const fail = (
+  reason: OpenAiClient.StreamStepFailure["reason"],
+  error: OpenAiError.ErrorBody | undefined,
+  detail: string
+): OpenAiClient.StreamStepFailure => ({ _tag: "Fail", reason, error, detail })
+
+const errorBodyOf = (json: unknown): OpenAiError.ErrorBody | undefined => {
+  if (!isRecord(json)) return undefined
+  if (isRecord(json.error)) return json.error as OpenAiError.ErrorBody
+  if (typeof json.error === "string") return { message: json.error }
+  if (typeof json.message === "string") return json as OpenAiError.ErrorBody
+  return undefined
+}
+
+const done: OpenAiClient.StreamStep<never> = { _tag: "End" }
+const skip: OpenAiClient.StreamStep<never> = { _tag: "Skip" }
+
+/**
+ * The chat completion stream's rules for one event: `data: [DONE]` (exactly) ends the stream; `event: error` or a
+ * payload with an `error` object fails it; events that are not chunks (e.g. `{"type":"keepalive"}`) are
+ * skipped; malformed JSON fails without echoing the payload.
+ *
+ * @since 0.1.0
+ * @category streaming
+ */
+export const onChunkEvent = (event: Sse.Event): OpenAiClient.StreamStep<ChatCompletionChunk> => {
+  if (event.data === "[DONE]") return done
+  let json: unknown
+  try {
+    json = JSON.parse(event.data)
+  } catch {
+    return event.event === "error"
+      ? fail("ErrorEvent", undefined, `an error event whose data is not JSON (${event.data.length} characters)`)
+      : fail("InvalidEvent", undefined, `an event's data is not valid JSON (${event.data.length} characters)`)
+  }
+  const error = errorBodyOf(json)
+  if (event.event === "error") return fail("ErrorEvent", error, "an error event")
+  if (isRecord(json) && isRecord(json.error)) return fail("ErrorEvent", error, "an event with an error object")
+  if (!isRecord(json) || !Array.isArray(json.choices)) return skip
+  const decoded = decodeChunk(json)
+  if (decoded._tag === "Left") {
+    const paths = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((issue) =>
+      issue.path.join(".") || "(root)"
+    )
+    return fail(
+      "InvalidEvent",
+      undefined,
+      `a chunk does not have the expected shape at ${[...new Set(paths)].join(", ")}`
+    )
+  }
+  return { _tag: "Emit", value: decoded.right }
+}
+
+/**
+ * Streams a chat completion chunk by chunk (`stream: true` is set for you; `stream_options.include_usage` passes
+ * through). The stream ends at `data: [DONE]`; an error event fails it with `StreamError` after every earlier
+ * chunk; a body that ends before `[DONE]` fails with `StreamError` (truncation); a gap longer than the idle
+ * timeout fails with `TimeoutError`. Retries happen only before the first chunk reaches you. Interrupting the
+ * consumer (e.g. `Stream.take`) closes the connection.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+const stream = (
+  params: Omit<ChatCompletionCreateParams, "stream">,
+  options?: OpenAiClient.StreamRequestOptions
+): Stream.Stream<ChatCompletionChunk, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> =>
+  OpenAiClient.stream({
+    name: "chat.completions.stream",
+    method: "POST",
+    path: "/chat/completions",
+    body: { ...params, stream: true },
+    model: params.model,
+    terminal: "data: [DONE]",
+    onEvent: onChunkEvent
+  }, options)
+
 /**
  * `chat.completions`: the same resource path as the official SDK.
  *
@@ -458,5 +632,190 @@ const create = (
  * @category operations
  */
 export const completions = {
-  create
+  create,
+  stream
 } as const
+
+// ---------------------------------------------------------------------------------------------------------------
+// stream helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The text deltas of the first choice, without empty ones.
+ *
+ * @since 0.1.0
+ * @category streaming
+ */
+export const textDeltas = <E, R>(self: Stream.Stream<ChatCompletionChunk, E, R>): Stream.Stream<string, E, R> =>
+  Stream.mapConcat(self, (chunk) => {
+    for (const choice of chunk.choices) {
+      if (choice.index === 0) {
+        const content = choice.delta.content
+        return content === undefined || content === null || content === "" ? [] : [content]
+      }
+    }
+    return []
+  })
+
+interface ToolCallState {
+  id: string
+  type: string
+  name: string
+  arguments: string
+}
+
+interface ChoiceState {
+  index: number
+  role: string | undefined
+  content: string | undefined
+  refusal: string | undefined
+  toolCalls: Map<number, ToolCallState>
+  functionCall: { name: string; arguments: string } | undefined
+  finishReason: FinishReason | null
+  logprobs: Array<TokenLogprob> | undefined
+  refusalLogprobs: Array<TokenLogprob> | undefined
+}
+
+/**
+ * Folds chunks into the `ChatCompletion` they amount to: content and refusal concatenated, tool-call argument
+ * fragments merged by index, finish reasons and usage kept. Add chunks as they come and take a snapshot at any
+ * time.
+ *
+ * @since 0.1.0
+ * @category streaming
+ */
+export class ChatCompletionAccumulator {
+  private id = ""
+  private created = 0
+  private model = ""
+  private serviceTier: ChatCompletion["service_tier"] = undefined
+  private systemFingerprint: ChatCompletion["system_fingerprint"] = undefined
+  private usage: CompletionUsage | undefined = undefined
+  private readonly choices = new Map<number, ChoiceState>()
+
+  /**
+   * Adds one chunk.
+   *
+   * @since 0.1.0
+   */
+  add(chunk: ChatCompletionChunk): this {
+    if (chunk.id !== "") this.id = chunk.id
+    if (chunk.created) this.created = chunk.created
+    if (chunk.model !== "") this.model = chunk.model
+    if (chunk.service_tier != null) this.serviceTier = chunk.service_tier
+    if (chunk.system_fingerprint != null) this.systemFingerprint = chunk.system_fingerprint
+    if (chunk.usage != null) this.usage = chunk.usage
+    for (const choice of chunk.choices) {
+      let state = this.choices.get(choice.index)
+      if (state === undefined) {
+        state = {
+          index: choice.index,
+          role: undefined,
+          content: undefined,
+          refusal: undefined,
+          toolCalls: new Map(),
+          functionCall: undefined,
+          finishReason: null,
+          logprobs: undefined,
+          refusalLogprobs: undefined
+        }
+        this.choices.set(choice.index, state)
+      }
+      const delta = choice.delta
+      if (delta.role != null) state.role = delta.role
+      if (delta.content != null) state.content = (state.content ?? "") + delta.content
+      if (delta.refusal != null) state.refusal = (state.refusal ?? "") + delta.refusal
+      if (delta.function_call != null) {
+        const call = state.functionCall ??= { name: "", arguments: "" }
+        if (delta.function_call.name != null) call.name += delta.function_call.name
+        if (delta.function_call.arguments != null) call.arguments += delta.function_call.arguments
+      }
+      for (const fragment of delta.tool_calls ?? []) {
+        let call = state.toolCalls.get(fragment.index)
+        if (call === undefined) {
+          call = { id: "", type: "function", name: "", arguments: "" }
+          state.toolCalls.set(fragment.index, call)
+        }
+        if (fragment.id != null && fragment.id !== "") call.id = fragment.id
+        if (fragment.type != null) call.type = fragment.type
+        if (fragment.function?.name != null) call.name += fragment.function.name
+        if (fragment.function?.arguments != null) call.arguments += fragment.function.arguments
+      }
+      if (choice.finish_reason != null) state.finishReason = choice.finish_reason
+      if (choice.logprobs?.content != null) state.logprobs = (state.logprobs ?? []).concat(choice.logprobs.content)
+      if (choice.logprobs?.refusal != null) {
+        state.refusalLogprobs = (state.refusalLogprobs ?? []).concat(choice.logprobs.refusal)
+      }
+    }
+    return this
+  }
+
+  /**
+   * The completion so far.
+   *
+   * @since 0.1.0
+   */
+  snapshot(): ChatCompletion {
+    const choices = [...this.choices.values()].sort((a, b) => a.index - b.index).map((state): ChatCompletionChoice => {
+      const toolCalls = [...state.toolCalls.entries()].sort(([a], [b]) => a - b).map(([, call]): ToolCall =>
+        call.type === "custom"
+          ? { id: call.id, type: call.type, custom: { name: call.name, input: call.arguments } }
+          : { id: call.id, type: call.type, function: { name: call.name, arguments: call.arguments } }
+      )
+      const message: ChatCompletionMessage = {
+        role: state.role ?? "assistant",
+        content: state.content ?? null,
+        refusal: state.refusal ?? null,
+        ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        ...(state.functionCall !== undefined ? { function_call: { ...state.functionCall } } : {})
+      }
+      return {
+        index: state.index,
+        message,
+        finish_reason: state.finishReason,
+        logprobs: state.logprobs === undefined && state.refusalLogprobs === undefined
+          ? null
+          : { content: state.logprobs ?? null, refusal: state.refusalLogprobs ?? null }
+      }
+    })
+    return {
+      id: this.id,
+      object: "chat.completion",
+      created: this.created,
+      model: this.model,
+      choices,
+      ...(this.usage !== undefined ? { usage: this.usage } : {}),
+      ...(this.serviceTier !== undefined ? { service_tier: this.serviceTier } : {}),
+      ...(this.systemFingerprint !== undefined ? { system_fingerprint: this.systemFingerprint } : {})
+    }
+  }
+}
+
+/**
+ * A sink that accumulates a chunk stream into the final `ChatCompletion`.
+ *
+ * @since 0.1.0
+ * @category streaming
+ */
+export const accumulate: Sink.Sink<ChatCompletion, ChatCompletionChunk> = Sink.suspend(() => {
+  const accumulator = new ChatCompletionAccumulator()
+  return Sink.forEachChunk((chunks: Chunk.Chunk<ChatCompletionChunk>) =>
+    Effect.sync(() => {
+      for (const chunk of chunks) accumulator.add(chunk)
+    })
+  ).pipe(Sink.map(() => accumulator.snapshot()))
+})
+
+/**
+ * Pairs every chunk with the completion accumulated so far, for UIs that render the whole message as it grows.
+ *
+ * @since 0.1.0
+ * @category streaming
+ */
+export const snapshots = <E, R>(
+  self: Stream.Stream<ChatCompletionChunk, E, R>
+): Stream.Stream<{ readonly chunk: ChatCompletionChunk; readonly snapshot: ChatCompletion }, E, R> =>
+  Stream.suspend(() => {
+    const accumulator = new ChatCompletionAccumulator()
+    return Stream.map(self, (chunk) => ({ chunk, snapshot: accumulator.add(chunk).snapshot() }))
+  })

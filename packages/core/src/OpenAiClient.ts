@@ -10,14 +10,17 @@ import type * as ConfigError from "effect/ConfigError"
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as internal from "./internal/openAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
 import type * as ResponseMeta from "./ResponseMeta.js"
 import type * as RetryPolicy from "./RetryPolicy.js"
+import type * as Sse from "./Sse.js"
 
 /**
  * Header values; `null` removes a header set at a lower level (e.g. a default header for one call).
@@ -52,6 +55,11 @@ export interface Options {
   readonly baseURL?: string | undefined
   /** Per attempt (connect, headers and body); a number is milliseconds. Default 10 minutes. */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * The longest a stream may go without receiving a byte before it fails with a `TimeoutError`. Default 5 minutes:
+   * long enough for a reasoning model's silent thinking; lower it for faster models.
+   */
+  readonly streamIdleTimeout?: Duration.DurationInput | undefined
   /** Retries of retryable failures with the default policy. Default 2. */
   readonly maxRetries?: number | undefined
   /** Replaces the default retry policy (then `maxRetries` is not used). */
@@ -82,12 +90,23 @@ export interface RequestOptions {
 }
 
 /**
- * One API operation, as resource modules describe it to the pipeline.
+ * Per-call overrides of a streaming call.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Operation<A> {
+export interface StreamRequestOptions extends RequestOptions {
+  /** Overrides the client's `streamIdleTimeout` for this stream. */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * What every API operation says about its HTTP request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OperationBase {
   /** The SDK-style name, e.g. `chat.completions.create`; the span is named `OpenAI <name>`. */
   readonly name: string
   readonly method: "GET" | "POST" | "DELETE"
@@ -97,7 +116,54 @@ export interface Operation<A> {
   readonly query?: QueryInput | undefined
   /** Recorded on the span as `gen_ai.request.model`. */
   readonly model?: string | undefined
+}
+
+/**
+ * One API operation with a JSON response, as resource modules describe it to the pipeline.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Operation<A> extends OperationBase {
   readonly decode: (json: unknown) => Effect.Effect<A, ParseResult.ParseError>
+}
+
+/**
+ * A stream step that fails the stream with a `StreamError`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamStepFailure {
+  readonly _tag: "Fail"
+  readonly reason: OpenAiError.StreamError["reason"]
+  readonly error: OpenAiError.ErrorBody | undefined
+  readonly detail: string
+}
+
+/**
+ * What a streaming operation makes of one server-sent event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamStep<A> =
+  | { readonly _tag: "Emit"; readonly value: A }
+  | { readonly _tag: "Skip" }
+  | { readonly _tag: "End" }
+  | StreamStepFailure
+
+/**
+ * One API operation with a server-sent event response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamOperation<A> extends OperationBase {
+  /** The terminal event, as told in a truncation error (e.g. `data: [DONE]`). */
+  readonly terminal: string
+  /** Turns one event into a step; called once per event, in order. */
+  readonly onEvent: (event: Sse.Event) => StreamStep<A>
 }
 
 /**
@@ -116,6 +182,14 @@ export interface Service {
     operation: Operation<A>,
     options?: RequestOptions
   ) => Effect.Effect<A, OpenAiError.OpenAiError>
+  /**
+   * Runs a streaming operation: retried (by the same policy) only until its first value reaches the caller,
+   * with the per-attempt timeout until then and an idle timeout between chunks after.
+   */
+  readonly stream: <A>(
+    operation: StreamOperation<A>,
+    options?: StreamRequestOptions
+  ) => Stream.Stream<A, OpenAiError.OpenAiError>
 }
 
 /**
@@ -208,6 +282,35 @@ export const layerConfig = (
  */
 export const withResponse: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<WithResponse<A>, E, R> =
   internal.withResponse
+
+/**
+ * Calls `f` with the metadata of the response behind a stream (request id, rate limits) as soon as its headers
+ * arrive, before the first value.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withStreamResponse: {
+  <R2>(
+    f: (response: ResponseMeta.ResponseMeta) => Effect.Effect<void, never, R2>
+  ): <A, E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E, R | R2>
+  <A, E, R, R2>(
+    self: Stream.Stream<A, E, R>,
+    f: (response: ResponseMeta.ResponseMeta) => Effect.Effect<void, never, R2>
+  ): Stream.Stream<A, E, R | R2>
+} = dual(2, internal.withStreamResponse)
+
+/**
+ * Runs a streaming operation through the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const stream = <A>(
+  operation: StreamOperation<A>,
+  options?: StreamRequestOptions
+): Stream.Stream<A, OpenAiError.OpenAiError, OpenAiClient> =>
+  Stream.unwrap(Effect.map(OpenAiClient, (client) => client.stream(operation, options)))
 
 /**
  * Runs an operation through the client in context. Resource modules are built on it.

@@ -295,6 +295,56 @@ export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")
 }
 
 /**
+ * An event stream went wrong after it started: an error event (or a payload with an `error` object), an event
+ * that is not valid JSON or not the expected shape, or a stream that ended before its terminal event
+ * (truncation is never silent). Every value before the failure was delivered.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StreamError extends Data.TaggedError("StreamError")<{
+  readonly request: RequestInfo
+  readonly response: ResponseMeta.ResponseMeta
+  readonly reason: "ErrorEvent" | "InvalidEvent" | "Truncated"
+  /** OpenAI's `error` object of an error event. */
+  readonly error: ErrorBody | undefined
+  /** What went wrong; never the event's payload. */
+  readonly detail: string
+}> {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** `x-request-id` of the stream's response. */
+  get requestId(): string | undefined {
+    return this.response.requestId
+  }
+  /** OpenAI's error `code`, if an error event carried one. */
+  get code(): string | undefined {
+    return this.error?.code ?? undefined
+  }
+  /** OpenAI's error `type`, if an error event carried one. */
+  get type(): string | undefined {
+    return this.error?.type ?? undefined
+  }
+  /** OpenAI's error `param`, if an error event carried one. */
+  get param(): string | undefined {
+    return this.error?.param ?? undefined
+  }
+  override get message(): string {
+    const what = this.reason === "ErrorEvent"
+      ? `Stream error event: ${this.error?.message ?? this.detail}`
+      : this.reason === "InvalidEvent"
+      ? `Invalid stream event: ${this.detail}`
+      : `Stream truncated: ${this.detail}`
+    const details = [
+      this.code !== undefined ? `code: ${this.code}` : undefined,
+      describeRequest(this.request),
+      this.requestId !== undefined ? `request id: ${this.requestId}` : undefined
+    ].filter((part) => part !== undefined)
+    return `${what} (${details.join(", ")})`
+  }
+}
+
+/**
  * The request could not be built, so nothing was sent: parameters that cannot be encoded as JSON (a BigInt, a
  * cycle), or a header or query value containing CR/LF.
  *
@@ -346,6 +396,7 @@ export type OpenAiError =
   | ConnectionError
   | TimeoutError
   | ResponseDecodeError
+  | StreamError
   | InvalidRequestError
 
 /**

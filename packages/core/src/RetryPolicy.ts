@@ -33,6 +33,7 @@ export const isRetryable = (error: OpenAiError.OpenAiError): boolean => {
     case "TimeoutError":
       return true
     case "ResponseDecodeError":
+    case "StreamError":
     case "InvalidRequestError":
       return false
   }

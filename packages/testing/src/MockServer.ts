@@ -15,7 +15,9 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import * as MockApi from "./internal/mockApi.js"
 
@@ -47,6 +49,31 @@ export interface Fault {
   readonly drop?: boolean | undefined
   /** Only apply to requests whose API path (e.g. `/chat/completions`) is this one. */
   readonly path?: string | undefined
+  /** How to stream an event-stream reply (`stream: true` requests). */
+  readonly stream?: StreamFault | undefined
+}
+
+/**
+ * How a streamed reply is sent, and how it goes wrong. "Events" count the chunk events (the role chunk first).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamFault {
+  /** Send this many content chunks (`tok0`, ` tok1`, ...) instead of the mock reply. */
+  readonly chunks?: number | undefined
+  /** Re-cut the body into socket writes of this many bytes (default: one write per event). */
+  readonly bytesPerWrite?: number | undefined
+  /** Pause between writes. */
+  readonly interval?: Duration.DurationInput | undefined
+  /** Pause this long after this many events (e.g. to stall past the client's idle timeout). */
+  readonly stallAfter?: { readonly events: number; readonly duration: Duration.DurationInput } | undefined
+  /** Send an `event: error` (OpenAI's error shape) after this many events, then end. */
+  readonly errorAfter?: number | undefined
+  /** Destroy the connection after this many events. */
+  readonly dropAfter?: number | undefined
+  /** End the body cleanly after this many events, without `[DONE]`. */
+  readonly truncateAfter?: number | undefined
 }
 
 /**
@@ -139,6 +166,63 @@ const parseJson = (text: string): unknown => {
   }
 }
 
+const encoder = new TextEncoder()
+
+/** The writes of a streamed reply, shaped by the fault. */
+const streamWrites = (
+  events: ReadonlyArray<string>,
+  fault: StreamFault | undefined
+): Array<Uint8Array | Duration.Duration | "drop"> => {
+  const chunkEvents = events.slice(0, -1)
+  const done = events[events.length - 1]!
+  let body: Array<string | Duration.Duration | "drop"> = [...chunkEvents]
+  const cutAt = (n: number, tail: Array<string | "drop">) => {
+    body = [...chunkEvents.slice(0, n), ...tail]
+  }
+  if (fault?.errorAfter !== undefined) {
+    cutAt(fault.errorAfter, [
+      MockApi.sseEvent(
+        MockApi.errorBody("The server had an error while processing your request.", "server_error", "stream_failed"),
+        "error"
+      )
+    ])
+  } else if (fault?.dropAfter !== undefined) {
+    cutAt(fault.dropAfter, ["drop"])
+  } else if (fault?.truncateAfter !== undefined) {
+    cutAt(fault.truncateAfter, [])
+  } else {
+    body.push(done)
+  }
+  if (fault?.stallAfter !== undefined) {
+    body.splice(fault.stallAfter.events, 0, Duration.decode(fault.stallAfter.duration))
+  }
+  const writes: Array<Uint8Array | Duration.Duration | "drop"> = []
+  const size = fault?.bytesPerWrite
+  let pending: Array<Uint8Array> = []
+  const flush = () => {
+    if (pending.length === 0 || size === undefined) return
+    const all = new Uint8Array(pending.reduce((n, part) => n + part.length, 0))
+    let offset = 0
+    for (const part of pending) {
+      all.set(part, offset)
+      offset += part.length
+    }
+    for (let i = 0; i < all.length; i += size) writes.push(all.subarray(i, i + size))
+    pending = []
+  }
+  for (const item of body) {
+    if (typeof item === "string" && item !== "drop") {
+      if (size === undefined) writes.push(encoder.encode(item))
+      else pending.push(encoder.encode(item))
+    } else {
+      flush()
+      writes.push(item)
+    }
+  }
+  flush()
+  return writes
+}
+
 const faultReply = (state: MockApi.MockState, fault: Fault): MockApi.MockReply | undefined => {
   if (fault.status === undefined) return undefined
   const status = fault.status
@@ -202,7 +286,11 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
       served.push(record)
       const nodeResponse = NodeHttpServerRequest.toServerResponse(request)
       nodeResponse.on("close", () => {
-        if (record.outcome === "pending") record.outcome = "aborted-by-client"
+        if (record.outcome === "pending") {
+          record.outcome = nodeResponse.writableFinished
+            ? "completed"
+            : "aborted-by-client"
+        }
       })
       return yield* Effect.gen(function*() {
         if (fault?.delay !== undefined) yield* Effect.sleep(Duration.decode(fault.delay))
@@ -218,6 +306,37 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
           : (fault !== undefined ? faultReply(state, fault) : undefined) ??
             MockApi.respond(state, { method: request.method, path, body: record.body })
         const headers = { ...reply.headers, ...fault?.headers }
+        if (reply.events !== undefined && fault?.body === undefined) {
+          const events = fault?.stream?.chunks === undefined
+            ? reply.events
+            : [
+              ...MockApi.chatChunkEvents({
+                id: "chatcmpl-mock-stream",
+                model: (record.body as { model: string }).model,
+                created: 1_700_000_000,
+                pieces: Array.from({ length: fault.stream.chunks }, (_, i) => i === 0 ? "tok0" : ` tok${i}`)
+              }),
+              MockApi.sseDone
+            ]
+          const interval = fault?.stream?.interval === undefined ? undefined : Duration.decode(fault.stream.interval)
+          const socket = NodeHttpServerRequest.toIncomingMessage(request).socket
+          const body = Stream.fromIterable(streamWrites(events, fault?.stream)).pipe(
+            Stream.mapEffect((write) => {
+              if (write === "drop") {
+                return Effect.sync(() => {
+                  record.outcome = "dropped"
+                  socket.destroy()
+                }).pipe(Effect.zipRight(Effect.never))
+              }
+              if (Duration.isDuration(write)) return Effect.as(Effect.sleep(write), Option.none<Uint8Array>())
+              return interval === undefined
+                ? Effect.succeed(Option.some(write))
+                : Effect.as(Effect.sleep(interval), Option.some(write))
+            }),
+            Stream.filterMap((write) => write)
+          )
+          return HttpServerResponse.stream(body, { status: reply.status, headers })
+        }
         if (record.outcome === "pending") record.outcome = "completed"
         if (fault?.body !== undefined) {
           return HttpServerResponse.text(fault.body, {

@@ -5,17 +5,23 @@
  * @since 0.1.0
  */
 import * as OpenAiClient from "@effect-openai/core/OpenAiClient"
-import type * as Headers from "@effect/platform/Headers"
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as UrlParams from "@effect/platform/UrlParams"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as MockApi from "./internal/mockApi.js"
 
 /**
@@ -33,9 +39,29 @@ export type Reply =
     /** Add OpenAI's usual headers (`x-request-id`, `openai-processing-ms`, rate limits) under `headers`. */
     readonly apiHeaders: boolean
   }
+  | {
+    readonly _tag: "Stream"
+    readonly status: number
+    readonly headers: Readonly<Record<string, string>>
+    readonly parts: ReadonlyArray<StreamPart>
+    readonly apiHeaders: boolean
+  }
   | { readonly _tag: "TransportFailure"; readonly message: string }
   | { readonly _tag: "Delay"; readonly delay: Duration.Duration; readonly reply: Reply }
   | { readonly _tag: "Mock" }
+
+/**
+ * A piece of a streamed body: bytes (a string is UTF-8 encoded and delivered as one chunk), a pause on the Effect
+ * clock, or a transport failure (the connection breaks there).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamPart =
+  | string
+  | Uint8Array
+  | { readonly _tag: "Pause"; readonly delay: Duration.Duration }
+  | { readonly _tag: "Cut"; readonly message: string }
 
 /**
  * Options of a reply.
@@ -104,6 +130,83 @@ export const error = (
     ),
     { status, headers }
   )
+
+/**
+ * A streamed body, chunk by chunk exactly as given (default content type `text/event-stream`). Use
+ * {@link sseEvent}, {@link sseDone}, {@link pause} and {@link cut} to build the parts.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const stream = (
+  parts: ReadonlyArray<StreamPart>,
+  options?: ReplyOptions & { readonly contentType?: string }
+): Reply => ({
+  _tag: "Stream",
+  status: options?.status ?? 200,
+  headers: { "content-type": options?.contentType ?? "text/event-stream; charset=utf-8", ...options?.headers },
+  parts,
+  apiHeaders: options?.apiHeaders ?? true
+})
+
+/**
+ * One server-sent event: `data` (JSON-encoded unless a string) with an optional `event` name.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const sseEvent: (data: unknown, event?: string) => string = MockApi.sseEvent
+
+/**
+ * The `data: [DONE]` event that ends a chat completion stream.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const sseDone: string = MockApi.sseDone
+
+/**
+ * A pause in a streamed body, on the Effect clock (so `TestClock` drives it).
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const pause = (duration: Duration.DurationInput): StreamPart => ({
+  _tag: "Pause",
+  delay: Duration.decode(duration)
+})
+
+/**
+ * A transport failure in the middle of a streamed body.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const cut = (message = "other side closed"): StreamPart => ({ _tag: "Cut", message })
+
+/**
+ * A complete chat completion stream whose first choice says `pieces` in order: a role chunk, one chunk per piece,
+ * a `finish_reason: "stop"` chunk, a usage chunk when `includeUsage`, then `[DONE]`. Returns the parts, to
+ * pass to {@link stream} as they are or edited.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const chatStreamParts = (
+  pieces: ReadonlyArray<string>,
+  options?: { readonly model?: string; readonly id?: string; readonly includeUsage?: boolean }
+): Array<string> => [
+  ...MockApi.chatChunkEvents({
+    id: options?.id ?? "chatcmpl-test",
+    model: options?.model ?? "gpt-4o-mini",
+    created: 1_700_000_000,
+    pieces,
+    usage: options?.includeUsage === true
+      ? { prompt_tokens: 10, completion_tokens: pieces.length }
+      : undefined
+  }),
+  MockApi.sseDone
+]
 
 /**
  * A transport failure (connection refused or reset): no response at all.
@@ -199,6 +302,67 @@ export const requests: Effect.Effect<ReadonlyArray<RecordedRequest>, never, Open
 )
 
 const decoder = new TextDecoder()
+const encoder = new TextEncoder()
+
+/** A response whose body is a scripted stream, with pauses on the Effect clock. */
+class ScriptedStreamResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly cookies = Cookies.empty
+  readonly remoteAddress = Option.none()
+
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    readonly status: number,
+    readonly headers: Headers.Headers,
+    readonly parts: ReadonlyArray<StreamPart>
+  ) {
+    super()
+  }
+
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    return Stream.fromIterable(this.parts).pipe(
+      Stream.mapEffect((part): Effect.Effect<Option.Option<Uint8Array>, HttpClientError.ResponseError> => {
+        if (typeof part === "string") return Effect.succeed(Option.some(encoder.encode(part)))
+        if (part instanceof Uint8Array) return Effect.succeed(Option.some(part))
+        if (part._tag === "Pause") return Effect.as(Effect.sleep(part.delay), Option.none())
+        return Effect.fail(
+          new HttpClientError.ResponseError({
+            request: this.request,
+            response: this,
+            reason: "Decode",
+            cause: new Error(part.message)
+          })
+        )
+      }),
+      Stream.filterMap((bytes) => bytes)
+    )
+  }
+
+  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    return Stream.runFold(this.stream, "", (text, bytes) => text + decoder.decode(bytes))
+  }
+
+  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
+    return Effect.map(this.text, (text) => JSON.parse(text) as unknown)
+  }
+
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+    return Effect.map(this.text, (text) => encoder.encode(text).buffer as ArrayBuffer)
+  }
+
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
+    return Effect.map(this.text, (text) => UrlParams.fromInput(new URLSearchParams(text)))
+  }
+
+  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+    return Effect.die("OpenAiTest: a streamed reply has no form data")
+  }
+
+  toJSON(): unknown {
+    return { _id: "OpenAiTest.ScriptedStreamResponse", status: this.status, headers: this.headers }
+  }
+}
 
 const sensitiveHeaders: ReadonlySet<string> = new Set(["authorization", "api-key", "x-api-key", "cookie"])
 
@@ -277,10 +441,23 @@ export const layerHttpClient = (
           )
         case "Mock": {
           const mocked = MockApi.respond(state, { method: recorded.method, path: recorded.path, body: recorded.body })
+          if (mocked.events !== undefined) {
+            return answer(
+              request,
+              recorded,
+              stream(mocked.events, { status: mocked.status, headers: mocked.headers, apiHeaders: false })
+            )
+          }
           return answer(
             request,
             recorded,
             json(mocked.body, { status: mocked.status, headers: mocked.headers, apiHeaders: false })
+          )
+        }
+        case "Stream": {
+          const headers = reply.apiHeaders ? { ...MockApi.replyHeaders(state, 0), ...reply.headers } : reply.headers
+          return Effect.succeed(
+            new ScriptedStreamResponse(request, reply.status, Headers.fromInput(headers), reply.parts)
           )
         }
         case "Body": {

@@ -3,17 +3,22 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Channel from "effect/Channel"
+import * as Chunk from "effect/Chunk"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
-import { globalValue } from "effect/GlobalValue"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type * as OpenAiClient from "../OpenAiClient.js"
 import * as OpenAiError from "../OpenAiError.js"
 import * as ResponseMeta from "../ResponseMeta.js"
 import * as RetryPolicy from "../RetryPolicy.js"
+import * as Sse from "../Sse.js"
 import { version } from "./version.js"
 
 /** @internal */
@@ -31,10 +36,13 @@ export const tag = Context.GenericTag<OpenAiClient.OpenAiClient, OpenAiClient.Se
 )
 
 /** @internal */
-export const currentResponseSink = globalValue(
-  "@effect-openai/core/OpenAiClient/currentResponseSink",
-  () => FiberRef.unsafeMake<((meta: ResponseMeta.ResponseMeta) => void) | undefined>(undefined)
-)
+export const defaultStreamIdleTimeout: Duration.Duration = Duration.minutes(5)
+
+/** Receives the metadata of each successful response; set by `withResponse` and `withStreamResponse`. */
+class ResponseListener extends Context.Tag("@effect-openai/core/OpenAiClient/ResponseListener")<
+  ResponseListener,
+  (meta: ResponseMeta.ResponseMeta) => Effect.Effect<void>
+>() {}
 
 /** @internal */
 export const withResponse = <A, E, R>(
@@ -43,9 +51,10 @@ export const withResponse = <A, E, R>(
   Effect.suspend(() => {
     let meta: ResponseMeta.ResponseMeta | undefined
     return self.pipe(
-      Effect.locally(currentResponseSink, (received) => {
-        meta = received
-      }),
+      Effect.provideService(ResponseListener, (received) =>
+        Effect.sync(() => {
+          meta = received
+        })),
       Effect.flatMap((data) =>
         meta === undefined
           ? Effect.dieMessage("OpenAiClient.withResponse: the effect completed without an OpenAI response")
@@ -53,6 +62,16 @@ export const withResponse = <A, E, R>(
       )
     )
   })
+
+/** @internal */
+export const withStreamResponse = <A, E, R, R2>(
+  self: Stream.Stream<A, E, R>,
+  f: (response: ResponseMeta.ResponseMeta) => Effect.Effect<void, never, R2>
+): Stream.Stream<A, E, R | R2> =>
+  Stream.unwrap(
+    Effect.map(Effect.context<R2>(), (context) =>
+      Stream.provideService(self, ResponseListener, (meta) => Effect.provide(f(meta), context)))
+  )
 
 const invalid = (path: string, message: string) => ConfigError.InvalidData([path], message)
 
@@ -158,6 +177,31 @@ const snippet = (text: string) =>
 
 const isSuccess = (status: number) => status >= 200 && status < 300
 
+const annotateRequestId = (meta: ResponseMeta.ResponseMeta) =>
+  meta.requestId === undefined ? Effect.void : Effect.annotateCurrentSpan("openai.request_id", meta.requestId)
+
+const notifyListener = (meta: ResponseMeta.ResponseMeta) =>
+  Effect.flatMap(
+    Effect.serviceOption(ResponseListener),
+    (listener) => listener._tag === "Some" ? listener.value(meta) : Effect.void
+  )
+
+const spanAttributes = (operation: { readonly name: string; readonly model?: string | undefined }) =>
+  operation.model === undefined
+    ? { "gen_ai.system": "openai", "gen_ai.operation.name": operation.name }
+    : { "gen_ai.system": "openai", "gen_ai.operation.name": operation.name, "gen_ai.request.model": operation.model }
+
+const isEventStream = (meta: ResponseMeta.ResponseMeta) =>
+  (meta.headers["content-type"] ?? "").toLowerCase().includes("text/event-stream")
+
+/** What a prepared request needs to run. */
+interface Prepared {
+  readonly info: OpenAiError.RequestInfo
+  readonly httpRequest: HttpClientRequest.HttpClientRequest
+  readonly timeout: Duration.Duration
+  readonly policy: RetryPolicy.RetryPolicy
+}
+
 /** @internal */
 export const make = (
   options: OpenAiClient.Options
@@ -170,6 +214,9 @@ export const make = (
     )
     const baseURL = (options.baseURL ?? defaultBaseURL).replace(/\/+$/, "")
     const timeout = options.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout)
+    const idleTimeout = options.streamIdleTimeout === undefined
+      ? defaultStreamIdleTimeout
+      : Duration.decode(options.streamIdleTimeout)
     const retryPolicy = options.retryPolicy ??
       RetryPolicy.make({ maxRetries: options.maxRetries ?? RetryPolicy.defaultMaxRetries })
 
@@ -184,20 +231,22 @@ export const make = (
     const baseQuery: Array<[string, string]> = []
     applyQuery(baseQuery, options.defaultQuery)
 
-    const request = <A>(
-      operation: OpenAiClient.Operation<A>,
-      requestOptions?: OpenAiClient.RequestOptions
-    ): Effect.Effect<A, OpenAiError.OpenAiError> => {
+    const prepare = (
+      operation: OpenAiClient.OperationBase,
+      requestOptions: OpenAiClient.RequestOptions | undefined,
+      accept?: string
+    ): Prepared | OpenAiError.InvalidRequestError => {
       const info: OpenAiError.RequestInfo = { method: operation.method, url: baseURL + operation.path }
       const headers: MutableRecord = { ...baseHeaders }
+      if (accept !== undefined) headers.accept = accept
       applyHeaders(headers, requestOptions?.headers)
       const badHeader = checkHeaderValues(info, headers)
-      if (badHeader !== undefined) return Effect.fail(badHeader)
+      if (badHeader !== undefined) return badHeader
       const urlParams = baseQuery.slice()
       applyQuery(urlParams, operation.query)
       applyQuery(urlParams, requestOptions?.query)
       if (urlParams.some(([key, value]) => hasLineBreak(key) || hasLineBreak(value))) {
-        return Effect.fail(invalidRequest(info, "A query parameter contains a line break (CR or LF)"))
+        return invalidRequest(info, "A query parameter contains a line break (CR or LF)")
       }
       let body: HttpBody.HttpBody = HttpBody.empty
       if (operation.body !== undefined) {
@@ -205,97 +254,247 @@ export const make = (
         try {
           json = JSON.stringify(operation.body)
         } catch (cause) {
-          return Effect.fail(
-            invalidRequest(info, `The request body cannot be encoded as JSON: ${(cause as Error).message}`, cause)
-          )
+          return invalidRequest(info, `The request body cannot be encoded as JSON: ${(cause as Error).message}`, cause)
         }
         body = HttpBody.text(json, "application/json")
       }
-      const httpRequest = HttpClientRequest.make(operation.method)(info.url, { headers, urlParams, body })
+      return {
+        info,
+        httpRequest: HttpClientRequest.make(operation.method)(info.url, { headers, urlParams, body }),
+        timeout: requestOptions?.timeout === undefined ? timeout : Duration.decode(requestOptions.timeout),
+        policy: requestOptions?.retryPolicy ??
+          (requestOptions?.maxRetries === undefined
+            ? retryPolicy
+            : RetryPolicy.make({ maxRetries: requestOptions.maxRetries }))
+      }
+    }
 
-      const attemptTimeout = requestOptions?.timeout === undefined ? timeout : Duration.decode(requestOptions.timeout)
+    const send = (prepared: Prepared) =>
+      Effect.mapError(
+        httpClient.execute(prepared.httpRequest),
+        (error: HttpClientError.HttpClientError) =>
+          new OpenAiError.ConnectionError({ request: prepared.info, cause: error.cause ?? error.message })
+      )
+
+    const readText = (info: OpenAiError.RequestInfo, response: HttpClientResponse.HttpClientResponse) =>
+      Effect.mapError(response.text, (cause) => new OpenAiError.ConnectionError({ request: info, cause: cause.cause }))
+
+    const statusError = (info: OpenAiError.RequestInfo, meta: ResponseMeta.ResponseMeta, text: string) =>
+      OpenAiError.fromStatus({ request: info, response: meta, ...readErrorBody(text) })
+
+    const invalidJson = (
+      info: OpenAiError.RequestInfo,
+      meta: ResponseMeta.ResponseMeta,
+      text: string,
+      detail: string
+    ) =>
+      new OpenAiError.ResponseDecodeError({
+        request: info,
+        response: meta,
+        reason: "InvalidJson",
+        body: snippet(text),
+        detail
+      })
+
+    const attemptTimeout = (prepared: Prepared) =>
+      Effect.timeoutFail({
+        duration: prepared.timeout,
+        onTimeout: () =>
+          new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.timeout, phase: "attempt" })
+      })
+
+    const request = <A>(
+      operation: OpenAiClient.Operation<A>,
+      requestOptions?: OpenAiClient.RequestOptions
+    ): Effect.Effect<A, OpenAiError.OpenAiError> => {
+      const prepared = prepare(operation, requestOptions)
+      if (prepared instanceof OpenAiError.InvalidRequestError) return Effect.fail(prepared)
+      const { info } = prepared
       const onResponse = (
         response: HttpClientResponse.HttpClientResponse
       ): Effect.Effect<A, OpenAiError.OpenAiError> =>
-        Effect.flatMap(
-          Effect.mapError(response.text, (cause) =>
-            new OpenAiError.ConnectionError({ request: info, cause: cause.cause })),
-          (text): Effect.Effect<A, OpenAiError.OpenAiError> => {
-            const meta = ResponseMeta.make(response.status, response.headers)
-            const annotate = meta.requestId === undefined
-              ? Effect.void
-              : Effect.annotateCurrentSpan("openai.request_id", meta.requestId)
-            if (!isSuccess(meta.status)) {
-              return Effect.zipRight(
-                annotate,
-                Effect.fail(OpenAiError.fromStatus({ request: info, response: meta, ...readErrorBody(text) }))
-              )
-            }
-            let json: unknown
-            try {
-              json = JSON.parse(text)
-            } catch (cause) {
-              return Effect.fail(
-                new OpenAiError.ResponseDecodeError({
-                  request: info,
-                  response: meta,
-                  reason: "InvalidJson",
-                  body: snippet(text),
-                  detail: text === "" ? "empty body" : (cause as Error).message
-                })
-              )
-            }
-            return annotate.pipe(
-              Effect.zipRight(operation.decode(json)),
-              Effect.mapError((error) =>
-                new OpenAiError.ResponseDecodeError({
-                  request: info,
-                  response: meta,
-                  reason: "UnexpectedShape",
-                  body: snippet(text),
-                  detail: error.message
-                })
-              ),
-              Effect.tap(() =>
-                FiberRef.getWith(currentResponseSink, (sink) => {
-                  if (sink !== undefined) {
-                    sink(meta)
-                  }
-                  return Effect.void
-                })
-              )
-            )
+        Effect.flatMap(readText(info, response), (text): Effect.Effect<A, OpenAiError.OpenAiError> => {
+          const meta = ResponseMeta.make(response.status, response.headers)
+          if (!isSuccess(meta.status)) {
+            return Effect.zipRight(annotateRequestId(meta), Effect.fail(statusError(info, meta, text)))
           }
-        )
-      const attempt: Effect.Effect<A, OpenAiError.OpenAiError> = httpClient.execute(httpRequest).pipe(
-        Effect.catchAll((error: HttpClientError.HttpClientError) =>
-          Effect.fail(new OpenAiError.ConnectionError({ request: info, cause: error.cause ?? error.message }))
-        ),
-        Effect.flatMap(onResponse),
-        Effect.timeoutFail({
-          duration: attemptTimeout,
-          onTimeout: () =>
-            new OpenAiError.TimeoutError({ request: info, timeout: attemptTimeout, phase: "attempt" })
+          let json: unknown
+          try {
+            json = JSON.parse(text)
+          } catch (cause) {
+            return Effect.fail(invalidJson(info, meta, text, text === "" ? "empty body" : (cause as Error).message))
+          }
+          return annotateRequestId(meta).pipe(
+            Effect.zipRight(operation.decode(json)),
+            Effect.mapError((error) =>
+              new OpenAiError.ResponseDecodeError({
+                request: info,
+                response: meta,
+                reason: "UnexpectedShape",
+                body: snippet(text),
+                detail: error.message
+              })
+            ),
+            Effect.tap(() => notifyListener(meta))
+          )
         })
+      const attempt: Effect.Effect<A, OpenAiError.OpenAiError> = send(prepared).pipe(
+        Effect.flatMap(onResponse),
+        attemptTimeout(prepared)
       )
-      const policy = requestOptions?.retryPolicy ??
-        (requestOptions?.maxRetries === undefined
-          ? retryPolicy
-          : RetryPolicy.make({ maxRetries: requestOptions.maxRetries }))
-      return Effect.retry(attempt, policy).pipe(
+      return Effect.retry(attempt, prepared.policy).pipe(
         Effect.withSpan(`OpenAI ${operation.name}`, {
           kind: "client",
           captureStackTrace: false,
-          attributes: operation.model === undefined
-            ? { "gen_ai.system": "openai", "gen_ai.operation.name": operation.name }
-            : {
-              "gen_ai.system": "openai",
-              "gen_ai.operation.name": operation.name,
-              "gen_ai.request.model": operation.model
-            }
+          attributes: spanAttributes(operation)
         })
       )
     }
 
-    return tag.of({ baseURL, httpClient, request })
+    const stream = <A>(
+      operation: OpenAiClient.StreamOperation<A>,
+      requestOptions?: OpenAiClient.StreamRequestOptions
+    ): Stream.Stream<A, OpenAiError.OpenAiError> => {
+      const prepared = prepare(operation, requestOptions, "text/event-stream")
+      if (prepared instanceof OpenAiError.InvalidRequestError) return Stream.fail(prepared)
+      const { info } = prepared
+      const idle = requestOptions?.idleTimeout === undefined ? idleTimeout : Duration.decode(requestOptions.idleTimeout)
+
+      // One attempt: send, check the status, and pull the first chunk of values, in a scope of its own that is
+      // closed if the attempt fails (so a retry never leaks a connection) and kept open for the rest otherwise.
+      const attempt = (outer: Scope.Scope) =>
+        Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (scope) =>
+          Effect.gen(function*() {
+            const response = yield* send(prepared)
+            const meta = ResponseMeta.make(response.status, response.headers)
+            yield* annotateRequestId(meta)
+            if (!isSuccess(meta.status)) {
+              return yield* Effect.fail(statusError(info, meta, yield* readText(info, response)))
+            }
+            if (!isEventStream(meta)) {
+              const text = yield* readText(info, response)
+              const { error } = readErrorBody(text)
+              return yield* Effect.fail(
+                error !== undefined
+                  ? new OpenAiError.StreamError({
+                    request: info,
+                    response: meta,
+                    reason: "ErrorEvent",
+                    error,
+                    detail: "the server answered with an error instead of an event stream"
+                  })
+                  : invalidJson(
+                    info,
+                    meta,
+                    text,
+                    `expected text/event-stream, got ${meta.headers["content-type"] ?? "no content type"}`
+                  )
+              )
+            }
+            yield* notifyListener(meta)
+            const values = response.stream.pipe(
+              Stream.mapError((error) => new OpenAiError.ConnectionError({ request: info, cause: error.cause })),
+              Stream.timeoutFail(
+                () => new OpenAiError.TimeoutError({ request: info, timeout: idle, phase: "idle" }),
+                idle
+              ),
+              Stream.pipeThroughChannel(eventsToValues(operation, info, meta))
+            )
+            const pull = yield* Stream.toPull(values)
+            const first = yield* Effect.catchAll(
+              pull,
+              (error) => error._tag === "None" ? Effect.succeed(Chunk.empty<A>()) : Effect.fail(error.value)
+            )
+            return { first, pull }
+          }).pipe(
+            Scope.extend(scope),
+            Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
+          ))
+
+      return Stream.unwrapScoped(
+        Effect.gen(function*() {
+          const outer = yield* Effect.scope
+          const { first, pull } = yield* Effect.retry(attempt(outer).pipe(attemptTimeout(prepared)), prepared.policy)
+          return Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
+        })
+      ).pipe(
+        Stream.withSpan(`OpenAI ${operation.name}`, {
+          kind: "client",
+          captureStackTrace: false,
+          attributes: spanAttributes(operation)
+        })
+      )
+    }
+
+    return tag.of({ baseURL, httpClient, request, stream })
+  })
+
+/**
+ * Decodes SSE bytes and turns events into values with the operation's rules: a terminal event ends the stream,
+ * an error event fails it after every earlier value was delivered, and input that ends before the terminal event
+ * fails with a truncation error.
+ */
+const eventsToValues = <A>(
+  operation: OpenAiClient.StreamOperation<A>,
+  info: OpenAiError.RequestInfo,
+  meta: ResponseMeta.ResponseMeta
+): Channel.Channel<
+  Chunk.Chunk<A>,
+  Chunk.Chunk<Uint8Array>,
+  OpenAiError.OpenAiError,
+  OpenAiError.OpenAiError,
+  void,
+  unknown
+> =>
+  Channel.suspend(() => {
+    const decoder = new Sse.Decoder()
+    const events: Array<Sse.Event> = []
+    const streamError = (step: OpenAiClient.StreamStepFailure) =>
+      new OpenAiError.StreamError({
+        request: info,
+        response: meta,
+        reason: step.reason,
+        error: step.error,
+        detail: step.detail
+      })
+    const loop: Channel.Channel<
+      Chunk.Chunk<A>,
+      Chunk.Chunk<Uint8Array>,
+      OpenAiError.OpenAiError,
+      OpenAiError.OpenAiError,
+      void,
+      unknown
+    > = Channel.readWithCause({
+      onInput: (input: Chunk.Chunk<Uint8Array>) => {
+        events.length = 0
+        for (const bytes of input) decoder.push(bytes, events)
+        const out: Array<A> = []
+        for (let i = 0; i < events.length; i++) {
+          const step = operation.onEvent(events[i]!)
+          switch (step._tag) {
+            case "Emit":
+              out.push(step.value)
+              break
+            case "Skip":
+              break
+            case "End":
+              return out.length === 0 ? Channel.void : Channel.write(Chunk.unsafeFromArray(out))
+            case "Fail": {
+              const failure = Channel.fail(streamError(step))
+              return out.length === 0 ? failure : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), failure)
+            }
+          }
+        }
+        return out.length === 0 ? loop : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), loop)
+      },
+      onFailure: (cause) => Channel.failCause(cause),
+      onDone: () =>
+        Channel.fail(streamError({
+          _tag: "Fail",
+          reason: "Truncated",
+          error: undefined,
+          detail: `the event stream ended before its terminal event (${operation.terminal})`
+        }))
+    })
+    return loop
   })

@@ -18,6 +18,8 @@ export interface MockReply {
   readonly status: number
   readonly headers: Record<string, string>
   readonly body: unknown
+  /** For event-stream replies: the pieces of the body, in order (`body` is then unused). */
+  readonly events?: ReadonlyArray<string> | undefined
 }
 
 /** @internal */
@@ -191,12 +193,88 @@ export const chatCompletion = (state: MockState, model: string, messages: Readon
   }
 }
 
+/** Serializes one server-sent event. @internal */
+export const sseEvent = (data: unknown, event?: string): string =>
+  `${event === undefined ? "" : `event: ${event}\n`}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`
+
+/** The terminal event of a chat completion stream. @internal */
+export const sseDone = "data: [DONE]\n\n"
+
+/** Splits a reply into token-like pieces (words with their leading space). @internal */
+export const pieces = (text: string): Array<string> => text.match(/\s*\S+/g) ?? []
+
+/** The chunk events of a streamed chat completion, `[DONE]` excluded. @internal */
+export const chatChunkEvents = (
+  options: {
+    readonly id: string
+    readonly model: string
+    readonly created: number
+    readonly pieces: ReadonlyArray<string>
+    readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | undefined
+  }
+): Array<string> => {
+  const base = {
+    id: options.id,
+    object: "chat.completion.chunk",
+    created: options.created,
+    model: options.model,
+    service_tier: "default",
+    system_fingerprint: "fp_mock"
+  }
+  const events = [
+    sseEvent({
+      ...base,
+      choices: [{
+        index: 0,
+        delta: { role: "assistant", content: "", refusal: null },
+        logprobs: null,
+        finish_reason: null
+      }]
+    })
+  ]
+  for (const piece of options.pieces) {
+    events.push(sseEvent({
+      ...base,
+      choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]
+    }))
+  }
+  events.push(sseEvent({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }] }))
+  if (options.usage !== undefined) {
+    events.push(sseEvent({
+      ...base,
+      choices: [],
+      usage: {
+        ...options.usage,
+        total_tokens: options.usage.prompt_tokens + options.usage.completion_tokens
+      }
+    }))
+  }
+  return events
+}
+
 /** Answers a request the way the OpenAI API would. @internal */
 export const respond = (state: MockState, request: MockRequest): MockReply => {
   const { method, path } = request
   if (path === "/chat/completions" && method === "POST") {
     const params = chatParams(state, request.body)
     if ("status" in params) return params
+    if (params.body.stream === true) {
+      const completion = chatCompletion(state, params.model, params.messages)
+      const streamOptions = params.body.stream_options
+      const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true
+      const headers = {
+        ...replyHeaders(state, completion.usage.total_tokens),
+        "content-type": "text/event-stream; charset=utf-8"
+      }
+      const events = chatChunkEvents({
+        id: completion.id,
+        model: completion.model,
+        created: completion.created,
+        pieces: pieces(completion.choices[0]!.message.content),
+        usage: includeUsage ? completion.usage : undefined
+      })
+      return { status: 200, headers, body: undefined, events: [...events, sseDone] }
+    }
     const completion = chatCompletion(state, params.model, params.messages)
     return { status: 200, headers: replyHeaders(state, completion.usage.total_tokens), body: completion }
   }
