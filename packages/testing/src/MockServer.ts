@@ -326,7 +326,10 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
                 return Effect.sync(() => {
                   record.outcome = "dropped"
                   socket.destroy()
-                }).pipe(Effect.zipRight(Effect.never))
+                }).pipe(
+                  Effect.delay(interval ?? Duration.zero),
+                  Effect.zipRight(Effect.never)
+                )
               }
               if (Duration.isDuration(write)) return Effect.as(Effect.sleep(write), Option.none<Uint8Array>())
               return interval === undefined

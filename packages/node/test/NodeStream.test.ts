@@ -1,0 +1,129 @@
+import { Chat, OpenAiClient } from "@effect-openai/core"
+import { NodeOpenAi } from "@effect-openai/node"
+import { MockServer } from "@effect-openai/testing"
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+
+const params = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Say this is a test!" }] } as const
+
+const client = (server: MockServer.MockServer, options?: Partial<Parameters<typeof NodeOpenAi.layer>[0]>) =>
+  NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: server.url, ...options })
+
+const eventually = <A>(check: Effect.Effect<A>, until: (a: A) => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 500; i++) {
+      const value = yield* check
+      if (until(value)) return value
+      yield* Effect.sleep("10 millis")
+    }
+    return yield* Effect.dieMessage("condition not reached within 5 s")
+  })
+
+const collect = <A, E>(self: Stream.Stream<A, E, OpenAiClient.OpenAiClient>) =>
+  Effect.gen(function*() {
+    const delivered: Array<A> = []
+    const result = yield* Stream.runForEach(self, (value) => Effect.sync(() => delivered.push(value))).pipe(Effect.either)
+    return { delivered, error: result._tag === "Left" ? result.left : undefined }
+  })
+
+describe("chat streams over real sockets (MockServer)", () => {
+  it.scopedLive("streams a reply token by token, whatever the socket writes", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      yield* server.fault({ stream: { bytesPerWrite: 7 } })
+      const text = yield* Chat.completions.stream(params).pipe(
+        Chat.textDeltas,
+        Stream.runFold("", (all, delta) => all + delta),
+        Effect.provide(client(server))
+      )
+      expect(text).toBe("This is a mock reply to: Say this is a test!")
+      const [served] = yield* eventually(server.requests, (all) => all[0]?.outcome !== "pending")
+      expect(served!.outcome).toBe("completed")
+      expect(served!.headers["accept"]).toBe("text/event-stream")
+    }))
+
+  it.scopedLive("consumes a 2,000-chunk stream and accumulates it", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      yield* server.fault({ stream: { chunks: 2000 } })
+      const completion = yield* Stream.run(Chat.completions.stream(params), Chat.accumulate).pipe(
+        Effect.provide(client(server))
+      )
+      const content = completion.choices[0]!.message.content!
+      expect(content.startsWith("tok0 tok1 tok2")).toBe(true)
+      expect(content.endsWith(" tok1999")).toBe(true)
+      expect(completion.choices[0]!.finish_reason).toBe("stop")
+    }))
+
+  it.scopedLive("an error event fails with StreamError after the earlier chunks", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      yield* server.fault({ stream: { chunks: 10, errorAfter: 4 } })
+      const { delivered, error } = yield* collect(Chat.completions.stream(params)).pipe(Effect.provide(client(server)))
+      expect(delivered).toHaveLength(4)
+      expect(error?._tag).toBe("StreamError")
+      if (error?._tag === "StreamError") {
+        expect(error.reason).toBe("ErrorEvent")
+        expect(error.code).toBe("stream_failed")
+        expect(error.requestId).toMatch(/^req_mock/)
+      }
+    }))
+
+  it.scopedLive("a connection dropped mid-stream is a ConnectionError, not retried", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      yield* server.fault({ stream: { chunks: 10, dropAfter: 3, interval: "20 millis" } })
+      const { delivered, error } = yield* collect(Chat.completions.stream(params)).pipe(Effect.provide(client(server)))
+      expect(delivered).toHaveLength(3)
+      expect(error?._tag).toBe("ConnectionError")
+      expect(yield* server.requests).toHaveLength(1)
+    }))
+
+  it.scopedLive("a body that ends cleanly without [DONE] fails with StreamError (truncated)", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      yield* server.fault({ stream: { chunks: 10, truncateAfter: 5 } })
+      const { delivered, error } = yield* collect(Chat.completions.stream(params)).pipe(Effect.provide(client(server)))
+      expect(delivered).toHaveLength(5)
+      expect(error?._tag).toBe("StreamError")
+      if (error?._tag === "StreamError") expect(error.reason).toBe("Truncated")
+    }))
+
+  it.scopedLive("a stall past the idle timeout fails with TimeoutError and closes the socket", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const context = yield* Layer.build(client(server))
+      yield* server.fault({ stream: { chunks: 10, stallAfter: { events: 2, duration: "30 seconds" } } })
+      const { delivered, error } = yield* collect(Chat.completions.stream(params, { idleTimeout: "200 millis" })).pipe(
+        Effect.provide(context)
+      )
+      expect(delivered).toHaveLength(2)
+      expect(error?._tag).toBe("TimeoutError")
+      const [served] = yield* eventually(server.requests, (all) => all[0]?.outcome !== "pending")
+      expect(served!.outcome).toBe("aborted-by-client")
+    }))
+
+  it.scopedLive("Stream.take closes the connection (seen by the server)", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const context = yield* Layer.build(client(server))
+      yield* server.fault({ stream: { chunks: 1000, interval: "20 millis" } })
+      const taken = yield* Chat.completions.stream(params).pipe(Stream.take(3), Stream.runCollect, Effect.provide(context))
+      expect(Chunk.size(taken)).toBe(3)
+      const [served] = yield* eventually(server.requests, (all) => all[0]?.outcome !== "pending")
+      expect(served!.outcome).toBe("aborted-by-client")
+    }))
+
+  it.scopedLive("a 429 before the stream starts is retried", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      yield* server.fault({ status: 429, headers: { "retry-after-ms": "10" } })
+      const chunks = yield* Stream.runCollect(Chat.completions.stream(params)).pipe(Effect.provide(client(server)))
+      expect(Chunk.size(chunks)).toBeGreaterThan(2)
+      expect((yield* server.requests).map((request) => request.fault?.status)).toStrictEqual([429, undefined])
+    }))
+})
