@@ -36,10 +36,10 @@ const SPACE = 0x20
 
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true })
 
-const isField = (line: Uint8Array, length: number, name: string): boolean => {
-  if (length !== name.length) return false
-  for (let i = 0; i < length; i++) {
-    if (line[i] !== name.charCodeAt(i)) return false
+const isField = (bytes: Uint8Array, from: number, to: number, name: string): boolean => {
+  if (to - from !== name.length) return false
+  for (let i = 0; i < name.length; i++) {
+    if (bytes[from + i] !== name.charCodeAt(i)) return false
   }
   return true
 }
@@ -64,11 +64,11 @@ export class Decoder {
   private lastEventId: string | undefined = undefined
 
   /**
-   * Decodes a chunk, appending the events it completes to `out`.
+   * Decodes a chunk, calling `onEvent` for each event it completes, in order.
    *
    * @since 0.1.0
    */
-  push(chunk: Uint8Array, out: Array<Event>): void {
+  push(chunk: Uint8Array, onEvent: (event: Event) => void): void {
     const length = chunk.length
     let start = 0
     if (this.afterCR && length > 0) {
@@ -88,10 +88,10 @@ export class Decoder {
       }
       if (this.carryLength > 0) {
         this.append(chunk, start, end)
-        this.line(this.carry, 0, this.carryLength, out)
+        this.line(this.carry, 0, this.carryLength, onEvent)
         this.carryLength = 0
       } else {
-        this.line(chunk, start, end, out)
+        this.line(chunk, start, end, onEvent)
       }
       if (chunk[end] === CR) {
         if (end + 1 < length) {
@@ -124,49 +124,50 @@ export class Decoder {
       grown.set(this.carry.subarray(0, this.carryLength))
       this.carry = grown
     }
-    this.carry.set(chunk.subarray(from, to), this.carryLength)
+    if (to - from <= 32) {
+      // a short copy by hand costs less than creating a subarray view
+      for (let i = from, j = this.carryLength; i < to; i++, j++) this.carry[j] = chunk[i]!
+    } else {
+      this.carry.set(chunk.subarray(from, to), this.carryLength)
+    }
     this.carryLength = needed
   }
 
-  private line(bytes: Uint8Array, from: number, to: number, out: Array<Event>): void {
+  private line(bytes: Uint8Array, from: number, to: number, onEvent: (event: Event) => void): void {
     if (!this.started) {
       this.started = true
       if (to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf) from += 3
     }
     if (from === to) {
-      this.dispatch(out)
+      this.dispatch(onEvent)
       return
     }
     if (bytes[from] === COLON) return
-    const line = bytes.subarray(from, to)
-    let colon = line.indexOf(COLON)
-    let valueStart: number
-    if (colon === -1) {
-      colon = line.length
-      valueStart = line.length
-    } else {
-      valueStart = colon + 1
-      if (line[valueStart] === SPACE) valueStart++
-    }
-    if (isField(line, colon, "data")) {
-      const value = textDecoder.decode(line.subarray(valueStart))
+    // the field name ends at the first colon of the line (bounded scan: never past the line's end)
+    let colon = from
+    while (colon < to && bytes[colon] !== COLON) colon++
+    let valueStart = colon + 1
+    if (valueStart < to && bytes[valueStart] === SPACE) valueStart++
+    if (valueStart > to) valueStart = to
+    if (isField(bytes, from, colon, "data")) {
+      const value = textDecoder.decode(bytes.subarray(valueStart, to))
       this.data = this.data === undefined ? value : `${this.data}\n${value}`
-    } else if (isField(line, colon, "event")) {
-      this.eventType = textDecoder.decode(line.subarray(valueStart))
-    } else if (isField(line, colon, "id")) {
-      const value = textDecoder.decode(line.subarray(valueStart))
+    } else if (isField(bytes, from, colon, "event")) {
+      this.eventType = textDecoder.decode(bytes.subarray(valueStart, to))
+    } else if (isField(bytes, from, colon, "id")) {
+      const value = textDecoder.decode(bytes.subarray(valueStart, to))
       if (!value.includes("\u0000")) this.lastEventId = value
     }
     // `retry` and unknown fields are ignored
   }
 
-  private dispatch(out: Array<Event>): void {
+  private dispatch(onEvent: (event: Event) => void): void {
     const data = this.data
     const eventType = this.eventType
     this.data = undefined
     this.eventType = ""
     if (data === undefined) return
-    out.push({ event: eventType === "" ? "message" : eventType, data, id: this.lastEventId })
+    onEvent({ event: eventType === "" ? "message" : eventType, data, id: this.lastEventId })
   }
 }
 
@@ -186,12 +187,18 @@ export const decoder = <E, Done>(): Channel.Channel<
 > =>
   Channel.suspend(() => {
     const state = new Decoder()
+    let out: Array<Event> = []
+    const collect = (event: Event) => {
+      out.push(event)
+    }
     const loop: Channel.Channel<Chunk.Chunk<Event>, Chunk.Chunk<Uint8Array>, E, E, void, Done> = Channel
       .readWithCause({
         onInput: (input: Chunk.Chunk<Uint8Array>) => {
-          const out: Array<Event> = []
-          for (const bytes of input) state.push(bytes, out)
-          return out.length === 0 ? loop : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), loop)
+          for (const bytes of input) state.push(bytes, collect)
+          if (out.length === 0) return loop
+          const events = Chunk.unsafeFromArray(out)
+          out = []
+          return Channel.zipRight(Channel.write(events), loop)
         },
         onFailure: (cause) => Channel.failCause(cause),
         onDone: () => {

@@ -12,7 +12,7 @@ const bytes = (text: string) => encoder.encode(text)
 const decodeChunks = (chunks: ReadonlyArray<Uint8Array>): Array<Sse.Event> => {
   const decoder = new Sse.Decoder()
   const out: Array<Sse.Event> = []
-  for (const chunk of chunks) decoder.push(chunk, out)
+  for (const chunk of chunks) decoder.push(chunk, (event) => out.push(event))
   decoder.end()
   return out
 }

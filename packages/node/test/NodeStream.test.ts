@@ -1,4 +1,5 @@
-import { Chat, OpenAiClient } from "@effect-openai/core"
+import type { OpenAiClient } from "@effect-openai/core"
+import { Chat } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
 import { MockServer } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
@@ -26,7 +27,9 @@ const eventually = <A>(check: Effect.Effect<A>, until: (a: A) => boolean) =>
 const collect = <A, E>(self: Stream.Stream<A, E, OpenAiClient.OpenAiClient>) =>
   Effect.gen(function*() {
     const delivered: Array<A> = []
-    const result = yield* Stream.runForEach(self, (value) => Effect.sync(() => delivered.push(value))).pipe(Effect.either)
+    const result = yield* Stream.runForEach(self, (value) => Effect.sync(() => delivered.push(value))).pipe(
+      Effect.either
+    )
     return { delivered, error: result._tag === "Left" ? result.left : undefined }
   })
 
@@ -112,7 +115,11 @@ describe("chat streams over real sockets (MockServer)", () => {
       const server = yield* MockServer.make()
       const context = yield* Layer.build(client(server))
       yield* server.fault({ stream: { chunks: 1000, interval: "20 millis" } })
-      const taken = yield* Chat.completions.stream(params).pipe(Stream.take(3), Stream.runCollect, Effect.provide(context))
+      const taken = yield* Chat.completions.stream(params).pipe(
+        Stream.take(3),
+        Stream.runCollect,
+        Effect.provide(context)
+      )
       expect(Chunk.size(taken)).toBe(3)
       const [served] = yield* eventually(server.requests, (all) => all[0]?.outcome !== "pending")
       expect(served!.outcome).toBe("aborted-by-client")

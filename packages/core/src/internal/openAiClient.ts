@@ -449,6 +449,9 @@ const eventsToValues = <A>(
   Channel.suspend(() => {
     const decoder = new Sse.Decoder()
     const events: Array<Sse.Event> = []
+    const collect = (event: Sse.Event) => {
+      events.push(event)
+    }
     const streamError = (step: OpenAiClient.StreamStepFailure) =>
       new OpenAiError.StreamError({
         request: info,
@@ -467,7 +470,7 @@ const eventsToValues = <A>(
     > = Channel.readWithCause({
       onInput: (input: Chunk.Chunk<Uint8Array>) => {
         events.length = 0
-        for (const bytes of input) decoder.push(bytes, events)
+        for (const bytes of input) decoder.push(bytes, collect)
         const out: Array<A> = []
         for (let i = 0; i < events.length; i++) {
           const step = operation.onEvent(events[i]!)
