@@ -1,6 +1,6 @@
 /**
  * A short tour of effect-openai: a chat completion, its request id and rate limits, an AuthenticationError
- * caught by tag, and a 429 retried automatically.
+ * caught by tag, a 429 retried automatically, and a reply streamed token by token.
  *
  * With OPENAI_API_KEY set it talks to the real API; without it, it starts the embedded MockServer.
  */
@@ -13,13 +13,21 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 
 const model = process.env.OPENAI_MODEL ?? "gpt-4o-mini"
 const messages = [{ role: "user", content: "Say this is a test!" }] as const
 
 const section = (title: string) => Console.log(`\n== ${title}`)
 
-const tour = (target: { readonly client: Layer.Layer<OpenAiClient.OpenAiClient, unknown>; readonly baseURL: string }) =>
+interface Target {
+  readonly client: Layer.Layer<OpenAiClient.OpenAiClient, unknown>
+  readonly baseURL: string
+  /** The embedded server, when there is no real API key. */
+  readonly server?: MockServer.MockServer
+}
+
+const tour = (target: Target) =>
   Effect.gen(function*() {
     yield* section("1. A chat completion")
     const { data, response } = yield* OpenAiClient.withResponse(Chat.completions.create({ model, messages }))
@@ -50,12 +58,30 @@ const tour = (target: { readonly client: Layer.Layer<OpenAiClient.OpenAiClient, 
       Effect.provide(NodeOpenAi.layer({ apiKey: Redacted.make("not-a-valid-key"), baseURL: target.baseURL }))
     )
     yield* Console.log(outcome)
+
+    yield* section("4. A reply streamed token by token")
+    // the mock answers at once: pace its chunks so the streaming shows
+    if (target.server !== undefined) yield* target.server.fault({ path: "/chat/completions", stream: { interval: 40 } })
+    const streamed = yield* Chat.completions.stream({
+      model,
+      messages: [{ role: "user", content: "Count from one to ten, in words." }],
+      stream_options: { include_usage: true }
+    }).pipe(
+      Stream.tap((chunk) => {
+        const delta = chunk.choices[0]?.delta.content
+        return delta ? Effect.sync(() => process.stdout.write(delta)) : Effect.void
+      }),
+      Stream.run(Chat.accumulate)
+    )
+    yield* Console.log(
+      `\n(${streamed.usage?.completion_tokens ?? "?"} tokens, finish: ${streamed.choices[0]?.finish_reason})`
+    )
   }).pipe(Effect.provide(target.client))
 
 const format = (duration: Duration.Duration | undefined) => duration === undefined ? "-" : Duration.format(duration)
 
 const retried429 = Effect.gen(function*() {
-  yield* section("4. A 429 retried automatically (always against the local MockServer)")
+  yield* section("5. A 429 retried automatically (always against the local MockServer)")
   const server = yield* MockServer.make()
   yield* server.fault({ status: 429, headers: { "retry-after-ms": "300" } })
   const started = Date.now()
@@ -78,7 +104,8 @@ const main = Effect.gen(function*() {
     yield* Console.log(`OPENAI_API_KEY is not set: using the embedded MockServer at ${server.url}`)
     yield* tour({
       client: NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: server.url }),
-      baseURL: server.url
+      baseURL: server.url,
+      server
     })
   }
   yield* retried429

@@ -79,4 +79,16 @@ describe("docs examples run against MockServer", () => {
         200
       ])
     }), 60_000)
+
+  it.scopedLive("streaming.ts", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const result = yield* runExample(server, "streaming.ts")
+      expect(result.stderr).toBe("")
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain("This is a mock reply to: Write a haiku about streams.\n")
+      expect(result.stdout).toMatch(/finish: stop, tokens: \d+/)
+      expect(result.stdout).toMatch(/request id: req_mock/)
+      expect(result.stdout).toContain("complete")
+    }), 60_000)
 })
