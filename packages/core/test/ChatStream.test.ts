@@ -48,7 +48,7 @@ describe("Chat.completions.stream", () => {
       expect(sent!.headers["accept"]).toBe("text/event-stream")
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
-  it.effect("data: [DONE] ends the stream exactly; nothing after it is read", () =>
+  it.effect("data: [DONE] ends the stream exactly; nothing after it is delivered", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.stream([chunk("a"), chunk("b"), OpenAiTest.sseDone, chunk("after")]))
       const { delivered, error } = yield* collect(stream())

@@ -133,4 +133,37 @@ describe("chat streams over real sockets (MockServer)", () => {
       expect(Chunk.size(chunks)).toBeGreaterThan(2)
       expect((yield* server.requests).map((request) => request.fault?.status)).toStrictEqual([429, undefined])
     }))
+
+  it.scopedLive("[DONE] releases the connection for reuse: sequential streams share one socket", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const context = yield* Layer.build(client(server))
+      for (let i = 0; i < 5; i++) {
+        const chunks = yield* Stream.runCollect(Chat.completions.stream(params)).pipe(Effect.provide(context))
+        expect(Chunk.size(chunks)).toBeGreaterThan(2)
+        // undici frees a socket a tick after the body ends; without the pause it may open a second one
+        yield* Effect.sleep("20 millis")
+      }
+      expect(yield* server.connections).toStrictEqual({ accepted: 1, open: 1 })
+    }))
+
+  it.scopedLive("after [DONE] the rest of the body is read so the socket is reused, but not waited for long", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const context = yield* Layer.build(client(server))
+      // the body ends 100 ms after [DONE]: the client reads up to its end and keeps the connection
+      for (let i = 0; i < 3; i++) {
+        yield* server.fault({ stream: { holdAfterDone: "100 millis" } })
+        yield* Stream.runDrain(Chat.completions.stream(params)).pipe(Effect.provide(context))
+        yield* Effect.sleep("20 millis")
+      }
+      expect((yield* server.connections).accepted).toBe(1)
+      // a body held open for 30 s after [DONE] is cut after a moment: the stream does not wait for it
+      yield* server.fault({ stream: { holdAfterDone: "30 seconds" } })
+      const started = Date.now()
+      yield* Stream.runDrain(Chat.completions.stream(params)).pipe(Effect.provide(context))
+      expect(Date.now() - started).toBeLessThan(5_000)
+      const served = yield* eventually(server.requests, (all) => all[3]?.outcome !== "pending")
+      expect(served[3]!.outcome).toBe("aborted-by-client")
+    }))
 })

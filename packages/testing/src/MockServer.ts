@@ -74,6 +74,8 @@ export interface StreamFault {
   readonly dropAfter?: number | undefined
   /** End the body cleanly after this many events, without `[DONE]`. */
   readonly truncateAfter?: number | undefined
+  /** Keep the body open this long after `[DONE]` before ending it. */
+  readonly holdAfterDone?: Duration.DurationInput | undefined
 }
 
 /**
@@ -131,6 +133,8 @@ export interface MockServer {
   readonly fault: (...faults: ReadonlyArray<Fault>) => Effect.Effect<void>
   /** Every request received so far, oldest first, with its outcome. */
   readonly requests: Effect.Effect<ReadonlyArray<ServedRequest>>
+  /** TCP connections accepted so far, and how many are open now. */
+  readonly connections: Effect.Effect<{ readonly accepted: number; readonly open: number }>
 }
 
 /**
@@ -192,6 +196,7 @@ const streamWrites = (
     cutAt(fault.truncateAfter, [])
   } else {
     body.push(done)
+    if (fault?.holdAfterDone !== undefined) body.push(Duration.decode(fault.holdAfterDone))
   }
   if (fault?.stallAfter !== undefined) {
     body.splice(fault.stallAfter.events, 0, Duration.decode(fault.stallAfter.duration))
@@ -252,6 +257,15 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
     const faults: Array<Fault> = []
     const served: Array<{ -readonly [K in keyof ServedRequest]: ServedRequest[K] }> = []
     const nodeServer = Http.createServer({ keepAliveTimeout: 5_000 })
+    let accepted = 0
+    let open = 0
+    nodeServer.on("connection", (socket) => {
+      accepted++
+      open++
+      socket.on("close", () => {
+        open--
+      })
+    })
     const server: HttpServer.HttpServer = yield* NodeHttpServer.make(() => nodeServer, {
       port: options?.port ?? 0,
       host: "127.0.0.1"
@@ -363,7 +377,8 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
         Effect.sync(() => {
           faults.push(...added)
         }),
-      requests: Effect.sync(() => served.map((record) => ({ ...record })))
+      requests: Effect.sync(() => served.map((record) => ({ ...record }))),
+      connections: Effect.sync(() => ({ accepted, open }))
     })
   })
 

@@ -35,6 +35,9 @@ export const tag = Context.GenericTag<OpenAiClient.OpenAiClient, OpenAiClient.Se
   "@effect-openai/core/OpenAiClient"
 )
 
+/** How long a stream's body may stay open after its terminal event before the connection is cut. */
+const drainLimit = Duration.millis(500)
+
 /** @internal */
 export const defaultStreamIdleTimeout: Duration.Duration = Duration.minutes(5)
 
@@ -460,6 +463,15 @@ const eventsToValues = <A>(
         error: step.error,
         detail: step.detail
       })
+    // After the terminal event, read the rest of the body (normally just its end) so the connection goes back to
+    // the pool instead of being aborted; a server that keeps the body open is cut after a moment.
+    const discard: Channel.Channel<never, Chunk.Chunk<Uint8Array>, never, OpenAiError.OpenAiError, void, unknown> =
+      Channel.readWithCause({
+        onInput: () => discard,
+        onFailure: () => Channel.void,
+        onDone: () => Channel.void
+      })
+    const drain = Channel.interruptWhen(discard, Effect.sleep(drainLimit))
     const loop: Channel.Channel<
       Chunk.Chunk<A>,
       Chunk.Chunk<Uint8Array>,
@@ -481,7 +493,7 @@ const eventsToValues = <A>(
             case "Skip":
               break
             case "End":
-              return out.length === 0 ? Channel.void : Channel.write(Chunk.unsafeFromArray(out))
+              return out.length === 0 ? drain : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), drain)
             case "Fail": {
               const failure = Channel.fail(streamError(step))
               return out.length === 0 ? failure : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), failure)
