@@ -6,6 +6,11 @@ export * as Chat from "./Chat.js"
 /**
  * @since 0.1.0
  */
+export * as Embeddings from "./Embeddings.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Models from "./Models.js"
 
 /**

@@ -91,4 +91,13 @@ describe("docs examples run against MockServer", () => {
       expect(result.stdout).toMatch(/request id: req_mock/)
       expect(result.stdout).toContain("complete")
     }), 60_000)
+
+  it.scopedLive("embeddings.ts", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const result = yield* runExample(server, "embeddings.ts")
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain("2 vectors of 1536 dimensions")
+      expect(result.stdout).toMatch(/cosine similarity: -?0\.\d{4}/)
+    }), 60_000)
 })

@@ -362,6 +362,9 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
             contentType: fault.contentType ?? "text/html"
           })
         }
+        if (reply.json !== undefined) {
+          return HttpServerResponse.text(reply.json, { status: reply.status, headers, contentType: "application/json" })
+        }
         return HttpServerResponse.unsafeJson(reply.body, { status: reply.status, headers })
       })
     })

@@ -451,7 +451,14 @@ export const layerHttpClient = (
           return answer(
             request,
             recorded,
-            json(mocked.body, { status: mocked.status, headers: mocked.headers, apiHeaders: false })
+            mocked.json !== undefined
+              ? text(mocked.json, {
+                status: mocked.status,
+                headers: mocked.headers,
+                contentType: "application/json",
+                apiHeaders: false
+              })
+              : json(mocked.body, { status: mocked.status, headers: mocked.headers, apiHeaders: false })
           )
         }
         case "Stream": {

@@ -20,6 +20,8 @@ export interface MockReply {
   readonly body: unknown
   /** For event-stream replies: the pieces of the body, in order (`body` is then unused). */
   readonly events?: ReadonlyArray<string> | undefined
+  /** `body` already serialized as JSON (large replies are serialized once). */
+  readonly json?: string | undefined
 }
 
 /** @internal */
@@ -29,6 +31,8 @@ export interface MockState {
   readonly tokenLimit: number
   remainingRequests: number
   remainingTokens: number
+  /** The last embeddings reply, reused for an identical request (benchmarks send the same big one repeatedly). */
+  embeddings: { readonly key: string; readonly json: string } | undefined
 }
 
 /** @internal */
@@ -37,7 +41,8 @@ export const makeState = (): MockState => ({
   requestLimit: 10_000,
   tokenLimit: 30_000_000,
   remainingRequests: 10_000,
-  remainingTokens: 30_000_000
+  remainingTokens: 30_000_000,
+  embeddings: undefined
 })
 
 /** @internal */
@@ -252,6 +257,68 @@ export const chatChunkEvents = (
   return events
 }
 
+/** A deterministic pseudo-random vector for a text: the same text always gets the same vector. @internal */
+export const embeddingVector = (text: string, dimensions: number): Array<number> => {
+  let seed = 2166136261
+  for (let i = 0; i < text.length; i++) seed = Math.imul(seed ^ text.charCodeAt(i), 16777619)
+  const vector = new Array<number>(dimensions)
+  for (let i = 0; i < dimensions; i++) {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    // values like OpenAI's: small, about 10 significant digits
+    vector[i] = Number(((((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5) * 0.2).toFixed(10))
+  }
+  return vector
+}
+
+const base64OfFloats = (values: ReadonlyArray<number>): string => {
+  const vector = Float32Array.from(values)
+  const bytes = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)
+  let binary = ""
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  }
+  return btoa(binary)
+}
+
+const embeddingsReply = (state: MockState, body: unknown): MockReply => {
+  if (!isRecord(body) || typeof body.model !== "string") {
+    return badRequest(state, "you must provide a model parameter", null, null)
+  }
+  const input = body.input
+  const texts = typeof input === "string"
+    ? [input]
+    : Array.isArray(input) && input.every((item) => typeof item === "string")
+    ? input as Array<string>
+    : Array.isArray(input) && input.length > 0
+    ? (typeof input[0] === "number" ? [JSON.stringify(input)] : input.map((item) => JSON.stringify(item)))
+    : undefined
+  if (texts === undefined || texts.length === 0) {
+    return badRequest(state, "'input' is a required property", "input", null)
+  }
+  if (!body.model.startsWith("text-embedding")) return notFoundModel(state, body.model)
+  const dimensions = typeof body.dimensions === "number" ? body.dimensions : body.model.endsWith("large") ? 3072 : 1536
+  const base64 = body.encoding_format === "base64"
+  const key = JSON.stringify([body.model, texts, dimensions, base64])
+  const tokens = texts.reduce((sum, text) => sum + countTokens(text), 0)
+  if (state.embeddings?.key !== key) {
+    state.embeddings = {
+      key,
+      json: JSON.stringify({
+        object: "list",
+        data: texts.map((text, index) => {
+          const vector = embeddingVector(text, dimensions)
+          return { object: "embedding", index, embedding: base64 ? base64OfFloats(vector) : vector }
+        }),
+        model: body.model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens }
+      })
+    }
+  }
+  return { status: 200, headers: replyHeaders(state, tokens), body: undefined, json: state.embeddings.json }
+}
+
 /** Answers a request the way the OpenAI API would. @internal */
 export const respond = (state: MockState, request: MockRequest): MockReply => {
   const { method, path } = request
@@ -278,6 +345,7 @@ export const respond = (state: MockState, request: MockRequest): MockReply => {
     const completion = chatCompletion(state, params.model, params.messages)
     return { status: 200, headers: replyHeaders(state, completion.usage.total_tokens), body: completion }
   }
+  if (path === "/embeddings" && method === "POST") return embeddingsReply(state, request.body)
   if (path === "/models" && method === "GET") {
     return {
       status: 200,
