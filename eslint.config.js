@@ -31,6 +31,12 @@ export default tseslint.config(
     }
   },
   {
+    files: ["**/*.mjs"],
+    languageOptions: {
+      globals: { process: "readonly", console: "readonly", performance: "readonly", URL: "readonly" }
+    }
+  },
+  {
     files: ["packages/core/src/**/*.ts", "packages/node/src/**/*.ts"],
     rules: { "no-console": "error" }
   }

@@ -1,0 +1,13 @@
+// Startup cost of effect-openai: import, build the client layer, first request. Prints JSON timings (ms).
+const t0 = performance.now()
+const { Chat } = await import("@effect-openai/core")
+const { NodeOpenAi } = await import("@effect-openai/node")
+const { Effect, ManagedRuntime, Redacted } = await import("effect")
+const t1 = performance.now()
+const runtime = ManagedRuntime.make(NodeOpenAi.layer({ apiKey: Redacted.make("bench-key"), baseURL: process.argv[2] }))
+await runtime.runPromise(Effect.void)
+const t2 = performance.now()
+await runtime.runPromise(Chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }))
+const t3 = performance.now()
+await runtime.dispose()
+console.log(JSON.stringify({ importMs: t1 - t0, buildMs: t2 - t1, firstRequestMs: t3 - t2, sinceProcessStartMs: t3 }))
