@@ -37,7 +37,11 @@ if (mode === "stream") {
 const used = process.cpuUsage(cpu)
 const ms = performance.now() - start
 const units = mode === "stream" ? count * 2000 : count
-console.log(`${client.name} ${mode}: ${(units / (ms / 1000)).toFixed(0)}/s, ${((used.user + used.system) / units).toFixed(1)} µs CPU each`)
+console.log(
+  `${client.name} ${mode}: ${(units / (ms / 1000)).toFixed(0)}/s, ${
+    ((used.user + used.system) / units).toFixed(1)
+  } µs CPU each`
+)
 await client.close()
 child.stdin!.end()
 child.kill("SIGTERM")

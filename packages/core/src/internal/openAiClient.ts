@@ -19,6 +19,7 @@ import * as OpenAiError from "../OpenAiError.js"
 import * as ResponseMeta from "../ResponseMeta.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Sse from "../Sse.js"
+import { timeoutFail } from "./timeout.js"
 import { version } from "./version.js"
 
 /** @internal */
@@ -299,12 +300,12 @@ export const make = (
         detail
       })
 
-    const attemptTimeout = (prepared: Prepared) =>
-      Effect.timeoutFail({
-        duration: prepared.timeout,
-        onTimeout: () =>
-          new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.timeout, phase: "attempt" })
-      })
+    const attemptTimeout = (prepared: Prepared) => <A, E, R>(attempt: Effect.Effect<A, E, R>) =>
+      timeoutFail(
+        attempt,
+        prepared.timeout,
+        () => new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.timeout, phase: "attempt" })
+      )
 
     const request = <A>(
       operation: OpenAiClient.Operation<A>,
