@@ -1,14 +1,17 @@
 /**
  * The OpenAI client on Node.js: `@effect-openai/core`'s pipeline over undici's `request` API with a keep-alive
- * dispatcher (`@effect/platform-node`'s `NodeHttpClient.layerUndici`).
+ * dispatcher, through a lean `HttpClient` of this package.
  *
  * @since 0.1.0
  */
 import * as OpenAiClient from "@effect-openai/core/OpenAiClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Undici from "undici"
+import { Agent } from "undici"
+import * as internal from "./internal/undiciHttpClient.js"
 
 /**
  * Options of the Node layer: the client options, plus an optional undici dispatcher.
@@ -25,17 +28,36 @@ export interface NodeOptions {
 }
 
 /**
- * The undici `HttpClient` layer: over the given dispatcher, or a fresh keep-alive `Agent` scoped to the layer.
+ * A lean `HttpClient` over an undici dispatcher: undici's callback `request` API, interruption by `AbortSignal`
+ * (the socket is closed), Effect's timeouts, and no HTTP span of its own (the client's `OpenAI <operation>` span
+ * covers each call). It costs a fraction of `@effect/platform-node`'s `layerUndici` per request (see
+ * docs/benchmarks.md).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeHttpClient: (dispatcher: Undici.Dispatcher) => HttpClient.HttpClient = internal.make
+
+/**
+ * The lean undici `HttpClient` as a layer: over the given dispatcher (which you own), or a fresh keep-alive
+ * `Agent` that lives as long as the layer.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerHttpClient = (dispatcher?: Undici.Dispatcher) =>
+export const layerHttpClient = (dispatcher?: Undici.Dispatcher): Layer.Layer<HttpClient.HttpClient> =>
   dispatcher === undefined
-    ? NodeHttpClient.layerUndici
-    : NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
-      Layer.provide(Layer.succeed(NodeHttpClient.Dispatcher, dispatcher))
+    ? Layer.scoped(
+      HttpClient.HttpClient,
+      Effect.map(
+        Effect.acquireRelease(
+          Effect.sync(() => new Agent()),
+          (agent) => Effect.promise(() => agent.destroy())
+        ),
+        internal.make
+      )
     )
+    : Layer.succeed(HttpClient.HttpClient, internal.make(dispatcher))
 
 /**
  * The client from explicit options.
