@@ -182,4 +182,17 @@ describe("NodeOpenAi against MockServer (real sockets)", () => {
       const error = yield* Effect.flip(Models.list().pipe(Effect.provide(NodeOpenAi.layerConfig())))
       expect(error._tag).toBe("ConfigError")
     }))
+
+  it.scopedLive("sends trace context headers only when propagateTraceContext is on", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      yield* Models.list().pipe(Effect.withSpan("caller"), Effect.provide(client(server)))
+      yield* Models.list().pipe(
+        Effect.withSpan("caller"),
+        Effect.provide(client(server, { propagateTraceContext: true }))
+      )
+      const [off, on] = yield* server.requests
+      expect(off!.headers["traceparent"]).toBeUndefined()
+      expect(on!.headers["traceparent"]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+    }))
 })

@@ -3,6 +3,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as ConfigError from "effect/ConfigError"
@@ -35,6 +36,12 @@ export const userAgent = `effect-openai/${version}`
 export const tag = Context.GenericTag<OpenAiClient.OpenAiClient, OpenAiClient.Service>(
   "@effect-openai/core/OpenAiClient"
 )
+
+/**
+ * Effect's default tracer records nothing anyone can read, so with it the operation span (a dozen µs per call) is
+ * skipped; with any other tracer (OpenTelemetry, a test's) every call gets its span.
+ */
+const nativeTracer = Effect.runSync(Effect.tracer)
 
 /** How long a stream's body may stay open after its terminal event before the connection is cut. */
 const drainLimit = Duration.millis(500)
@@ -212,10 +219,9 @@ export const make = (
 ): Effect.Effect<OpenAiClient.Service, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     yield* validateOptions(options)
-    const httpClient = HttpClient.withTracerPropagation(
-      yield* HttpClient.HttpClient,
-      options.propagateTraceContext ?? false
-    )
+    // propagation is done here, from the operation's span, whatever the transport; never by the HttpClient
+    const httpClient = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
+    const propagate = options.propagateTraceContext ?? false
     const baseURL = (options.baseURL ?? defaultBaseURL).replace(/\/+$/, "")
     const timeout = options.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout)
     const idleTimeout = options.streamIdleTimeout === undefined
@@ -273,9 +279,19 @@ export const make = (
       }
     }
 
+    const execute = (prepared: Prepared) =>
+      propagate
+        ? Effect.flatMap(
+          Effect.currentSpan,
+          (span) =>
+            httpClient.execute(HttpClientRequest.setHeaders(prepared.httpRequest, HttpTraceContext.toHeaders(span)))
+        )
+          .pipe(Effect.catchTag("NoSuchElementException", () => httpClient.execute(prepared.httpRequest)))
+        : httpClient.execute(prepared.httpRequest)
+
     const send = (prepared: Prepared) =>
       Effect.mapError(
-        httpClient.execute(prepared.httpRequest),
+        execute(prepared),
         (error: HttpClientError.HttpClientError) =>
           new OpenAiError.ConnectionError({ request: prepared.info, cause: error.cause ?? error.message })
       )
@@ -346,8 +362,9 @@ export const make = (
         Effect.flatMap(onResponse),
         attemptTimeout(prepared)
       )
-      return Effect.retry(attempt, prepared.policy).pipe(
-        Effect.withSpan(`OpenAI ${operation.name}`, {
+      const retried = Effect.retry(attempt, prepared.policy)
+      return Effect.tracerWith((tracer) =>
+        tracer === nativeTracer ? retried : Effect.withSpan(retried, `OpenAI ${operation.name}`, {
           kind: "client",
           captureStackTrace: false,
           attributes: spanAttributes(operation)
