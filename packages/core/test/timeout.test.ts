@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { timeoutFail } from "../src/internal/timeout.js"
+import { idleTimeoutPull, timeoutFail } from "../src/internal/timeout.js"
 
 const ms = Duration.millis
 
@@ -38,4 +40,28 @@ describe("the attempt timeout", () => {
       yield* TestClock.adjust("1 second")
       expect(yield* Fiber.join(fiber)).toBe("timeout")
     }))
+
+  it.live("idle timeout of a stream pull, live clock: chunks flow, a gap past the limit fails", () =>
+    Effect.gen(function*() {
+      const source = Stream.make(1, 2, 3).pipe(
+        Stream.concat(Stream.fromEffect(Effect.as(Effect.sleep("200 millis"), 4))),
+        Stream.rechunk(1)
+      )
+      const pull = yield* idleTimeoutPull(yield* Stream.toPull(source), Duration.millis(50), () => "idle")
+      const collected: Array<number> = []
+      const result = yield* Stream.repeatEffectChunkOption(pull).pipe(
+        Stream.runForEach((n) => Effect.sync(() => collected.push(n))),
+        Effect.either
+      )
+      expect(collected).toStrictEqual([1, 2, 3])
+      expect(result._tag === "Left" && result.left).toBe("idle")
+    }).pipe(Effect.scoped))
+
+  it.live("idle timeout of a stream pull, live clock: a stream with short gaps ends normally", () =>
+    Effect.gen(function*() {
+      const source = Stream.range(1, 5).pipe(Stream.tap(() => Effect.sleep("5 millis")), Stream.rechunk(1))
+      const pull = yield* idleTimeoutPull(yield* Stream.toPull(source), Duration.millis(200), () => "idle")
+      const all = yield* Stream.runCollect(Stream.repeatEffectChunkOption(pull))
+      expect(Chunk.toReadonlyArray(all)).toStrictEqual([1, 2, 3, 4, 5])
+    }).pipe(Effect.scoped))
 })

@@ -20,7 +20,7 @@ import * as OpenAiError from "../OpenAiError.js"
 import * as ResponseMeta from "../ResponseMeta.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Sse from "../Sse.js"
-import { timeoutFail } from "./timeout.js"
+import { idleTimeoutPull, timeoutFail } from "./timeout.js"
 import { version } from "./version.js"
 
 /** @internal */
@@ -413,12 +413,18 @@ export const make = (
               )
             }
             yield* notifyListener(meta)
-            const values = response.stream.pipe(
-              Stream.mapError((error) => new OpenAiError.ConnectionError({ request: info, cause: error.cause })),
-              Stream.timeoutFail(
-                () => new OpenAiError.TimeoutError({ request: info, timeout: idle, phase: "idle" }),
-                idle
+            // the idle timeout watches bytes, so comments and keep-alive events count as activity
+            const bytes = yield* idleTimeoutPull(
+              yield* Stream.toPull(
+                Stream.mapError(
+                  response.stream,
+                  (error) => new OpenAiError.ConnectionError({ request: info, cause: error.cause })
+                )
               ),
+              idle,
+              () => new OpenAiError.TimeoutError({ request: info, timeout: idle, phase: "idle" })
+            )
+            const values = Stream.repeatEffectChunkOption(bytes).pipe(
               Stream.pipeThroughChannel(eventsToValues(operation, info, meta))
             )
             const pull = yield* Stream.toPull(values)

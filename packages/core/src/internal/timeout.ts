@@ -1,8 +1,11 @@
+import type * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 
 const timeoutFiberId = FiberId.make(-1, 0)
 
@@ -44,4 +47,67 @@ export const timeoutFail = <A, E, R, E2>(
           })
         })))
     )
+  })
+
+/**
+ * Guards a stream pull (`Stream.toPull`) with an idle timeout: each pull fails with `onTimeout()` when no chunk
+ * comes within `idle`. With the live clock, one producer fiber (forked once, in the scope) runs the real pulls
+ * and a plain timer runs per pull, instead of `Stream.timeoutFail`'s forked race per chunk; with another clock
+ * (a `TestClock`) it uses `Effect.timeoutFail` per pull.
+ *
+ * @internal
+ */
+export const idleTimeoutPull = <A, E, E2>(
+  pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>>,
+  idle: Duration.Duration,
+  onTimeout: () => E2
+): Effect.Effect<Effect.Effect<Chunk.Chunk<A>, Option.Option<E | E2>>, never, Scope.Scope> =>
+  Effect.clockWith((clock) => {
+    if (clock.constructor !== liveClock) {
+      return Effect.succeed(
+        Effect.timeoutFail(pull, { duration: idle, onTimeout: () => Option.some<E | E2>(onTimeout()) })
+      )
+    }
+    const millis = Duration.toMillis(idle)
+    let wanted = false
+    let demand: (() => void) | undefined
+    let deliver: ((exit: Exit.Exit<Chunk.Chunk<A>, Option.Option<E>>) => void) | undefined
+    const awaitDemand = Effect.async<void>((resume) => {
+      if (wanted) {
+        wanted = false
+        resume(Effect.void)
+      } else {
+        demand = () => resume(Effect.void)
+      }
+    })
+    const producer = Effect.forever(
+      Effect.zipRight(
+        awaitDemand,
+        Effect.flatMap(Effect.exit(pull), (exit) =>
+          Effect.sync(() => {
+            const consumer = deliver
+            deliver = undefined
+            consumer?.(exit)
+          }))
+      )
+    )
+    const guarded = Effect.async<Chunk.Chunk<A>, Option.Option<E | E2>>((resume) => {
+      const timer = setTimeout(() => {
+        deliver = undefined
+        resume(Effect.fail(Option.some(onTimeout())))
+      }, millis)
+      deliver = (exit) => {
+        clearTimeout(timer)
+        resume(exit)
+      }
+      const request = demand
+      demand = undefined
+      if (request !== undefined) request()
+      else wanted = true
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        deliver = undefined
+      })
+    })
+    return Effect.as(Effect.forkScoped(producer), guarded)
   })
