@@ -10,7 +10,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import { decoder, OpenEnum, optionalNullable } from "./internal/schema.js"
+import { decoder, decoderEither, OpenEnum, optionalNullable } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
 import type * as Sse from "./Sse.js"
@@ -544,7 +544,7 @@ const create = (
     decode: decodeChatCompletion
   }, options)
 
-const decodeChunk = Schema.decodeUnknownEither(ChatCompletionChunk, { onExcessProperty: "preserve" })
+const decodeChunk = decoderEither(ChatCompletionChunk)
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 

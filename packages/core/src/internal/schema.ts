@@ -1,3 +1,6 @@
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /**
@@ -21,10 +24,29 @@ export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Sche
 /**
  * A decoder that keeps unknown object keys, so nothing the API sends is lost.
  *
+ * Fast path: a value that already is of the type (checked with `Schema.is`, several times cheaper than a decode,
+ * extra keys allowed) is returned as it is; anything else goes through the full decode, which applies defaults
+ * and reports errors. Only for schemas without transformations (our response schemas), where a decode would
+ * return an equal value.
+ *
  * @internal
  */
-export const decoder = <A, I>(schema: Schema.Schema<A, I>) =>
-  Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
+export const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
+  const is = Schema.is(schema)
+  const decode = Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
+  return (input: unknown): Effect.Effect<A, ParseResult.ParseError> => is(input) ? Effect.succeed(input) : decode(input)
+}
+
+/**
+ * {@link decoder} returning an `Either`, for per-event decoding in streams.
+ *
+ * @internal
+ */
+export const decoderEither = <A, I>(schema: Schema.Schema<A, I>) => {
+  const is = Schema.is(schema)
+  const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "preserve" })
+  return (input: unknown): Either.Either<A, ParseResult.ParseError> => is(input) ? Either.right(input) : decode(input)
+}
 
 /**
  * Encodes a path parameter.
