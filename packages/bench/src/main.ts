@@ -9,7 +9,7 @@
 import { Sse } from "@effect-openai/core"
 import { createParser } from "eventsource-parser"
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
@@ -478,6 +478,7 @@ ${
 
 ${markdownTable(results.case6, { importMs: 0, buildMs: 1, firstRequestMs: 1, totalMs: 0 })}
 
+${readFileSync(`${root}/packages/bench/HISTORY.md`, "utf8")}
 ## How to run
 
 \`\`\`sh
