@@ -103,6 +103,23 @@ describe("Sse.Decoder", () => {
     })
   }
 
+  it("decodes invalid UTF-8 exactly as TextDecoder does (replacement characters)", () => {
+    const invalid = [
+      [0x80],
+      [0xc3],
+      [0xe2, 0x82],
+      [0xf0, 0x9f, 0x98],
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xff, 0xfe, 0x41]
+    ]
+    for (const sequence of invalid) {
+      const all = new Uint8Array([...bytes("data: <"), ...sequence, ...bytes(">\n\n")])
+      expect(decodeChunks([all])).toStrictEqual(reference(all))
+    }
+  })
+
   it("joins multi-line data with \\n", () => {
     expect(decodeText("data: line 1\ndata: line 2\ndata:\ndata: line 4\n\n")[0]!.data).toBe("line 1\nline 2\n\nline 4")
   })
