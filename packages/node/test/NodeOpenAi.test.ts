@@ -8,23 +8,9 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Undici from "undici"
+import { client, eventually } from "./utils.js"
 
 const messages = [{ role: "user", content: "Say this is a test!" }] as const
-
-/** A client of the server in context, with the given options. */
-const client = (server: MockServer.MockServer, options?: Partial<Parameters<typeof NodeOpenAi.layer>[0]>) =>
-  NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: server.url, ...options })
-
-/** Polls (in real time) until the server saw `count` requests matching `predicate`. */
-const eventually = <A>(check: Effect.Effect<A>, until: (a: A) => boolean) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 500; i++) {
-      const value = yield* check
-      if (until(value)) return value
-      yield* Effect.sleep("10 millis")
-    }
-    return yield* Effect.dieMessage("condition not reached within 5 s")
-  })
 
 describe("NodeOpenAi against MockServer (real sockets)", () => {
   it.scopedLive("runs a chat completion end to end with response metadata", () =>

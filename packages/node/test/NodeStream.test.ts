@@ -1,37 +1,13 @@
-import type { OpenAiClient } from "@effect-openai/core"
 import { Chat } from "@effect-openai/core"
-import { NodeOpenAi } from "@effect-openai/node"
 import { MockServer } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import { client, collect, eventually } from "./utils.js"
 
 const params = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Say this is a test!" }] } as const
-
-const client = (server: MockServer.MockServer, options?: Partial<Parameters<typeof NodeOpenAi.layer>[0]>) =>
-  NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: server.url, ...options })
-
-const eventually = <A>(check: Effect.Effect<A>, until: (a: A) => boolean) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 500; i++) {
-      const value = yield* check
-      if (until(value)) return value
-      yield* Effect.sleep("10 millis")
-    }
-    return yield* Effect.dieMessage("condition not reached within 5 s")
-  })
-
-const collect = <A, E>(self: Stream.Stream<A, E, OpenAiClient.OpenAiClient>) =>
-  Effect.gen(function*() {
-    const delivered: Array<A> = []
-    const result = yield* Stream.runForEach(self, (value) => Effect.sync(() => delivered.push(value))).pipe(
-      Effect.either
-    )
-    return { delivered, error: result._tag === "Left" ? result.left : undefined }
-  })
 
 describe("chat streams over real sockets (MockServer)", () => {
   it.scopedLive("streams a reply token by token, whatever the socket writes", () =>

@@ -461,18 +461,20 @@ export const make = (
  * an error event fails it after every earlier value was delivered, and input that ends before the terminal event
  * fails with a truncation error.
  */
-const eventsToValues = <A>(
-  operation: OpenAiClient.StreamOperation<A>,
-  info: OpenAiError.RequestInfo,
-  meta: ResponseMeta.ResponseMeta
-): Channel.Channel<
+type ValuesChannel<A> = Channel.Channel<
   Chunk.Chunk<A>,
   Chunk.Chunk<Uint8Array>,
   OpenAiError.OpenAiError,
   OpenAiError.OpenAiError,
   void,
   unknown
-> =>
+>
+
+const eventsToValues = <A>(
+  operation: OpenAiClient.StreamOperation<A>,
+  info: OpenAiError.RequestInfo,
+  meta: ResponseMeta.ResponseMeta
+): ValuesChannel<A> =>
   Channel.suspend(() => {
     const decoder = new Sse.Decoder()
     const events: Array<Sse.Event> = []
@@ -496,14 +498,7 @@ const eventsToValues = <A>(
         onDone: () => Channel.void
       })
     const drain = Channel.interruptWhen(discard, Effect.sleep(drainLimit))
-    const loop: Channel.Channel<
-      Chunk.Chunk<A>,
-      Chunk.Chunk<Uint8Array>,
-      OpenAiError.OpenAiError,
-      OpenAiError.OpenAiError,
-      void,
-      unknown
-    > = Channel.readWithCause({
+    const loop: ValuesChannel<A> = Channel.readWithCause({
       onInput: (input: Chunk.Chunk<Uint8Array>) => {
         events.length = 0
         for (const bytes of input) decoder.push(bytes, collect)
