@@ -340,7 +340,11 @@ class ScriptedStreamResponse extends Inspectable.Class implements HttpClientResp
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Stream.runFold(this.stream, "", (text, bytes) => text + decoder.decode(bytes))
+    // one streaming decoder per read, so UTF-8 split across parts decodes whole
+    return Effect.suspend(() => {
+      const utf8 = new TextDecoder()
+      return Stream.runFold(this.stream, "", (text, bytes) => text + utf8.decode(bytes, { stream: true }))
+    })
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {

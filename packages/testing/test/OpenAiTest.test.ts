@@ -55,4 +55,15 @@ describe("OpenAiTest", () => {
         expect(form).toContain("authorization")
       }
     }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a streamed reply read as text keeps UTF-8 split across parts whole", () =>
+    Effect.gen(function*() {
+      const bytes = new TextEncoder().encode(JSON.stringify({ error: { message: "café crème" } }))
+      const cut = bytes.indexOf(0xc3) + 1 // inside the 2-byte "é"
+      yield* OpenAiTest.reply(
+        OpenAiTest.stream([bytes.slice(0, cut), bytes.slice(cut)], { status: 500, contentType: "application/json" })
+      )
+      const error = yield* Effect.flip(Models.list({ maxRetries: 0 }))
+      expect(error.message).toContain("café crème")
+    }).pipe(Effect.provide(OpenAiTest.layer())))
 })
