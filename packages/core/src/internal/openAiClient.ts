@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as OpenAiClient from "../OpenAiClient.js"
@@ -205,6 +206,24 @@ const spanAttributes = (operation: { readonly name: string; readonly model?: str
 const isEventStream = (meta: ResponseMeta.ResponseMeta) =>
   (meta.headers["content-type"] ?? "").toLowerCase().includes("text/event-stream")
 
+/**
+ * `Effect.retry` that sets up the schedule only after a first failure: the common case, a success at the first
+ * attempt, costs nothing extra. Same semantics: the policy is fed each failure and decides the wait.
+ */
+const retrying = <A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  policy: Schedule.Schedule<unknown, E>
+): Effect.Effect<A, E, R> =>
+  Effect.catchAll(attempt, (first) =>
+    Effect.flatMap(Schedule.driver(policy), (driver) => {
+      const retry = (error: E): Effect.Effect<A, E, R> =>
+        Effect.matchEffect(driver.next(error), {
+          onFailure: () => Effect.fail(error),
+          onSuccess: () => Effect.catchAll(attempt, retry)
+        })
+      return retry(first)
+    }))
+
 /** What a prepared request needs to run. */
 interface Prepared {
   readonly info: OpenAiError.RequestInfo
@@ -362,7 +381,7 @@ export const make = (
         Effect.flatMap(onResponse),
         attemptTimeout(prepared)
       )
-      const retried = Effect.retry(attempt, prepared.policy)
+      const retried = retrying(attempt, prepared.policy)
       return Effect.tracerWith((tracer) =>
         tracer === nativeTracer ? retried : Effect.withSpan(retried, `OpenAI ${operation.name}`, {
           kind: "client",
@@ -441,7 +460,7 @@ export const make = (
       return Stream.unwrapScoped(
         Effect.gen(function*() {
           const outer = yield* Effect.scope
-          const { first, pull } = yield* Effect.retry(attempt(outer).pipe(attemptTimeout(prepared)), prepared.policy)
+          const { first, pull } = yield* retrying(attempt(outer).pipe(attemptTimeout(prepared)), prepared.policy)
           return Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
         })
       ).pipe(
