@@ -263,6 +263,14 @@ export const FinishReason = OpenEnum("stop", "length", "tool_calls", "content_fi
 export type FinishReason = Schema.Schema.Type<typeof FinishReason>
 
 /**
+ * The processing tier that served a request.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ServiceTier = OpenEnum("auto", "default", "flex", "scale", "priority")
+
+/**
  * A tool call in a reply.
  *
  * @since 0.1.0
@@ -424,7 +432,7 @@ export const ChatCompletion = Schema.Struct({
   model: Schema.String,
   choices: Schema.Array(ChatCompletionChoice),
   usage: optionalNullable(CompletionUsage),
-  service_tier: optionalNullable(OpenEnum("auto", "default", "flex", "scale", "priority")),
+  service_tier: optionalNullable(ServiceTier),
   system_fingerprint: optionalNullable(Schema.String),
   metadata: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.String }))
 })
@@ -513,7 +521,7 @@ export const ChatCompletionChunk = Schema.Struct({
   model: Schema.String,
   choices: Schema.Array(ChatCompletionChunkChoice),
   usage: optionalNullable(CompletionUsage),
-  service_tier: optionalNullable(OpenEnum("auto", "default", "flex", "scale", "priority")),
+  service_tier: optionalNullable(ServiceTier),
   system_fingerprint: optionalNullable(Schema.String)
 })
 
