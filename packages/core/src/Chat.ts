@@ -10,6 +10,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
+import { errorBodyOf, isRecord } from "./internal/errorBody.js"
 import { decoder, decoderEither, OpenEnum, optionalNullable } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
@@ -554,21 +555,11 @@ const create = (
 
 const decodeChunk = decoderEither(ChatCompletionChunk)
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
 const fail = (
   reason: OpenAiClient.StreamStepFailure["reason"],
   error: OpenAiError.ErrorBody | undefined,
   detail: string
 ): OpenAiClient.StreamStepFailure => ({ _tag: "Fail", reason, error, detail })
-
-const errorBodyOf = (json: unknown): OpenAiError.ErrorBody | undefined => {
-  if (!isRecord(json)) return undefined
-  if (isRecord(json.error)) return json.error as OpenAiError.ErrorBody
-  if (typeof json.error === "string") return { message: json.error }
-  if (typeof json.message === "string") return json as OpenAiError.ErrorBody
-  return undefined
-}
 
 const done: OpenAiClient.StreamStep<never> = { _tag: "End" }
 const skip: OpenAiClient.StreamStep<never> = { _tag: "Skip" }

@@ -21,6 +21,7 @@ import * as OpenAiError from "../OpenAiError.js"
 import * as ResponseMeta from "../ResponseMeta.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Sse from "../Sse.js"
+import { errorBodyOf } from "./errorBody.js"
 import { idleTimeoutPull, timeoutFail } from "./timeout.js"
 import { version } from "./version.js"
 
@@ -167,16 +168,8 @@ const readErrorBody = (text: string): { error: OpenAiError.ErrorBody | undefined
   const trimmed = text.trim()
   if (trimmed.startsWith("{")) {
     try {
-      const json = JSON.parse(trimmed) as unknown
-      if (typeof json === "object" && json !== null) {
-        const record = json as Record<string, unknown>
-        const error = record.error
-        if (typeof error === "object" && error !== null && !Array.isArray(error)) {
-          return { error: error as OpenAiError.ErrorBody, body: undefined }
-        }
-        if (typeof error === "string") return { error: { message: error }, body: undefined }
-        if (typeof record.message === "string") return { error: { message: record.message }, body: undefined }
-      }
+      const error = errorBodyOf(JSON.parse(trimmed))
+      if (error !== undefined) return { error, body: undefined }
     } catch {
       // not JSON: keep the snippet
     }
