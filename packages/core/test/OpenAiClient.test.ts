@@ -263,7 +263,9 @@ describe("configuration", () => {
     ["a non-http base URL", { baseURL: "ftp://example.com/v1" }, "baseURL"],
     ["a malformed base URL", { baseURL: "not a url" }, "baseURL"],
     ["a negative maxRetries", { maxRetries: -1 }, "maxRetries"],
-    ["a negative timeout", { timeout: -5 }, "timeout"]
+    ["a negative timeout", { timeout: -5 }, "timeout"],
+    ["a default header with a line break", { defaultHeaders: { "x-team": "a\r\nx-injected: 1" } }, "defaultHeaders"],
+    ["a default query value with a line break", { defaultQuery: { tenant: "a\nb" } }, "defaultQuery"]
   ]
   for (const [what, options, mention] of invalidOptions) {
     it.effect(`refuses ${what} when the layer is built`, () =>

@@ -90,6 +90,18 @@ const invalid = (path: string, message: string) => ConfigError.InvalidData([path
 
 const hasLineBreak = (value: string) => /[\r\n]/.test(value)
 
+/** The first name or value of a header or query input with a CR or LF in it. */
+const lineBreakIn = (
+  input: OpenAiClient.HeadersInput | OpenAiClient.QueryInput | undefined
+): string | undefined => {
+  if (input === undefined) return undefined
+  for (const name in input) {
+    const value = input[name]
+    if (hasLineBreak(name) || (typeof value === "string" && hasLineBreak(value))) return name
+  }
+  return undefined
+}
+
 /** @internal */
 export const validateOptions = (options: OpenAiClient.Options): Effect.Effect<void, ConfigError.ConfigError> => {
   const key = Redacted.value(options.apiKey)
@@ -126,6 +138,19 @@ export const validateOptions = (options: OpenAiClient.Options): Effect.Effect<vo
       return Effect.fail(invalid(name, `${name} contains a line break (CR or LF)`))
     }
   }
+  // defaults are checked once here; per request only the per-call inputs are
+  const badHeader = lineBreakIn(options.defaultHeaders)
+  if (badHeader !== undefined) {
+    return Effect.fail(
+      invalid("defaultHeaders", `Header ${JSON.stringify(badHeader)} contains a line break (CR or LF)`)
+    )
+  }
+  const badQuery = lineBreakIn(options.defaultQuery)
+  if (badQuery !== undefined) {
+    return Effect.fail(
+      invalid("defaultQuery", `Query parameter ${JSON.stringify(badQuery)} contains a line break (CR or LF)`)
+    )
+  }
   return Effect.void
 }
 
@@ -154,15 +179,6 @@ const applyQuery = (target: Array<[string, string]>, input: OpenAiClient.QueryIn
 
 const invalidRequest = (request: OpenAiError.RequestInfo, message: string, cause?: unknown) =>
   new OpenAiError.InvalidRequestError({ request, message, cause })
-
-const checkHeaderValues = (request: OpenAiError.RequestInfo, headers: MutableRecord) => {
-  for (const name in headers) {
-    if (hasLineBreak(headers[name]!) || hasLineBreak(name)) {
-      return invalidRequest(request, `Header ${JSON.stringify(name)} contains a line break (CR or LF)`)
-    }
-  }
-  return undefined
-}
 
 const readErrorBody = (text: string): { error: OpenAiError.ErrorBody | undefined; body: string | undefined } => {
   const trimmed = text.trim()
@@ -259,17 +275,20 @@ export const make = (
       accept?: string
     ): Prepared | OpenAiError.InvalidRequestError => {
       const info: OpenAiError.RequestInfo = { method: operation.method, url: baseURL + operation.path }
+      const badHeader = lineBreakIn(requestOptions?.headers)
+      if (badHeader !== undefined) {
+        return invalidRequest(info, `Header ${JSON.stringify(badHeader)} contains a line break (CR or LF)`)
+      }
+      const badQuery = lineBreakIn(operation.query) ?? lineBreakIn(requestOptions?.query)
+      if (badQuery !== undefined) {
+        return invalidRequest(info, `Query parameter ${JSON.stringify(badQuery)} contains a line break (CR or LF)`)
+      }
       const headers: MutableRecord = { ...baseHeaders }
       if (accept !== undefined) headers.accept = accept
       applyHeaders(headers, requestOptions?.headers)
-      const badHeader = checkHeaderValues(info, headers)
-      if (badHeader !== undefined) return badHeader
       const urlParams = baseQuery.slice()
       applyQuery(urlParams, operation.query)
       applyQuery(urlParams, requestOptions?.query)
-      if (urlParams.some(([key, value]) => hasLineBreak(key) || hasLineBreak(value))) {
-        return invalidRequest(info, "A query parameter contains a line break (CR or LF)")
-      }
       let body: HttpBody.HttpBody = HttpBody.empty
       if (operation.body !== undefined) {
         let json: string
