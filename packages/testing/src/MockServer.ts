@@ -237,7 +237,7 @@ const faultReply = (state: MockApi.MockState, fault: Fault): MockApi.MockReply |
     headers: MockApi.replyHeaders(state, 0),
     body: MockApi.errorBody(
       error.message ?? `Injected fault: status ${status}`,
-      error.type ?? (status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error"),
+      error.type ?? MockApi.errorTypeFor(status),
       error.code ?? (status === 429 ? "rate_limit_exceeded" : null),
       error.param ?? null
     )

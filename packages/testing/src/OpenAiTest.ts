@@ -124,7 +124,7 @@ export const error = (
   json(
     MockApi.errorBody(
       error.message ?? `Mock error ${status}`,
-      error.type ?? (status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error"),
+      error.type ?? MockApi.errorTypeFor(status),
       error.code ?? null,
       error.param ?? null
     ),

@@ -62,6 +62,10 @@ export const errorBody = (
   param: string | null = null
 ) => ({ error: { message, type, param, code } })
 
+/** The error `type` OpenAI uses for a status. @internal */
+export const errorTypeFor = (status: number): string =>
+  status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error"
+
 /** @internal */
 export const nextRequestId = (state: MockState): string => {
   state.requests += 1
