@@ -181,4 +181,22 @@ describe("NodeOpenAi against MockServer (real sockets)", () => {
       expect(off!.headers["traceparent"]).toBeUndefined()
       expect(on!.headers["traceparent"]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
     }))
+
+  it.scopedLive("the lean HttpClient: a body read twice gives the same text, json parses it", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const agent = yield* Effect.acquireRelease(
+        Effect.sync(() => new Undici.Agent()),
+        (agent) => Effect.promise(() => agent.close())
+      )
+      const http = NodeOpenAi.makeHttpClient(agent)
+      const response = yield* http.get(`${server.url}/models`, {
+        headers: { authorization: `Bearer ${server.apiKey}` }
+      })
+      expect(response.status).toBe(200)
+      expect(response.headers["x-request-id"]).toMatch(/^req_mock/)
+      const first = yield* response.text
+      expect(yield* response.text).toBe(first)
+      expect(((yield* response.json) as { object: string }).object).toBe("list")
+    }))
 })

@@ -94,7 +94,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly remoteAddress = Option.none<string>()
   private cachedHeaders: Headers.Headers | undefined = undefined
-  private cachedText: Effect.Effect<string, HttpClientError.ResponseError> | undefined = undefined
+  private textRead: Promise<string> | undefined = undefined
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
@@ -128,8 +128,8 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    // read once: the body can only be consumed once, later reads get the same text
-    return this.cachedText ??= Effect.cached(readBody(this, (body) => body.text())).pipe(Effect.runSync)
+    // the body can be consumed once: later reads share the first read's result
+    return readBody(this, (body) => this.textRead ??= body.text())
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
