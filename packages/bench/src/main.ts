@@ -6,7 +6,11 @@
  *   pnpm bench              full run: writes docs/benchmarks.md and docs/benchmarks.json
  *   pnpm bench -- --quick   smoke pass (CI): every case runs once with small counts; writes nothing in docs/
  */
-import { Sse } from "@effect-openai/core"
+import { Chat, Sse } from "@effect-openai/core"
+import { NodeOpenAi } from "@effect-openai/node"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import { createParser } from "eventsource-parser"
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
@@ -15,6 +19,7 @@ import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { Stream as OpenAiStream } from "openai/streaming"
 import * as Clients from "./clients.js"
+import { chunked, sseEvents } from "./fixtures.js"
 import { format, measure, runConcurrent, summarize, type Summary } from "./stats.js"
 
 const quick = process.argv.includes("--quick")
@@ -113,18 +118,7 @@ const streaming = async (clients: ReadonlyArray<Clients.BenchClient>) => {
 }
 
 // SSE decoding alone: the same bytes, the same work per event (decode + JSON.parse of the data)
-const sseBytes = (count: number, size: number): Uint8Array => {
-  const filler = "x".repeat(Math.max(0, size - 120))
-  const one =
-    `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"${filler}"}}]}\n\n`
-  return new TextEncoder().encode(one.repeat(count) + "data: [DONE]\n\n")
-}
-
-const chunk = (all: Uint8Array, size: number) => {
-  const chunks: Array<Uint8Array> = []
-  for (let i = 0; i < all.length; i += size) chunks.push(all.subarray(i, i + size))
-  return chunks
-}
+const sseEventsDone = (count: number, size: number) => sseEvents(count, size, true)
 
 const decoders: ReadonlyArray<
   { readonly name: string; readonly run: (chunks: ReadonlyArray<Uint8Array>) => Promise<number> }
@@ -181,18 +175,18 @@ const decoders: ReadonlyArray<
 const sseDecoding = async () => {
   const MB = 1024 * 1024
   const inputs = [
-    { events: "small (200 B)", chunking: "1 B", bytes: sseBytes(quick ? 50 : 1_000, 200), size: 1 },
-    { events: "small (200 B)", chunking: "64 B", bytes: sseBytes(quick ? 500 : 20_000, 200), size: 64 },
-    { events: "small (200 B)", chunking: "64 KB", bytes: sseBytes(quick ? 500 : 20_000, 200), size: 64 * 1024 },
+    { events: "small (200 B)", chunking: "1 B", bytes: sseEventsDone(quick ? 50 : 1_000, 200), size: 1 },
+    { events: "small (200 B)", chunking: "64 B", bytes: sseEventsDone(quick ? 500 : 20_000, 200), size: 64 },
+    { events: "small (200 B)", chunking: "64 KB", bytes: sseEventsDone(quick ? 500 : 20_000, 200), size: 64 * 1024 },
     // a line split into many chunks is quadratic in the official decoder (it concatenates its buffer per chunk):
     // at 1-byte chunking a 1 MB event would take hours there, so that case uses a 64 KB event
-    { events: "64 KB", chunking: "1 B", bytes: sseBytes(1, quick ? 16 * 1024 : 64 * 1024), size: 1 },
-    { events: "1 MB", chunking: "64 B", bytes: sseBytes(1, quick ? 64 * 1024 : MB), size: 64 },
-    { events: "1 MB", chunking: "64 KB", bytes: sseBytes(quick ? 1 : 8, quick ? 64 * 1024 : MB), size: 64 * 1024 }
+    { events: "64 KB", chunking: "1 B", bytes: sseEventsDone(1, quick ? 16 * 1024 : 64 * 1024), size: 1 },
+    { events: "1 MB", chunking: "64 B", bytes: sseEventsDone(1, quick ? 64 * 1024 : MB), size: 64 },
+    { events: "1 MB", chunking: "64 KB", bytes: sseEventsDone(quick ? 1 : 8, quick ? 64 * 1024 : MB), size: 64 * 1024 }
   ]
   const table: Array<Record<string, unknown>> = []
   for (const input of inputs) {
-    const chunks = chunk(input.bytes, input.size)
+    const chunks = chunked(input.bytes, input.size)
     const expected = await decoders[0]!.run(chunks)
     const samples = new Map<string, Array<number>>(decoders.map((d) => [d.name, []]))
     for (const decoder of decoders) {
@@ -241,7 +235,6 @@ const embeddings = async (clients: ReadonlyArray<Clients.BenchClient>) => {
 
 const memory = async (url: string) => {
   const events = quick ? 2_000 : 100_000
-  const client = await Clients.ours(url)
   const gc = (globalThis as { gc?: () => void }).gc
   const sample = () => {
     gc?.()
@@ -250,10 +243,7 @@ const memory = async (url: string) => {
   }
   const before = sample()
   const samples: Array<{ chunks: number; heapMB: number; rssMB: number }> = []
-  // sample while consuming: a second stream in steps, so the heap is read mid-stream
-  const { Chat } = await import("@effect-openai/core")
-  const { NodeOpenAi } = await import("@effect-openai/node")
-  const { Effect, Redacted, Stream } = await import("effect")
+  // heap read every tenth of the stream, while it is consumed
   let seen = 0
   await Effect.runPromise(
     Chat.completions.stream(Clients.chatParams, {
@@ -269,7 +259,6 @@ const memory = async (url: string) => {
     )
   )
   const after = sample()
-  await client.close()
   return { events, gcExposed: gc !== undefined, before, samples, after }
 }
 

@@ -7,25 +7,10 @@
  */
 import { Sse } from "@effect-openai/core"
 import { Bench } from "tinybench"
+import { chunked, sseEvents } from "./fixtures.js"
 
 const quick = process.argv.includes("--quick")
-const encoder = new TextEncoder()
 
-/** `count` chat-chunk-like events of about `size` bytes each. */
-const makeEvents = (count: number, size: number): Uint8Array => {
-  const filler = "x".repeat(Math.max(0, size - 120))
-  const one =
-    `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"${filler}"}}]}\n\n`
-  return encoder.encode(one.repeat(count))
-}
-
-const chunked = (all: Uint8Array, size: number): Array<Uint8Array> => {
-  const chunks: Array<Uint8Array> = []
-  for (let i = 0; i < all.length; i += size) chunks.push(all.subarray(i, i + size))
-  return chunks
-}
-
-/** Decodes every chunk; each event is consumed (its data read) as it is decoded, as a stream consumer would. */
 const decodeAll = (chunks: ReadonlyArray<Uint8Array>): number => {
   const decoder = new Sse.Decoder()
   let size = 0
@@ -43,8 +28,8 @@ interface Case {
 }
 
 const MB = 1024 * 1024
-const small = (total: number) => makeEvents(Math.round(total / 200), 200)
-const large = (total: number, eventSize: number) => makeEvents(Math.max(1, Math.round(total / eventSize)), eventSize)
+const small = (total: number) => sseEvents(Math.round(total / 200), 200)
+const large = (total: number, eventSize: number) => sseEvents(Math.max(1, Math.round(total / eventSize)), eventSize)
 
 const cases: Array<Case> = []
 const add = (name: string, all: Uint8Array, chunkSize: number) =>
