@@ -16,6 +16,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import type * as OpenAiClient from "../OpenAiClient.js"
 import * as OpenAiError from "../OpenAiError.js"
 import * as ResponseMeta from "../ResponseMeta.js"
@@ -198,8 +199,17 @@ const snippet = (text: string) =>
 
 const isSuccess = (status: number) => status >= 200 && status < 300
 
-const annotateRequestId = (meta: ResponseMeta.ResponseMeta) =>
-  meta.requestId === undefined ? Effect.void : Effect.annotateCurrentSpan("openai.request_id", meta.requestId)
+/**
+ * Sets the request id on the operation's span. Not `Effect.annotateCurrentSpan`: without a span it builds (and
+ * drops) an exception with a stack trace, which cost ~15 µs per call under the default tracer.
+ */
+const annotateRequestId = (meta: ResponseMeta.ResponseMeta) => {
+  const requestId = meta.requestId
+  return requestId === undefined ? Effect.void : Effect.contextWith((context: Context.Context<never>) => {
+    const span = Context.getOption(context, Tracer.ParentSpan)
+    if (span._tag === "Some" && span.value._tag === "Span") span.value.attribute("openai.request_id", requestId)
+  })
+}
 
 const notifyListener = (meta: ResponseMeta.ResponseMeta) =>
   Effect.flatMap(

@@ -8,21 +8,26 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
-import type * as Stream from "effect/Stream"
-import type { Readable } from "node:stream"
+import * as Stream from "effect/Stream"
 import type * as Undici from "undici"
+import { errors as UndiciErrors } from "undici"
 
-/** A response body nobody consumed is destroyed when its response is collected, so its socket is not held. */
-const unconsumed = new FinalizationRegistry<Readable>((body) => {
-  if (!body.destroyed) body.destroy()
-})
+/**
+ * Bytes a response may queue ahead of its reader before the socket is paused (undici's own body stream uses the
+ * same mark). A whole-body read (`text`, `json`...) never pauses.
+ */
+const highWaterMark = 64 * 1024
 
-const requestBody = (
-  body: HttpBody.HttpBody
-): Effect.Effect<Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>> => {
+/** A response body nobody consumed is aborted when its response is collected, so its socket is not held. */
+const unconsumed = new FinalizationRegistry<Exchange>((exchange) => exchange.abort())
+
+type RequestBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
+
+const requestBody = (body: HttpBody.HttpBody): Effect.Effect<RequestBody> => {
   switch (body._tag) {
     case "Empty":
       return Effect.succeed(null)
@@ -37,99 +42,240 @@ const requestBody = (
   }
 }
 
+/** Lower-cased names; repeated headers joined with `, ` (as `Headers.fromInput` does), `set-cookie` kept apart. */
+const parseHeaders = (raw: Array<Buffer>): { headers: Headers.Headers; setCookie: Array<string> | undefined } => {
+  const headers = Headers.fromInput([]) as Record<string, string>
+  let setCookie: Array<string> | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString("latin1").toLowerCase()
+    const value = raw[i + 1]!.toString("latin1")
+    if (name === "set-cookie") (setCookie ??= []).push(value)
+    const previous = headers[name]
+    headers[name] = previous === undefined ? value : `${previous}, ${value}`
+  }
+  return { headers: headers as Headers.Headers, setCookie }
+}
+
 /**
- * Sends a request with undici's callback `request` API. Interrupting the call aborts the request (its socket is
- * closed); the timeouts are Effect's, so undici's own are off.
+ * One request/response exchange, as an undici dispatch handler: undici pushes the head and the body chunks here,
+ * and the response's readers take them. No `AbortSignal`, no Node stream and no async resource per request:
+ * interruption calls undici's abort function directly (the socket is closed).
+ */
+class Exchange implements Undici.Dispatcher.DispatchHandler {
+  /** Receives the head, or the error that came before it; cleared once called. */
+  onHead: ((result: UndiciResponse | Error) => void) | undefined
+  readonly chunks: Array<Buffer> = []
+  queued = 0
+  done = false
+  error: Error | undefined = undefined
+  /** A whole-body read is under way: never pause the socket. */
+  collecting = false
+  /** The reader waiting for more, if any. */
+  wake: (() => void) | undefined = undefined
+  private abortRequest: ((reason?: Error) => void) | undefined = undefined
+  private cancelled = false
+  private paused = false
+  private resumeSocket: (() => void) | undefined = undefined
+
+  constructor(readonly request: HttpClientRequest.HttpClientRequest) {}
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.cancelled) abort(new UndiciErrors.RequestAbortedError())
+    else this.abortRequest = abort
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Array<Buffer>, resume: () => void): boolean {
+    if (statusCode < 200) return true // informational: the final head follows
+    this.resumeSocket = resume
+    const onHead = this.onHead
+    this.onHead = undefined
+    const { headers, setCookie } = parseHeaders(rawHeaders)
+    onHead?.(new UndiciResponse(this.request, this, statusCode, headers, setCookie))
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk)
+    this.queued += chunk.length
+    this.notify()
+    if (this.queued >= highWaterMark && !this.collecting) {
+      this.paused = true
+      return false
+    }
+    return true
+  }
+
+  onComplete(): void {
+    this.done = true
+    this.notify()
+  }
+
+  onError(error: Error): void {
+    const onHead = this.onHead
+    if (onHead !== undefined) {
+      this.onHead = undefined
+      onHead(error)
+      return
+    }
+    if (!this.done) this.error = error
+    this.notify()
+  }
+
+  /** Closes the connection unless the exchange is over. */
+  abort(): void {
+    if (this.done || this.error !== undefined) return
+    if (this.abortRequest !== undefined) this.abortRequest(new UndiciErrors.RequestAbortedError())
+    else this.cancelled = true
+  }
+
+  /** Takes every queued chunk, resuming the socket if it was paused. */
+  take(): Array<Buffer> {
+    const taken = this.chunks.splice(0, this.chunks.length)
+    this.queued = 0
+    this.flow()
+    return taken
+  }
+
+  flow(): void {
+    if (this.paused) {
+      this.paused = false
+      this.resumeSocket?.()
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake
+    if (wake !== undefined) {
+      this.wake = undefined
+      wake()
+    }
+  }
+}
+
+/** `http(s)://host[:port]` and the rest, without `new URL` when the URL needs no resolving. */
+const simpleUrl = /^(https?:\/\/[^\s/?#]+)(\/[^\s#]*)?$/
+
+const target = (
+  request: HttpClientRequest.HttpClientRequest
+): { origin: string; path: string } | HttpClientError.RequestError => {
+  if (request.urlParams.length === 0 && request.hash._tag === "None") {
+    const match = simpleUrl.exec(request.url)
+    if (match !== null) return { origin: match[1]!, path: match[2] ?? "/" }
+  }
+  const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+  if (url._tag === "Left") return new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left })
+  return { origin: url.right.origin, path: url.right.pathname + url.right.search }
+}
+
+/**
+ * Sends a request with undici's `dispatch`. Interrupting the call aborts the request (its socket is closed); the
+ * timeouts are Effect's, so undici's own are off.
  */
 const send = (
   dispatcher: Undici.Dispatcher,
   request: HttpClientRequest.HttpClientRequest
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
-  const urlResult = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-  if (urlResult._tag === "Left") {
-    return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: urlResult.left }))
-  }
-  const url = urlResult.right
-  return Effect.flatMap(
-    requestBody(request.body),
-    (body) =>
-      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume, signal) => {
-        dispatcher.request({
-          origin: url.origin,
-          path: url.pathname + url.search,
+  const where = target(request)
+  if (where instanceof HttpClientError.RequestError) return Effect.fail(where)
+  const dispatch = (body: RequestBody) =>
+    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+      const exchange = new Exchange(request)
+      exchange.onHead = (result) =>
+        resume(
+          result instanceof UndiciResponse
+            ? Effect.succeed(result)
+            : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
+        )
+      try {
+        dispatcher.dispatch({
+          origin: where.origin,
+          path: where.path,
           method: request.method,
           headers: request.headers,
           body,
-          signal,
           headersTimeout: 0,
           bodyTimeout: 0
-        }, (error, data) => {
-          if (error !== null) {
-            resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: error })))
-          } else {
-            resume(Effect.succeed(new UndiciResponse(request, data)))
-          }
-        })
-      })
-  )
+        }, exchange)
+      } catch (cause) {
+        exchange.onError(cause as Error)
+      }
+      return Effect.sync(() => exchange.abort())
+    })
+  const body = request.body
+  return body._tag === "Uint8Array" ? dispatch(body.body) : Effect.flatMap(requestBody(body), dispatch)
 }
 
-/** Reads a whole body; interruption destroys it (closing the socket). */
-const readBody = <A>(
-  response: UndiciResponse,
-  read: (body: Undici.Dispatcher.ResponseData["body"]) => Promise<A>
-): Effect.Effect<A, HttpClientError.ResponseError> =>
-  Effect.async<A, HttpClientError.ResponseError>((resume, signal) => {
-    const body = response.source.body
-    unconsumed.unregister(response)
-    signal.addEventListener("abort", () => body.destroy(), { once: true })
-    read(body).then(
-      (value) => resume(Effect.succeed(value)),
-      (cause) => resume(Effect.fail(response.decodeError(cause)))
-    )
-  })
+const concat = (chunks: ReadonlyArray<Buffer>): Buffer => chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+
+/** UTF-8 as `TextDecoder` reads it: invalid sequences replaced, a leading byte order mark dropped. */
+const utf8 = (bytes: Buffer): string => {
+  const text = bytes.toString("utf8")
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
 
 class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly remoteAddress = Option.none<string>()
-  private cachedHeaders: Headers.Headers | undefined = undefined
-  private textRead: Promise<string> | undefined = undefined
+  private body: Buffer | undefined = undefined
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
-    readonly source: Undici.Dispatcher.ResponseData
+    private readonly exchange: Exchange,
+    readonly status: number,
+    readonly headers: Headers.Headers,
+    private readonly setCookie: Array<string> | undefined
   ) {
     super()
-    source.body.on("error", () => {})
-    unconsumed.register(this, source.body, this)
+    if (!exchange.done) unconsumed.register(this, exchange, this)
   }
 
   decodeError(cause: unknown) {
     return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
   }
 
-  get status(): number {
-    return this.source.statusCode
-  }
-
-  get headers(): Headers.Headers {
-    return this.cachedHeaders ??= Headers.fromInput(this.source.headers as Headers.Input)
-  }
-
   get cookies(): Cookies.Cookies {
-    const header = this.source.headers["set-cookie"]
-    return header === undefined ? Cookies.empty : Cookies.fromSetCookie(Array.isArray(header) ? header : [header])
+    return this.setCookie === undefined ? Cookies.empty : Cookies.fromSetCookie(this.setCookie)
+  }
+
+  /** The whole body; later reads share the first. Interruption closes the connection. */
+  private get bytes(): Effect.Effect<Buffer, HttpClientError.ResponseError> {
+    if (this.body !== undefined) return Effect.succeed(this.body)
+    const exchange = this.exchange
+    if (exchange.done) return Effect.succeed(this.body = concat(exchange.chunks))
+    return Effect.async<Buffer, HttpClientError.ResponseError>((resume) => {
+      unconsumed.unregister(this)
+      exchange.collecting = true
+      exchange.flow()
+      const check = () => {
+        if (this.body !== undefined) resume(Effect.succeed(this.body))
+        else if (exchange.done) resume(Effect.succeed(this.body = concat(exchange.chunks)))
+        else if (exchange.error !== undefined) resume(Effect.fail(this.decodeError(exchange.error)))
+        else exchange.wake = check
+      }
+      check()
+      return Effect.sync(() => exchange.abort())
+    })
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
     unconsumed.unregister(this)
-    return NodeStream.fromReadable(() => this.source.body, (cause) => this.decodeError(cause))
+    const exchange = this.exchange
+    const pull = Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError>>((resume) => {
+      const check = () => {
+        if (exchange.chunks.length > 0) resume(Effect.succeed(Chunk.unsafeFromArray<Uint8Array>(exchange.take())))
+        else if (exchange.done) resume(Effect.fail(Option.none()))
+        else if (exchange.error !== undefined) resume(Effect.fail(Option.some(this.decodeError(exchange.error))))
+        else exchange.wake = check
+      }
+      check()
+    })
+    // a reader that stops early (or is interrupted) closes the connection
+    return Stream.ensuring(Stream.repeatEffectChunkOption(pull), Effect.sync(() => exchange.abort()))
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    // the body can be consumed once: later reads share the first read's result
-    return readBody(this, (body) => this.textRead ??= body.text())
+    return Effect.map(this.bytes, utf8)
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
@@ -141,7 +287,10 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return readBody(this, (body) => body.arrayBuffer())
+    return Effect.map(
+      this.bytes,
+      (bytes) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+    )
   }
 
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
@@ -149,7 +298,13 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
-    return readBody(this, (body) => body.formData() as Promise<FormData>)
+    return Effect.flatMap(this.bytes, (bytes) =>
+      Effect.tryPromise({
+        try: () =>
+          new Response(new Uint8Array(bytes), { headers: { "content-type": this.headers["content-type"] ?? "" } })
+            .formData(),
+        catch: (cause) => this.decodeError(cause)
+      }))
   }
 
   toJSON(): unknown {
@@ -163,7 +318,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
 
 /**
  * A lean `HttpClient` over an undici dispatcher: no per-request span of its own (the OpenAI operation span covers
- * the call), no wrapper objects, interruption by AbortSignal.
+ * the call), no wrapper objects, interruption by undici's abort.
  *
  * @internal
  */
