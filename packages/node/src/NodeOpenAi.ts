@@ -1,5 +1,5 @@
 /**
- * The OpenAI client on Node.js: `@effect-openai/core`'s pipeline over undici's `request` API with a keep-alive
+ * The OpenAI client on Node.js: `@effect-openai/core`'s pipeline over undici's `dispatch` API with a keep-alive
  * dispatcher, through a lean `HttpClient` of this package.
  *
  * @since 0.1.0
@@ -28,8 +28,8 @@ export interface NodeOptions {
 }
 
 /**
- * A lean `HttpClient` over an undici dispatcher: undici's callback `request` API, interruption by `AbortSignal`
- * (the socket is closed), Effect's timeouts, and no HTTP span of its own (the client's `OpenAI <operation>` span
+ * A lean `HttpClient` over an undici dispatcher: undici's `dispatch` API with a handler of its own, interruption by
+ * undici's abort (the socket is closed), Effect's timeouts, and no HTTP span of its own (the client's `OpenAI <operation>` span
  * covers each call). It costs a fraction of `@effect/platform-node`'s `layerUndici` per request (see
  * docs/benchmarks.md).
  *
