@@ -7,10 +7,17 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as Undici from "undici"
 import { client, eventually } from "./utils.js"
 
 const messages = [{ role: "user", content: "Say this is a test!" }] as const
+
+/** `NodeOpenAi.makeHttpClient` over an agent closed with the scope. */
+const leanHttpClient = Effect.map(
+  Effect.acquireRelease(Effect.sync(() => new Undici.Agent()), (agent) => Effect.promise(() => agent.close())),
+  NodeOpenAi.makeHttpClient
+)
 
 describe("NodeOpenAi against MockServer (real sockets)", () => {
   it.scopedLive("runs a chat completion end to end with response metadata", () =>
@@ -185,11 +192,7 @@ describe("NodeOpenAi against MockServer (real sockets)", () => {
   it.scopedLive("the lean HttpClient: a body read twice gives the same text, json parses it", () =>
     Effect.gen(function*() {
       const server = yield* MockServer.make()
-      const agent = yield* Effect.acquireRelease(
-        Effect.sync(() => new Undici.Agent()),
-        (agent) => Effect.promise(() => agent.close())
-      )
-      const http = NodeOpenAi.makeHttpClient(agent)
+      const http = yield* leanHttpClient
       const response = yield* http.get(`${server.url}/models`, {
         headers: { authorization: `Bearer ${server.apiKey}` }
       })
@@ -198,5 +201,32 @@ describe("NodeOpenAi against MockServer (real sockets)", () => {
       const first = yield* response.text
       expect(yield* response.text).toBe(first)
       expect(((yield* response.json) as { object: string }).object).toBe("list")
+    }))
+
+  it.scopedLive("the lean HttpClient: bodies larger than its 64 KB queue arrive whole, by text, bytes or stream", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const http = yield* leanHttpClient
+      const big = "é".repeat(150_000) // 300 KB of UTF-8: the socket is paused and resumed on the way
+      const fault = { body: `\uFEFF${big}`, contentType: "text/plain; charset=utf-8" }
+      yield* server.fault(fault, fault, fault)
+      // the reader starts late, so the body fills the queue and the socket is paused until it is read
+      const get = http.get(`${server.url}/models`, { headers: { authorization: `Bearer ${server.apiKey}` } }).pipe(
+        Effect.tap(() => Effect.sleep("20 millis"))
+      )
+      // as TextDecoder reads it: the byte order mark is dropped
+      expect(yield* Effect.flatMap(get, (response) => response.text)).toBe(big)
+      const bytes = yield* Effect.flatMap(get, (response) => response.arrayBuffer)
+      expect(bytes.byteLength).toBe(3 + 300_000)
+      const streamed = yield* Effect.flatMap(
+        get,
+        (response) => Stream.runFold(response.stream, 0, (total, chunk) => total + chunk.length)
+      )
+      expect(streamed).toBe(3 + 300_000)
+      expect((yield* server.requests).map((served) => served.outcome)).toStrictEqual([
+        "completed",
+        "completed",
+        "completed"
+      ])
     }))
 })

@@ -27,24 +27,23 @@ const unconsumed = new FinalizationRegistry<Exchange>((exchange) => exchange.abo
 
 type RequestBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
-const requestBody = (body: HttpBody.HttpBody): Effect.Effect<RequestBody> => {
+/** An in-memory body as undici takes it; a stream body needs an Effect to become a `Readable`. */
+const inMemoryBody = (body: Exclude<HttpBody.HttpBody, HttpBody.Stream>): RequestBody => {
   switch (body._tag) {
     case "Empty":
-      return Effect.succeed(null)
+      return null
     case "Uint8Array":
-      return Effect.succeed(body.body)
+      return body.body
     case "Raw":
-      return Effect.succeed(body.body as Uint8Array)
+      return body.body as Uint8Array
     case "FormData":
-      return Effect.succeed(body.formData as unknown as Undici.FormData)
-    case "Stream":
-      return NodeStream.toReadable(body.stream)
+      return body.formData as unknown as Undici.FormData
   }
 }
 
 /** Lower-cased names; repeated headers joined with `, ` (as `Headers.fromInput` does), `set-cookie` kept apart. */
 const parseHeaders = (raw: Array<Buffer>): { headers: Headers.Headers; setCookie: Array<string> | undefined } => {
-  const headers = Headers.fromInput([]) as Record<string, string>
+  const headers: Record<string, string> = {}
   let setCookie: Array<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString("latin1").toLowerCase()
@@ -53,7 +52,7 @@ const parseHeaders = (raw: Array<Buffer>): { headers: Headers.Headers; setCookie
     const previous = headers[name]
     headers[name] = previous === undefined ? value : `${previous}, ${value}`
   }
-  return { headers: headers as Headers.Headers, setCookie }
+  return { headers: Headers.unsafeFromRecord(headers), setCookie }
 }
 
 /**
@@ -62,8 +61,6 @@ const parseHeaders = (raw: Array<Buffer>): { headers: Headers.Headers; setCookie
  * interruption calls undici's abort function directly (the socket is closed).
  */
 class Exchange implements Undici.Dispatcher.DispatchHandler {
-  /** Receives the head, or the error that came before it; cleared once called. */
-  onHead: ((result: UndiciResponse | Error) => void) | undefined
   readonly chunks: Array<Buffer> = []
   queued = 0
   done = false
@@ -77,7 +74,11 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   private paused = false
   private resumeSocket: (() => void) | undefined = undefined
 
-  constructor(readonly request: HttpClientRequest.HttpClientRequest) {}
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    /** Receives the head, or the error that came before it; cleared once called. */
+    private onHead: ((result: UndiciResponse | Error) => void) | undefined
+  ) {}
 
   onConnect(abort: (reason?: Error) => void): void {
     if (this.cancelled) abort(new UndiciErrors.RequestAbortedError())
@@ -152,21 +153,6 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   }
 }
 
-/** `http(s)://host[:port]` and the rest, without `new URL` when the URL needs no resolving. */
-const simpleUrl = /^(https?:\/\/[^\s/?#]+)(\/[^\s#]*)?$/
-
-const target = (
-  request: HttpClientRequest.HttpClientRequest
-): { origin: string; path: string } | HttpClientError.RequestError => {
-  if (request.urlParams.length === 0 && request.hash._tag === "None") {
-    const match = simpleUrl.exec(request.url)
-    if (match !== null) return { origin: match[1]!, path: match[2] ?? "/" }
-  }
-  const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-  if (url._tag === "Left") return new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left })
-  return { origin: url.right.origin, path: url.right.pathname + url.right.search }
-}
-
 /**
  * Sends a request with undici's `dispatch`. Interrupting the call aborts the request (its socket is closed); the
  * timeouts are Effect's, so undici's own are off.
@@ -175,21 +161,23 @@ const send = (
   dispatcher: Undici.Dispatcher,
   request: HttpClientRequest.HttpClientRequest
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
-  const where = target(request)
-  if (where instanceof HttpClientError.RequestError) return Effect.fail(where)
+  const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+  if (url._tag === "Left") {
+    return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
+  }
+  const { origin, pathname, search } = url.right
   const dispatch = (body: RequestBody) =>
     Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
-      const exchange = new Exchange(request)
-      exchange.onHead = (result) =>
+      const exchange = new Exchange(request, (result) =>
         resume(
           result instanceof UndiciResponse
             ? Effect.succeed(result)
             : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
-        )
+        ))
       try {
         dispatcher.dispatch({
-          origin: where.origin,
-          path: where.path,
+          origin,
+          path: pathname + search,
           method: request.method,
           headers: request.headers,
           body,
@@ -202,7 +190,9 @@ const send = (
       return Effect.sync(() => exchange.abort())
     })
   const body = request.body
-  return body._tag === "Uint8Array" ? dispatch(body.body) : Effect.flatMap(requestBody(body), dispatch)
+  return body._tag === "Stream"
+    ? Effect.flatMap(NodeStream.toReadable(body.stream), dispatch)
+    : dispatch(inMemoryBody(body))
 }
 
 const concat = (chunks: ReadonlyArray<Buffer>): Buffer => chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
@@ -227,7 +217,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     private readonly setCookie: Array<string> | undefined
   ) {
     super()
-    if (!exchange.done) unconsumed.register(this, exchange, this)
+    unconsumed.register(this, exchange, this)
   }
 
   decodeError(cause: unknown) {
@@ -238,19 +228,27 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     return this.setCookie === undefined ? Cookies.empty : Cookies.fromSetCookie(this.setCookie)
   }
 
-  /** The whole body; later reads share the first. Interruption closes the connection. */
-  private get bytes(): Effect.Effect<Buffer, HttpClientError.ResponseError> {
+  /** The whole body once it is in, its error, or `undefined` while it is still coming. */
+  private settled(): Effect.Effect<Buffer, HttpClientError.ResponseError> | undefined {
     if (this.body !== undefined) return Effect.succeed(this.body)
     const exchange = this.exchange
     if (exchange.done) return Effect.succeed(this.body = concat(exchange.chunks))
+    if (exchange.error !== undefined) return Effect.fail(this.decodeError(exchange.error))
+    return undefined
+  }
+
+  /** The whole body; later reads share the first. Interruption closes the connection. */
+  private get bytes(): Effect.Effect<Buffer, HttpClientError.ResponseError> {
+    const now = this.settled()
+    if (now !== undefined) return now
+    const exchange = this.exchange
     return Effect.async<Buffer, HttpClientError.ResponseError>((resume) => {
       unconsumed.unregister(this)
       exchange.collecting = true
       exchange.flow()
       const check = () => {
-        if (this.body !== undefined) resume(Effect.succeed(this.body))
-        else if (exchange.done) resume(Effect.succeed(this.body = concat(exchange.chunks)))
-        else if (exchange.error !== undefined) resume(Effect.fail(this.decodeError(exchange.error)))
+        const result = this.settled()
+        if (result !== undefined) resume(result)
         else exchange.wake = check
       }
       check()
