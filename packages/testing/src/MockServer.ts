@@ -20,6 +20,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import * as MockApi from "./internal/mockApi.js"
+import { recordHeaders } from "./internal/recordedHeaders.js"
 
 /**
  * A fault to inject into one request.
@@ -51,6 +52,11 @@ export interface Fault {
   readonly path?: string | undefined
   /** How to stream an event-stream reply (`stream: true` requests). */
   readonly stream?: StreamFault | undefined
+  /**
+   * Makes a fault sent in the `x-mock-fault` header transient: only the first request carrying this id gets it,
+   * later ones (the client's retries) are served normally.
+   */
+  readonly once?: string | undefined
 }
 
 /**
@@ -97,6 +103,7 @@ export interface ServedRequest {
   /** Path below `/v1`, e.g. `/chat/completions`. */
   readonly path: string
   readonly query: Readonly<Record<string, string>>
+  /** Headers as received (lower-case names); `authorization` reads as sent but prints (JSON, inspect) redacted. */
   readonly headers: Readonly<Record<string, string>>
   readonly body: unknown
   /** The fault applied, if any. */
@@ -115,6 +122,8 @@ export interface Options {
   readonly apiKey?: string | undefined
   /** Default 0: an ephemeral port. */
   readonly port?: number | undefined
+  /** Keep every request for `requests` (default `true`); turn off for long runs whose memory is measured. */
+  readonly recordRequests?: boolean | undefined
 }
 
 /**
@@ -255,6 +264,7 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
     const apiKey = options !== undefined && "apiKey" in options ? options.apiKey : defaultApiKey
     const state = MockApi.makeState()
     const faults: Array<Fault> = []
+    const spent = new Set<string>()
     const served: Array<{ -readonly [K in keyof ServedRequest]: ServedRequest[K] }> = []
     const nodeServer = Http.createServer({ keepAliveTimeout: 5_000 })
     let accepted = 0
@@ -276,7 +286,13 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
     const takeFault = (path: string, header: string | undefined): Fault | undefined => {
       if (header !== undefined) {
         const parsed = parseJson(header)
-        if (typeof parsed === "object" && parsed !== null) return parsed as Fault
+        if (typeof parsed === "object" && parsed !== null) {
+          const fault = parsed as Fault
+          if (fault.once === undefined) return fault
+          if (spent.has(fault.once)) return undefined
+          spent.add(fault.once)
+          return fault
+        }
       }
       const index = faults.findIndex((fault) => fault.path === undefined || fault.path === path)
       return index < 0 ? undefined : faults.splice(index, 1)[0]
@@ -292,12 +308,12 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
         method: request.method,
         path,
         query: Object.fromEntries(url.searchParams),
-        headers: { ...request.headers },
+        headers: recordHeaders(request.headers),
         body: parseJson(text),
         fault,
         outcome: "pending"
       }
-      served.push(record)
+      if (options?.recordRequests !== false) served.push(record)
       const nodeResponse = NodeHttpServerRequest.toServerResponse(request)
       nodeResponse.on("close", () => {
         if (record.outcome === "pending") {
@@ -311,7 +327,7 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
         if (fault?.drop === true) {
           record.outcome = "dropped"
           NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
-          return yield* Effect.never
+          return yield* Effect.interrupt
         }
         const authorization = request.headers["authorization"]
         const presented = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined
@@ -369,7 +385,9 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
       })
     })
 
-    yield* server.serve(app)
+    // The platform runs handlers uninterruptibly; made interruptible, a handler stops when its client goes away
+    // (a delay or a stall is cut short) instead of waiting to write to a closed socket.
+    yield* server.serve(Effect.interruptible(app))
     const address = server.address
     const port = address._tag === "TcpAddress" ? address.port : 0
     return MockServer.of({

@@ -23,6 +23,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as MockApi from "./internal/mockApi.js"
+import { recordHeaders } from "./internal/recordedHeaders.js"
 
 /**
  * A scripted reply.
@@ -368,33 +369,6 @@ class ScriptedStreamResponse extends Inspectable.Class implements HttpClientResp
   }
 }
 
-const sensitiveHeaders: ReadonlySet<string> = new Set(["authorization", "api-key", "x-api-key", "cookie"])
-
-const redactedCopy = (headers: Readonly<Record<string, string>>) => {
-  const out: Record<string, string> = {}
-  for (const name in headers) out[name] = sensitiveHeaders.has(name) ? "<redacted>" : headers[name]!
-  return out
-}
-
-const RecordedHeadersProto = {
-  toJSON(this: Record<string, string>) {
-    return redactedCopy(this)
-  },
-  toString(this: Record<string, string>) {
-    return JSON.stringify(redactedCopy(this))
-  },
-  [Symbol.for("nodejs.util.inspect.custom")](this: Record<string, string>) {
-    return redactedCopy(this)
-  }
-}
-
-/** A plain copy of the headers whose printed forms hide credentials. */
-const recordHeaders = (headers: Headers.Headers): Readonly<Record<string, string>> => {
-  const out = Object.create(RecordedHeadersProto) as Record<string, string>
-  for (const name in headers) out[name] = headers[name]!
-  return out
-}
-
 const bodyText = (request: HttpClientRequest.HttpClientRequest): string | undefined => {
   switch (request.body._tag) {
     case "Uint8Array":
@@ -473,7 +447,8 @@ export const layerHttpClient = (
         }
         case "Body": {
           const headers = reply.apiHeaders ? { ...MockApi.replyHeaders(state, 0), ...reply.headers } : reply.headers
-          const noBody = reply.status === 204 || reply.status === 304
+          // null-body statuses: a web `Response` refuses a body with them
+          const noBody = reply.status === 204 || reply.status === 205 || reply.status === 304
           return Effect.succeed(
             HttpClientResponse.fromWeb(
               request,

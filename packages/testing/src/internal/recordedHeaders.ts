@@ -1,0 +1,42 @@
+const sensitiveHeaders: ReadonlySet<string> = new Set([
+  "authorization",
+  "proxy-authorization",
+  "api-key",
+  "x-api-key",
+  "cookie"
+])
+
+const redactedCopy = (headers: Readonly<Record<string, string>>) => {
+  const out: Record<string, string> = {}
+  for (const name in headers) out[name] = sensitiveHeaders.has(name) ? "<redacted>" : headers[name]!
+  return out
+}
+
+const RecordedHeadersProto = {
+  toJSON(this: Record<string, string>) {
+    return redactedCopy(this)
+  },
+  toString(this: Record<string, string>) {
+    return JSON.stringify(redactedCopy(this))
+  },
+  [Symbol.for("nodejs.util.inspect.custom")](this: Record<string, string>) {
+    return redactedCopy(this)
+  }
+}
+
+/**
+ * A plain copy of recorded headers (lower-case names) that reads as sent but whose printed forms (JSON, `String`,
+ * `util.inspect`) hide credentials.
+ *
+ * @internal
+ */
+export const recordHeaders = (
+  headers: Readonly<Record<string, string | undefined>>
+): Readonly<Record<string, string>> => {
+  const out = Object.create(RecordedHeadersProto) as Record<string, string>
+  for (const name in headers) {
+    const value = headers[name]
+    if (value !== undefined) out[name.toLowerCase()] = value
+  }
+  return out
+}
