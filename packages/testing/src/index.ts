@@ -1,6 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as FaultProxy from "./FaultProxy.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as MockServer from "./MockServer.js"
 
 /**
