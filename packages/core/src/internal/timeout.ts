@@ -30,7 +30,8 @@ export const timeoutFail = <A, E, R, E2>(
     if (clock.constructor !== liveClock) return Effect.timeoutFail(self, { duration, onTimeout })
     const millis = Duration.toMillis(duration)
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.forkDaemon(restore(self)), (attempt) =>
+      // the forked fiber always succeeds (with the attempt's exit), so a failure is not logged as unhandled by it
+      Effect.flatMap(Effect.forkDaemon(Effect.exit(restore(self))), (attempt) =>
         restore(Effect.async<A, E | E2>((resume) => {
           let timedOut = false
           const timer = setTimeout(() => {
@@ -39,7 +40,8 @@ export const timeoutFail = <A, E, R, E2>(
           }, millis)
           attempt.addObserver((exit) => {
             clearTimeout(timer)
-            resume(timedOut && Exit.isInterrupted(exit) ? Effect.fail(onTimeout()) : exit)
+            const result = Exit.isSuccess(exit) ? exit.value : exit as Exit.Exit<never>
+            resume(timedOut && Exit.isInterrupted(result) ? Effect.fail(onTimeout()) : result)
           })
           return Effect.sync(() => {
             clearTimeout(timer)
