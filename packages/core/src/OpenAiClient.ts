@@ -73,6 +73,11 @@ export interface Options {
    * a third party.
    */
   readonly propagateTraceContext?: boolean | undefined
+  /**
+   * Allow building the client in a browser. Refused by default: the API key would be shipped to every visitor of
+   * the page, who could read it and use it. Only for keys that are meant to be seen (a local tool, a kiosk).
+   */
+  readonly dangerouslyAllowBrowser?: boolean | undefined
 }
 
 /**

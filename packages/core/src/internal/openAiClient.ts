@@ -1,3 +1,4 @@
+import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -12,6 +13,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
@@ -103,8 +105,23 @@ const lineBreakIn = (
   return undefined
 }
 
+/** A page in a browser (not Node, Deno, Bun or a worker), detected as the official SDK does. */
+const isBrowser = () => {
+  const global = globalThis as { window?: { document?: unknown }; navigator?: unknown }
+  return typeof global.window !== "undefined" && typeof global.window.document !== "undefined" &&
+    typeof global.navigator !== "undefined"
+}
+
 /** @internal */
 export const validateOptions = (options: OpenAiClient.Options): Effect.Effect<void, ConfigError.ConfigError> => {
+  if (options.dangerouslyAllowBrowser !== true && isBrowser()) {
+    return Effect.fail(invalid(
+      "dangerouslyAllowBrowser",
+      "Refusing to build the OpenAI client in a browser: the API key would be exposed to everyone who loads the " +
+        "page. Call the API from a server instead, or pass dangerouslyAllowBrowser: true if exposing this key is " +
+        "intended."
+    ))
+  }
   const key = Redacted.value(options.apiKey)
   if (typeof key !== "string" || key.trim() === "") {
     return Effect.fail(invalid("apiKey", "The OpenAI API key is empty: set OPENAI_API_KEY or pass apiKey"))
@@ -243,6 +260,52 @@ const retrying = <A, E, R>(
       return retry(first)
     }))
 
+/** The redirects followed, as `fetch` follows them; any other 3xx is an `ApiError`. */
+const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+
+/** Redirects followed per attempt; the next one is answered with its 3xx status as an `ApiError`. */
+const maxRedirects = 10
+
+/** Headers that carry credentials or account identity: never sent to an origin other than the request's. */
+const isCredentialHeader = (name: string) =>
+  name === "authorization" || name === "proxy-authorization" || name === "cookie" || name === "api-key" ||
+  name === "x-api-key" || name.startsWith("openai-")
+
+/**
+ * The request a redirect asks for, with `fetch`'s rules: 303 (and 301/302 after a POST) becomes a GET without a
+ * body; 307/308 keep the method and body. Going to another origin drops the credential headers, for that hop and
+ * every later one. `undefined` when the response is not a redirect that can be followed.
+ */
+const redirectRequest = (
+  request: HttpClientRequest.HttpClientRequest,
+  response: HttpClientResponse.HttpClientResponse
+): HttpClientRequest.HttpClientRequest | undefined => {
+  const location = response.headers["location"]
+  if (!redirectStatuses.has(response.status) || location === undefined) return undefined
+  const from = HttpClientRequest.toUrl(request)
+  if (from._tag === "None") return undefined
+  let to: URL
+  try {
+    to = new URL(location, from.value)
+  } catch {
+    return undefined
+  }
+  if (to.protocol !== "http:" && to.protocol !== "https:") return undefined
+  let next = HttpClientRequest.setUrl(request, to)
+  if (response.status === 303 || (request.method === "POST" && response.status !== 307 && response.status !== 308)) {
+    next = HttpClientRequest.setBody(HttpClientRequest.setMethod(next, "GET"), HttpBody.empty)
+  }
+  if (to.origin !== from.value.origin) {
+    next = HttpClientRequest.make(next.method)(next.url, {
+      urlParams: next.urlParams,
+      hash: Option.getOrUndefined(next.hash),
+      headers: Headers.remove(next.headers, Object.keys(next.headers).filter(isCredentialHeader)),
+      body: next.body
+    })
+  }
+  return next
+}
+
 /** What a prepared request needs to run. */
 interface Prepared {
   readonly info: OpenAiError.RequestInfo
@@ -320,19 +383,36 @@ export const make = (
       }
     }
 
-    const execute = (prepared: Prepared) =>
+    const execute = (request: HttpClientRequest.HttpClientRequest) =>
       propagate
         ? Effect.flatMap(
           Effect.currentSpan,
-          (span) =>
-            httpClient.execute(HttpClientRequest.setHeaders(prepared.httpRequest, HttpTraceContext.toHeaders(span)))
+          (span) => httpClient.execute(HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span)))
         )
-          .pipe(Effect.catchTag("NoSuchElementException", () => httpClient.execute(prepared.httpRequest)))
-        : httpClient.execute(prepared.httpRequest)
+          .pipe(Effect.catchTag("NoSuchElementException", () => httpClient.execute(request)))
+        : httpClient.execute(request)
+
+    // Redirects are followed here, not by the HttpClient, so credentials never reach another origin.
+    const follow = (
+      request: HttpClientRequest.HttpClientRequest,
+      response: HttpClientResponse.HttpClientResponse,
+      hops: number
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
+      const next = hops < maxRedirects ? redirectRequest(request, response) : undefined
+      if (next === undefined) return Effect.succeed(response)
+      return Effect.ignore(Stream.runDrain(response.stream)).pipe(
+        Effect.zipRight(execute(next)),
+        Effect.flatMap((redirected) => follow(next, redirected, hops + 1))
+      )
+    }
 
     const send = (prepared: Prepared) =>
       Effect.mapError(
-        execute(prepared),
+        Effect.flatMap(
+          execute(prepared.httpRequest),
+          (response) =>
+            redirectStatuses.has(response.status) ? follow(prepared.httpRequest, response, 0) : Effect.succeed(response)
+        ),
         (error: HttpClientError.HttpClientError) =>
           new OpenAiError.ConnectionError({ request: prepared.info, cause: error.cause ?? error.message })
       )
