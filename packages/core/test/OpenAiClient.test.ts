@@ -8,8 +8,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Tracer from "effect/Tracer"
-import { awaitRequests, messages, requestCount } from "./utils.js"
+import { awaitRequests, messages, recordSpans, requestCount } from "./utils.js"
 
 const create = Chat.completions.create({ model: "gpt-4o-mini", messages, temperature: 0.7 })
 
@@ -160,20 +159,6 @@ describe("OpenAiClient", () => {
 })
 
 describe("tracing", () => {
-  const recordSpans = Effect.gen(function*() {
-    const base = yield* Effect.tracer
-    const spans: Array<Tracer.Span> = []
-    const tracer = Tracer.make({
-      span: (...args) => {
-        const span = base.span(...args)
-        spans.push(span)
-        return span
-      },
-      context: (f, fiber) => base.context(f, fiber)
-    })
-    return { spans, tracer }
-  })
-
   it.effect("one span per operation, named after it, with the model and request id", () =>
     Effect.gen(function*() {
       const { spans, tracer } = yield* recordSpans

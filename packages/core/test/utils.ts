@@ -1,5 +1,6 @@
 import { OpenAiTest } from "@effect-openai/testing"
 import * as Effect from "effect/Effect"
+import * as Tracer from "effect/Tracer"
 
 /** Lets forked fibers run until the in-memory server has received `count` requests. */
 export const awaitRequests = (count: number) =>
@@ -16,3 +17,18 @@ export const awaitRequests = (count: number) =>
 export const requestCount = Effect.map(OpenAiTest.requests, (received) => received.length)
 
 export const messages = [{ role: "user", content: "Say this is a test!" }] as const
+
+/** A tracer that keeps every span it makes (over the current tracer), to inspect names and attributes. */
+export const recordSpans = Effect.gen(function*() {
+  const base = yield* Effect.tracer
+  const spans: Array<Tracer.Span> = []
+  const tracer = Tracer.make({
+    span: (...args) => {
+      const span = base.span(...args)
+      spans.push(span)
+      return span
+    },
+    context: (f, fiber) => base.context(f, fiber)
+  })
+  return { spans, tracer }
+})
