@@ -10,12 +10,14 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import * as Http from "node:http"
 import * as Net from "node:net"
 
 /**
  * What to do to one connection.
  *
- * - `Refuse`: reset the connection as soon as it is accepted.
+ * - `Refuse`: reset the connection as soon as it is accepted (what a client sees of a refusing firewall; a port
+ *   with nothing listening gives a true `ECONNREFUSED`).
  * - `ResetBeforeHeaders`: read the request, then reset before any byte of the response.
  * - `ResetAfterBytes`: pass the response through and reset after `bytes` bytes of its body (as sent on the wire,
  *   chunked framing included).
@@ -68,6 +70,7 @@ export interface Connection {
 export interface FaultProxy {
   /** The upstream URL with the proxy's origin, e.g. `http://127.0.0.1:41235/v1`. */
   readonly url: string
+  /** The port the proxy listens on (127.0.0.1). */
   readonly port: number
   /** Queues faults: each following connection takes the next one. */
   readonly fault: (...faults: ReadonlyArray<Fault>) => Effect.Effect<void>
@@ -81,7 +84,7 @@ export interface FaultProxy {
  * @since 0.1.0
  * @category constructors
  */
-export const htmlError = (status: number, reason = "Bad Gateway"): Fault => ({
+export const htmlError = (status: number, reason = Http.STATUS_CODES[status] ?? "Error"): Fault => ({
   _tag: "Respond",
   status,
   headers: { "content-type": "text/html" },
@@ -101,24 +104,13 @@ export const redirect = (location: string, status = 307): Fault => ({
   headers: { location, "content-length": "0" }
 })
 
-const reasons: Readonly<Record<number, string>> = {
-  200: "OK",
-  301: "Moved Permanently",
-  302: "Found",
-  303: "See Other",
-  307: "Temporary Redirect",
-  308: "Permanent Redirect",
-  502: "Bad Gateway",
-  503: "Service Unavailable"
-}
-
 const rawReply = (fault: Extract<Fault, { _tag: "Respond" }>): Buffer => {
   const body = Buffer.from(fault.body ?? "")
-  const headers: Record<string, string> = { connection: "close", ...fault.headers }
-  if (!Object.keys(headers).some((name) => name.toLowerCase() === "content-length")) {
-    headers["content-length"] = String(body.length)
-  }
-  const head = `HTTP/1.1 ${fault.status} ${reasons[fault.status] ?? "Status"}\r\n` +
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(fault.headers ?? {})) headers[name.toLowerCase()] = value
+  headers["connection"] ??= "close"
+  headers["content-length"] ??= String(body.length)
+  const head = `HTTP/1.1 ${fault.status} ${Http.STATUS_CODES[fault.status] ?? "Unknown"}\r\n` +
     Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("") + "\r\n"
   return Buffer.concat([Buffer.from(head, "latin1"), body])
 }
@@ -135,13 +127,14 @@ const headEnd = Buffer.from("\r\n\r\n")
 export const make = (upstream: string): Effect.Effect<FaultProxy, Error, Scope.Scope> =>
   Effect.gen(function*() {
     const target = new URL(upstream)
-    const upstreamPort = Number(target.port || 80)
+    const upstreamPort = Number(target.port || (target.protocol === "https:" ? 443 : 80))
     const queue: Array<Fault> = []
-    const log: Array<{ fault: Fault | undefined; bytesFromClient: number; bytesToClient: number; open: boolean }> = []
+    const log: Array<{ -readonly [K in keyof Connection]: Connection[K] }> = []
     const sockets = new Set<Net.Socket>()
+    const upstreams = new Set<Net.Socket>()
 
     const handle = (client: Net.Socket) => {
-      const record = { fault: queue.shift(), bytesFromClient: 0, bytesToClient: 0, open: true }
+      const record: (typeof log)[number] = { fault: queue.shift(), bytesFromClient: 0, bytesToClient: 0, open: true }
       const fault = record.fault
       log.push(record)
       sockets.add(client)
@@ -179,10 +172,19 @@ export const make = (upstream: string): Effect.Effect<FaultProxy, Error, Scope.S
           return
       }
       const upstreamConnection = Net.connect({ host: target.hostname, port: upstreamPort, noDelay: true })
+      upstreams.add(upstreamConnection)
+      upstreamConnection.on("close", () => upstreams.delete(upstreamConnection))
       client.on("close", () => upstreamConnection.destroy())
       upstreamConnection.on("error", () => client.destroy())
-      upstreamConnection.on("close", () => {
-        if (fault?._tag !== "StallAfterBytes") client.destroy()
+      // the upstream ended its side: end the client's once everything received is written (a drip may lag)
+      let upstreamEnded = false
+      let backlog = 0
+      const endIfDone = () => {
+        if (upstreamEnded && backlog === 0 && !client.destroyed) client.end()
+      }
+      upstreamConnection.on("end", () => {
+        upstreamEnded = true
+        if (fault?._tag !== "StallAfterBytes") endIfDone()
       })
       client.pipe(upstreamConnection)
       if (fault === undefined) {
@@ -195,10 +197,13 @@ export const make = (upstream: string): Effect.Effect<FaultProxy, Error, Scope.S
         let dripping = false
         const drip = () => {
           const byte = pending.shift()
-          if (byte === undefined) {
+          if (byte === undefined || client.destroyed) {
             dripping = false
+            backlog = 0
+            endIfDone()
             return
           }
+          backlog = pending.length
           toClient(Buffer.of(byte))
           if (millis === 0) {
             setImmediate(drip)
@@ -212,6 +217,7 @@ export const make = (upstream: string): Effect.Effect<FaultProxy, Error, Scope.S
         }
         upstreamConnection.on("data", (chunk: Buffer) => {
           for (const byte of chunk) pending.push(byte)
+          backlog = pending.length
           if (!dripping) {
             dripping = true
             drip()
@@ -259,6 +265,7 @@ export const make = (upstream: string): Effect.Effect<FaultProxy, Error, Scope.S
     yield* Effect.addFinalizer(() =>
       Effect.async<void>((resume) => {
         for (const socket of sockets) socket.destroy()
+        for (const socket of upstreams) socket.destroy()
         server.close(() => resume(Effect.void))
       })
     )
