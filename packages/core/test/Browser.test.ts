@@ -14,7 +14,8 @@ describe("in a browser (happy-dom)", () => {
 
   it.effect("building the client is refused, saying why, unless dangerouslyAllowBrowser is set", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Layer.build(OpenAiTest.layer()).pipe(Effect.scoped))
+      const layer = OpenAiClient.layer({ apiKey: OpenAiTest.apiKey }).pipe(Layer.provide(OpenAiTest.layerHttpClient()))
+      const error = yield* Effect.flip(Layer.build(layer).pipe(Effect.scoped))
       expect(error._op).toBe("InvalidData")
       const message = String(error)
       expect(message).toContain("dangerouslyAllowBrowser")
@@ -27,5 +28,17 @@ describe("in a browser (happy-dom)", () => {
       const page = yield* Models.list()
       expect(page.data.length).toBeGreaterThan(0)
       expect((yield* OpenAiClient.OpenAiClient).baseURL).toBe("https://api.openai.com/v1")
-    }).pipe(Effect.provide(OpenAiTest.layer({ client: { dangerouslyAllowBrowser: true } }))))
+    }).pipe(
+      Effect.provide(
+        OpenAiClient.layer({ apiKey: OpenAiTest.apiKey, dangerouslyAllowBrowser: true }).pipe(
+          Layer.provide(OpenAiTest.layerHttpClient())
+        )
+      )
+    ))
+
+  it.effect("OpenAiTest.layer builds as is (its key is a fake one), so component tests can use it", () =>
+    Effect.gen(function*() {
+      const page = yield* Models.list()
+      expect(page.data.length).toBeGreaterThan(0)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
 })

@@ -1,11 +1,13 @@
-import { Chat, RetryPolicy } from "@effect-openai/core"
-import type { OpenAiClient, OpenAiError } from "@effect-openai/core"
+import { Chat, OpenAiClient, RetryPolicy } from "@effect-openai/core"
+import type { OpenAiError } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
 import { FaultProxy, MockServer } from "@effect-openai/testing"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { collect, eventually } from "./utils.js"
@@ -163,6 +165,10 @@ describe("fault suite: non-streaming requests through FaultProxy (real sockets)"
         }
         const error = failure(once.exit)
         expect(error._tag).toBe(c.error)
+        // a proxy's HTML page is kept as a snippet for the logs
+        if (c.fault._tag === "Respond" && c.fault.status >= 500) {
+          expect((error as OpenAiError.InternalServerError).body).toContain(`${c.fault.status}`)
+        }
         expect(RetryPolicy.isRetryable(error)).toBe(c.retried)
         // bounded by the timeout (plus slack for a loaded machine), never a hang
         expect(once.elapsed).toBeLessThan(timeoutMillis + 2_000)
@@ -180,11 +186,17 @@ describe("fault suite: non-streaming requests through FaultProxy (real sockets)"
 
   it.scopedLive("a refused port (nothing listening) fails with ConnectionError after the retries", () =>
     Effect.gen(function*() {
-      const proxy = yield* Effect.scoped(FaultProxy.make("http://127.0.0.1:9/v1"))
-      // the proxy's scope is closed: its port now refuses connections
-      const layer = NodeOpenAi.layer({ apiKey: Redacted.make("k"), baseURL: proxy.url, retryPolicy: quickRetries })
+      // port 1 needs root to listen on: nothing does, so the connection is refused
+      const layer = NodeOpenAi.layer({
+        apiKey: Redacted.make("k"),
+        baseURL: "http://127.0.0.1:1/v1",
+        timeout: timeoutMillis,
+        retryPolicy: quickRetries
+      })
+      const started = Date.now()
       const error = yield* Effect.flip(chat.pipe(Effect.provide(layer)))
       expect(error._tag).toBe("ConnectionError")
+      expect(Date.now() - started).toBeLessThan(3 * timeoutMillis + 2_000)
     }))
 })
 
@@ -316,6 +328,50 @@ describe("redirects", () => {
       expect(yield* server.requests).toStrictEqual([])
     }))
 
+  it.scopedLive("credentials dropped at another origin stay dropped back at the first (A → B → A)", () =>
+    Effect.gen(function*() {
+      const { proxy, server } = yield* setup(false)
+      const other = yield* MockServer.make({ apiKey: undefined })
+      const otherProxy = yield* FaultProxy.make(other.url)
+      const layer = NodeOpenAi.layer({
+        apiKey: Redacted.make(server.apiKey!),
+        baseURL: proxy.url,
+        defaultHeaders: { "api-key": "azure-secret", cookie: "session=secret", "x-api-key": "secret" },
+        propagateTraceContext: true,
+        retryPolicy: Schedule.stop
+      })
+      // A (proxy) → B (otherProxy) → A (proxy again, then through to the server)
+      yield* proxy.fault(FaultProxy.redirect(`${otherProxy.url}/chat/completions`, 307))
+      yield* otherProxy.fault(FaultProxy.redirect(`${proxy.url}/chat/completions`, 307))
+      const error = yield* Effect.flip(chat.pipe(Effect.withSpan("caller"), Effect.provide(layer)))
+      // back at A without the key: the server refuses
+      expect(error._tag).toBe("AuthenticationError")
+      const [served] = yield* server.requests
+      const sent = Object.keys(served!.headers)
+      for (const name of ["authorization", "api-key", "cookie", "x-api-key", "traceparent", "b3"]) {
+        expect(sent).not.toContain(name)
+      }
+      expect(served!.body).toStrictEqual({ model: "gpt-4o-mini", messages })
+    }))
+
+  it.scopedLive("a fetch-based HttpClient does not follow a cross-origin redirect with the headers either", () =>
+    Effect.gen(function*() {
+      const { proxy, server } = yield* setup(false)
+      const other = yield* MockServer.make()
+      const layer = OpenAiClient.layer({
+        apiKey: Redacted.make(server.apiKey!),
+        baseURL: proxy.url,
+        project: "proj-secret",
+        retryPolicy: Schedule.stop
+      }).pipe(Layer.provide(FetchHttpClient.layer))
+      yield* proxy.fault(FaultProxy.redirect(`${other.url}/chat/completions`, 307))
+      const error = yield* Effect.flip(chat.pipe(Effect.provide(layer)))
+      expect(error._tag).toBe("AuthenticationError")
+      const [served] = yield* other.requests
+      expect(Object.keys(served!.headers)).not.toContain("authorization")
+      expect(Object.keys(served!.headers)).not.toContain("openai-project")
+    }))
+
   it.scopedLive("a 303 becomes a GET without a body; a redirect loop ends as ApiError with its status", () =>
     Effect.gen(function*() {
       const { layer, proxy, server } = yield* setup(false)
@@ -330,7 +386,7 @@ describe("redirects", () => {
       expect(served!.method).toBe("GET")
       expect(served!.path).toBe("/models")
 
-      const loop = Array.from({ length: 11 }, () => FaultProxy.redirect(`${proxy.url}/chat/completions`, 302))
+      const loop = Array.from({ length: 21 }, () => FaultProxy.redirect(`${proxy.url}/chat/completions`, 302))
       yield* proxy.fault(...loop)
       const error = yield* Effect.flip(chat.pipe(Effect.provide(layer)))
       expect(error._tag).toBe("ApiError")

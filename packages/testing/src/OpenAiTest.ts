@@ -497,7 +497,8 @@ export const apiKey: Redacted.Redacted<string> = Redacted.make("test-api-key")
 
 /**
  * A full `OpenAiClient` over the in-memory `HttpClient`, plus the `OpenAiTest` service. Client options default
- * to the test key and the real base URL (nothing leaves the process).
+ * to the test key, the real base URL (nothing leaves the process) and `dangerouslyAllowBrowser: true` (so it builds
+ * under jsdom or happy-dom).
  *
  * @since 0.1.0
  * @category layers
@@ -509,7 +510,8 @@ export const layer = (
   }
 ): Layer.Layer<OpenAiClient.OpenAiClient | OpenAiTest | HttpClient.HttpClient, ConfigError.ConfigError> => {
   const baseURL = options?.client?.baseURL ?? "https://api.openai.com/v1"
-  return OpenAiClient.layer({ apiKey, ...options?.client }).pipe(
+  // the key is a fake one and nothing leaves the process, so component tests under jsdom or happy-dom may build it
+  return OpenAiClient.layer({ apiKey, dangerouslyAllowBrowser: true, ...options?.client }).pipe(
     Layer.provideMerge(
       layerHttpClient({ replies: options?.replies, apiRoot: new URL(baseURL).pathname.replace(/\/+$/, "") })
     )

@@ -1,3 +1,4 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -263,8 +264,10 @@ const retrying = <A, E, R>(
 /** The redirects followed, as `fetch` follows them; any other 3xx is an `ApiError`. */
 const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
-/** Redirects followed per attempt; the next one is answered with its 3xx status as an `ApiError`. */
-const maxRedirects = 10
+/** Redirects followed per attempt (as `fetch`); the next one is answered with its 3xx status as an `ApiError`. */
+const maxRedirects = 20
+
+const manualRedirectInit: RequestInit = { redirect: "manual" }
 
 /** Headers that carry credentials or account identity: never sent to an origin other than the request's. */
 const isCredentialHeader = (name: string) =>
@@ -279,7 +282,7 @@ const isCredentialHeader = (name: string) =>
 const redirectRequest = (
   request: HttpClientRequest.HttpClientRequest,
   response: HttpClientResponse.HttpClientResponse
-): HttpClientRequest.HttpClientRequest | undefined => {
+): { readonly request: HttpClientRequest.HttpClientRequest; readonly crossOrigin: boolean } | undefined => {
   const location = response.headers["location"]
   if (!redirectStatuses.has(response.status) || location === undefined) return undefined
   const from = HttpClientRequest.toUrl(request)
@@ -292,10 +295,14 @@ const redirectRequest = (
   }
   if (to.protocol !== "http:" && to.protocol !== "https:") return undefined
   let next = HttpClientRequest.setUrl(request, to)
-  if (response.status === 303 || (request.method === "POST" && response.status !== 307 && response.status !== 308)) {
+  if (
+    (response.status === 303 && request.method !== "GET" && request.method !== "HEAD") ||
+    ((response.status === 301 || response.status === 302) && request.method === "POST")
+  ) {
     next = HttpClientRequest.setBody(HttpClientRequest.setMethod(next, "GET"), HttpBody.empty)
   }
-  if (to.origin !== from.value.origin) {
+  const crossOrigin = to.origin !== from.value.origin
+  if (crossOrigin) {
     next = HttpClientRequest.make(next.method)(next.url, {
       urlParams: next.urlParams,
       hash: Option.getOrUndefined(next.hash),
@@ -303,7 +310,7 @@ const redirectRequest = (
       body: next.body
     })
   }
-  return next
+  return { request: next, crossOrigin }
 }
 
 /** What a prepared request needs to run. */
@@ -383,35 +390,55 @@ export const make = (
       }
     }
 
-    const execute = (request: HttpClientRequest.HttpClientRequest) =>
-      propagate
-        ? Effect.flatMap(
-          Effect.currentSpan,
-          (span) => httpClient.execute(HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span)))
-        )
-          .pipe(Effect.catchTag("NoSuchElementException", () => httpClient.execute(request)))
-        : httpClient.execute(request)
+    // A fetch-based HttpClient would follow redirects itself, forwarding every header but `Authorization`: it is
+    // asked for the 3xx instead, so `follow` decides (Node's fetch returns it; a browser's is an opaque status 0).
+    const manualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.flatMap(
+        Effect.serviceOption(FetchHttpClient.RequestInit),
+        (init) =>
+          Effect.provideService(
+            effect,
+            FetchHttpClient.RequestInit,
+            init._tag === "Some" ? { ...init.value, redirect: "manual" } : manualRedirectInit
+          )
+      )
 
-    // Redirects are followed here, not by the HttpClient, so credentials never reach another origin.
+    const execute = (request: HttpClientRequest.HttpClientRequest, propagateHere: boolean) =>
+      manualRedirects(
+        propagateHere
+          ? Effect.flatMap(
+            Effect.currentSpan,
+            (span) => httpClient.execute(HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span)))
+          )
+            .pipe(Effect.catchTag("NoSuchElementException", () => httpClient.execute(request)))
+          : httpClient.execute(request)
+      )
+
+    // Redirects are followed here, not by the HttpClient, so credentials never reach another origin (nor trace
+    // context, once a hop has left the base URL's origin).
     const follow = (
       request: HttpClientRequest.HttpClientRequest,
       response: HttpClientResponse.HttpClientResponse,
-      hops: number
+      hops: number,
+      sameOrigin: boolean
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
       const next = hops < maxRedirects ? redirectRequest(request, response) : undefined
       if (next === undefined) return Effect.succeed(response)
+      const stillSameOrigin = sameOrigin && !next.crossOrigin
       return Effect.ignore(Stream.runDrain(response.stream)).pipe(
-        Effect.zipRight(execute(next)),
-        Effect.flatMap((redirected) => follow(next, redirected, hops + 1))
+        Effect.zipRight(execute(next.request, propagate && stillSameOrigin)),
+        Effect.flatMap((redirected) => follow(next.request, redirected, hops + 1, stillSameOrigin))
       )
     }
 
     const send = (prepared: Prepared) =>
       Effect.mapError(
         Effect.flatMap(
-          execute(prepared.httpRequest),
+          execute(prepared.httpRequest, propagate),
           (response) =>
-            redirectStatuses.has(response.status) ? follow(prepared.httpRequest, response, 0) : Effect.succeed(response)
+            redirectStatuses.has(response.status)
+              ? follow(prepared.httpRequest, response, 0, true)
+              : Effect.succeed(response)
         ),
         (error: HttpClientError.HttpClientError) =>
           new OpenAiError.ConnectionError({ request: prepared.info, cause: error.cause ?? error.message })
