@@ -320,8 +320,12 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
  *
  * @internal
  */
-export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
-  HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
+  const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
     (request) => Effect.flatMap(request, (request) => send(dispatcher, request)),
     Effect.succeed
   )
+  // tells @effect-openai/core that redirects come back as responses (undici's dispatch never follows them)
+  Object.defineProperty(client, Symbol.for("@effect-openai/core/HttpClient/returnsRedirects"), { value: true })
+  return client
+}
