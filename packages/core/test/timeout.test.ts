@@ -32,6 +32,20 @@ describe("the attempt timeout", () => {
       expect(interrupted).toBe(true)
     }))
 
+  it.live("with the live clock: a timeout past setTimeout's range (or infinite) never fires early", () =>
+    Effect.gen(function*() {
+      const later = Effect.as(Effect.sleep("30 millis"), "done")
+      // setTimeout fires at once for delays over 2^31 - 1 ms (~24.8 days); these must simply never fire
+      expect(yield* timeoutFail(later, Duration.days(30), () => "timeout")).toBe("done")
+      expect(yield* timeoutFail(later, Duration.infinity, () => "timeout")).toBe("done")
+      const pull = yield* idleTimeoutPull(
+        Effect.as(Effect.sleep("30 millis"), Chunk.of(1)),
+        Duration.days(30),
+        () => "idle"
+      )
+      expect(Chunk.toReadonlyArray(yield* pull)).toStrictEqual([1])
+    }).pipe(Effect.scoped))
+
   it.effect("with the TestClock: driven by TestClock.adjust", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.fork(Effect.flip(timeoutFail(Effect.never, Duration.seconds(30), () => "timeout")))

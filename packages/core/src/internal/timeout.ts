@@ -9,6 +9,12 @@ import type * as Scope from "effect/Scope"
 
 const timeoutFiberId = FiberId.make(-1, 0)
 
+/**
+ * The longest delay `setTimeout` takes (2^31 - 1 ms, ~24.8 days); a longer one fires at once. Longer timeouts
+ * (and infinite ones) are not armed at all: no call of this client outlives them.
+ */
+const maxTimerMillis = 2 ** 31 - 1
+
 /** The class of the live clock: with it, a plain timer is exactly what `Effect.sleep` would use. */
 const liveClock = Clock.make().constructor
 
@@ -29,6 +35,7 @@ export const timeoutFail = <A, E, R, E2>(
   Effect.clockWith((clock) => {
     if (clock.constructor !== liveClock) return Effect.timeoutFail(self, { duration, onTimeout })
     const millis = Duration.toMillis(duration)
+    if (!(millis <= maxTimerMillis)) return self
     return Effect.uninterruptibleMask((restore) =>
       // the forked fiber always succeeds (with the attempt's exit), so a failure is not logged as unhandled by it
       Effect.flatMap(Effect.forkDaemon(Effect.exit(restore(self))), (attempt) =>
@@ -71,6 +78,7 @@ export const idleTimeoutPull = <A, E, E2>(
       )
     }
     const millis = Duration.toMillis(idle)
+    if (!(millis <= maxTimerMillis)) return Effect.succeed(pull)
     let wanted = false
     let demand: (() => void) | undefined
     let deliver: ((exit: Exit.Exit<Chunk.Chunk<A>, Option.Option<E>>) => void) | undefined
