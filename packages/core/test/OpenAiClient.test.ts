@@ -249,6 +249,8 @@ describe("configuration", () => {
     ["a malformed base URL", { baseURL: "not a url" }, "baseURL"],
     ["a negative maxRetries", { maxRetries: -1 }, "maxRetries"],
     ["a negative timeout", { timeout: -5 }, "timeout"],
+    ["a negative stream idle timeout", { streamIdleTimeout: -1 }, "streamIdleTimeout"],
+    ["a fractional maxRetries", { maxRetries: 1.5 }, "maxRetries"],
     ["a default header with a line break", { defaultHeaders: { "x-team": "a\r\nx-injected: 1" } }, "defaultHeaders"],
     ["a default query value with a line break", { defaultQuery: { tenant: "a\nb" } }, "defaultQuery"]
   ]

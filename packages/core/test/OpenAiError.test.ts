@@ -3,6 +3,7 @@ import { OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { awaitRequests, messages, requestCount } from "./utils.js"
 
@@ -188,6 +189,32 @@ describe("errors", () => {
         Chat.completions.create({ model: "gpt-4o-mini", messages }, { query: { "api-version": "1\n2" } })
       )
       expect(query._tag).toBe("InvalidRequestError")
+      expect(yield* requestCount).toBe(0)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("per-call timeouts and retry counts that make no sense are refused before anything is sent", () =>
+    Effect.gen(function*() {
+      const create = (options: Parameters<typeof Chat.completions.create>[1]) =>
+        Effect.flip(Chat.completions.create({ model: "gpt-4o-mini", messages }, options))
+      for (
+        const [options, mention] of [
+          [{ timeout: -5 }, "timeout"],
+          [{ timeout: "soon" as never }, "timeout"],
+          [{ maxRetries: -1 }, "maxRetries"],
+          [{ maxRetries: 1.5 }, "maxRetries"]
+        ] as const
+      ) {
+        const error = yield* create(options)
+        expect(error._tag).toBe("InvalidRequestError")
+        expect(error.message).toContain(mention)
+      }
+      const idle = yield* Effect.flip(
+        Stream.runDrain(
+          Chat.completions.stream({ model: "gpt-4o-mini", messages }, { idleTimeout: "nonsense" as never })
+        )
+      )
+      expect(idle._tag).toBe("InvalidRequestError")
+      expect(idle.message).toContain("idleTimeout")
       expect(yield* requestCount).toBe(0)
     }).pipe(Effect.provide(OpenAiTest.layer())))
 })

@@ -106,6 +106,34 @@ const lineBreakIn = (
   return undefined
 }
 
+/** A duration input that is a positive duration, decoded; `undefined` otherwise. */
+const positiveDuration = (input: Duration.DurationInput): Duration.Duration | undefined => {
+  const decoded = Duration.decodeUnknown(input)
+  return decoded._tag === "Some" && Duration.greaterThan(decoded.value, Duration.zero) ? decoded.value : undefined
+}
+
+const isRetryCount = (value: number) => Number.isInteger(value) && value >= 0
+
+/** What is wrong with a timeout, idle timeout or retry count (options or per call), if anything. */
+const badLimit = (
+  limits: {
+    readonly timeout?: Duration.DurationInput | undefined
+    readonly streamIdleTimeout?: Duration.DurationInput | undefined
+    readonly maxRetries?: number | undefined
+  }
+): { readonly name: string; readonly message: string } | undefined => {
+  if (limits.maxRetries !== undefined && !isRetryCount(limits.maxRetries)) {
+    return { name: "maxRetries", message: `maxRetries must be a whole number >= 0, got ${limits.maxRetries}` }
+  }
+  for (const name of ["timeout", "streamIdleTimeout"] as const) {
+    const value = limits[name]
+    if (value !== undefined && positiveDuration(value) === undefined) {
+      return { name, message: `${name} must be a positive duration, got ${String(value)}` }
+    }
+  }
+  return undefined
+}
+
 /** A page in a browser (not Node, Deno, Bun or a worker), detected as the official SDK does. */
 const isBrowser = () => {
   const global = globalThis as { window?: { document?: unknown }; navigator?: unknown }
@@ -143,15 +171,8 @@ export const validateOptions = (options: OpenAiClient.Options): Effect.Effect<vo
       )
     }
   }
-  if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) {
-    return Effect.fail(invalid("maxRetries", `maxRetries must be a whole number >= 0, got ${options.maxRetries}`))
-  }
-  if (options.timeout !== undefined) {
-    const timeout = Duration.decodeUnknown(options.timeout)
-    if (timeout._tag === "None" || Duration.lessThanOrEqualTo(timeout.value, Duration.zero)) {
-      return Effect.fail(invalid("timeout", `timeout must be a positive duration, got ${String(options.timeout)}`))
-    }
-  }
+  const limit = badLimit(options)
+  if (limit !== undefined) return Effect.fail(invalid(limit.name, limit.message))
   for (const [name, value] of Object.entries({ organization: options.organization, project: options.project })) {
     if (value !== undefined && hasLineBreak(value)) {
       return Effect.fail(invalid(name, `${name} contains a line break (CR or LF)`))
@@ -363,6 +384,17 @@ export const make = (
       accept?: string
     ): Prepared | OpenAiError.InvalidRequestError => {
       const info: OpenAiError.RequestInfo = { method: operation.method, url: baseURL + operation.path }
+      if (requestOptions !== undefined) {
+        const limit = badLimit({
+          timeout: requestOptions.timeout,
+          streamIdleTimeout: (requestOptions as OpenAiClient.StreamRequestOptions).idleTimeout,
+          maxRetries: requestOptions.maxRetries
+        })
+        if (limit !== undefined) {
+          const name = limit.name === "streamIdleTimeout" ? "idleTimeout" : limit.name
+          return invalidRequest(info, limit.message.replace(limit.name, name))
+        }
+      }
       const badHeader = lineBreakIn(requestOptions?.headers)
       if (badHeader !== undefined) {
         return invalidRequest(info, `Header ${JSON.stringify(badHeader)} contains a line break (CR or LF)`)
@@ -390,7 +422,7 @@ export const make = (
       return {
         info,
         httpRequest: HttpClientRequest.make(operation.method)(info.url, { headers, urlParams, body }),
-        timeout: requestOptions?.timeout === undefined ? timeout : Duration.decode(requestOptions.timeout),
+        timeout: requestOptions?.timeout === undefined ? timeout : positiveDuration(requestOptions.timeout)!,
         policy: requestOptions?.retryPolicy ??
           (requestOptions?.maxRetries === undefined
             ? retryPolicy
@@ -535,7 +567,9 @@ export const make = (
       const prepared = prepare(operation, requestOptions, "text/event-stream")
       if (prepared instanceof OpenAiError.InvalidRequestError) return Stream.fail(prepared)
       const { info } = prepared
-      const idle = requestOptions?.idleTimeout === undefined ? idleTimeout : Duration.decode(requestOptions.idleTimeout)
+      const idle = requestOptions?.idleTimeout === undefined
+        ? idleTimeout
+        : positiveDuration(requestOptions.idleTimeout)!
 
       // One attempt: send, check the status, and pull the first chunk of values, in a scope of its own that is
       // closed if the attempt fails (so a retry never leaks a connection) and kept open for the rest otherwise.
