@@ -245,6 +245,9 @@ describe("configuration", () => {
   const invalidOptions: ReadonlyArray<[string, Partial<OpenAiClient.Options>, string]> = [
     ["an empty key", { apiKey: Redacted.make("  ") }, "apiKey"],
     ["a key with a line break", { apiKey: Redacted.make("sk-abc\r\nx: y") }, "line break"],
+    ["a key with a character headers cannot carry", { apiKey: Redacted.make("sk-abc€") }, "apiKey"],
+    ["a default header name that is not a token", { defaultHeaders: { "x team": "a" } }, "defaultHeaders"],
+    ["an organization with a control character", { organization: "org\u0000" }, "organization"],
     ["a non-http base URL", { baseURL: "ftp://example.com/v1" }, "baseURL"],
     ["a malformed base URL", { baseURL: "not a url" }, "baseURL"],
     ["a negative maxRetries", { maxRetries: -1 }, "maxRetries"],

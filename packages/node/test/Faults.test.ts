@@ -10,6 +10,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import fc from "fast-check"
 import { collect, eventually } from "./utils.js"
 
 const messages = [{ role: "user", content: "Say this is a test!" }] as const
@@ -391,5 +392,36 @@ describe("redirects", () => {
       const error = yield* Effect.flip(chat.pipe(Effect.provide(layer)))
       expect(error._tag).toBe("ApiError")
       expect((error as OpenAiError.ApiError).status).toBe(302)
+    }))
+})
+
+describe("bad header input over real sockets", () => {
+  it.scopedLive("any header name and value is sent or refused with InvalidRequestError, never a transport error", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const layer = Layer.orDie(
+        NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: server.url, maxRetries: 0 })
+      )
+      const text = fc.string({ unit: "binary", maxLength: 12 })
+      const names = fc.oneof(text, fc.constantFrom("x-ok", "bad name", "x:y", "ü", "x-tab\t"))
+      const values = fc.oneof(text, fc.constantFrom("é", "€", "a\u0000b", "tab\there", ""))
+      const outcomes = new Set<string>()
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(names, values, async (name, value) => {
+            const exit = await Effect.runPromiseExit(
+              Chat.completions.create({ model: "gpt-4o-mini", messages }, { headers: { [name]: value } }).pipe(
+                Effect.provide(layer)
+              )
+            )
+            const outcome = Exit.isSuccess(exit) ? "success" : failure(exit)._tag
+            outcomes.add(outcome)
+            expect(["success", "InvalidRequestError"]).toContain(outcome)
+          }),
+          { numRuns: 150 }
+        )
+      )
+      // both kinds of input were drawn
+      expect([...outcomes].sort()).toStrictEqual(["InvalidRequestError", "success"])
     }))
 })

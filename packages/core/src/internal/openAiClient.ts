@@ -106,6 +106,39 @@ const lineBreakIn = (
   return undefined
 }
 
+/** A header name HTTP accepts (an RFC 9110 token). */
+const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** Whether a header value has a character HTTP cannot carry: a control other than tab, DEL, or past U+00FF. */
+const hasBadValueChar = (text: string): boolean => {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f || code > 0xff) return true
+  }
+  return false
+}
+
+/**
+ * What is wrong with a header input, if anything: a CR or LF (header injection), a name that is not a token, or a
+ * value character HTTP cannot carry. Caught here, they are a clear error instead of a transport failure.
+ */
+const headerProblem = (input: OpenAiClient.HeadersInput | undefined): string | undefined => {
+  if (input === undefined) return undefined
+  for (const name in input) {
+    const value = input[name]
+    const text = typeof value === "string" ? value : ""
+    if (hasLineBreak(name) || hasLineBreak(text)) {
+      return `Header ${JSON.stringify(name)} contains a line break (CR or LF)`
+    }
+    if (!headerName.test(name)) return `Header name ${JSON.stringify(name)} is not a valid HTTP header name`
+    if (hasBadValueChar(text)) {
+      return `Header ${JSON.stringify(name)} has a character HTTP headers cannot carry (a control character or one ` +
+        `past U+00FF)`
+    }
+  }
+  return undefined
+}
+
 /** A duration input that is a positive duration, decoded; `undefined` otherwise. */
 const positiveDuration = (input: Duration.DurationInput): Duration.Duration | undefined => {
   const decoded = Duration.decodeUnknown(input)
@@ -158,6 +191,9 @@ export const validateOptions = (options: OpenAiClient.Options): Effect.Effect<vo
   if (hasLineBreak(key)) {
     return Effect.fail(invalid("apiKey", "The OpenAI API key contains a line break (CR or LF)"))
   }
+  if (hasBadValueChar(key)) {
+    return Effect.fail(invalid("apiKey", "The OpenAI API key has a character HTTP headers cannot carry"))
+  }
   if (options.baseURL !== undefined) {
     let url: URL | undefined
     try {
@@ -177,14 +213,13 @@ export const validateOptions = (options: OpenAiClient.Options): Effect.Effect<vo
     if (value !== undefined && hasLineBreak(value)) {
       return Effect.fail(invalid(name, `${name} contains a line break (CR or LF)`))
     }
+    if (value !== undefined && hasBadValueChar(value)) {
+      return Effect.fail(invalid(name, `${name} has a character HTTP headers cannot carry`))
+    }
   }
   // defaults are checked once here; per request only the per-call inputs are
-  const badHeader = lineBreakIn(options.defaultHeaders)
-  if (badHeader !== undefined) {
-    return Effect.fail(
-      invalid("defaultHeaders", `Header ${JSON.stringify(badHeader)} contains a line break (CR or LF)`)
-    )
-  }
+  const badHeader = headerProblem(options.defaultHeaders)
+  if (badHeader !== undefined) return Effect.fail(invalid("defaultHeaders", badHeader))
   const badQuery = lineBreakIn(options.defaultQuery)
   if (badQuery !== undefined) {
     return Effect.fail(
@@ -395,10 +430,8 @@ export const make = (
           return invalidRequest(info, limit.message.replace(limit.name, name))
         }
       }
-      const badHeader = lineBreakIn(requestOptions?.headers)
-      if (badHeader !== undefined) {
-        return invalidRequest(info, `Header ${JSON.stringify(badHeader)} contains a line break (CR or LF)`)
-      }
+      const badHeader = headerProblem(requestOptions?.headers)
+      if (badHeader !== undefined) return invalidRequest(info, badHeader)
       const badQuery = lineBreakIn(operation.query) ?? lineBreakIn(requestOptions?.query)
       if (badQuery !== undefined) {
         return invalidRequest(info, `Query parameter ${JSON.stringify(badQuery)} contains a line break (CR or LF)`)
