@@ -373,6 +373,17 @@ describe("redirects", () => {
       expect(Object.keys(served!.headers)).not.toContain("openai-project")
     }))
 
+  it.scopedLive("the attempt timeout spans the redirect hops", () =>
+    Effect.gen(function*() {
+      const { layer, proxy } = yield* setup(false)
+      yield* proxy.fault(FaultProxy.redirect(`${proxy.url}/chat/completions`, 307), { _tag: "StallHeaders" })
+      const started = Date.now()
+      const error = yield* Effect.flip(chat.pipe(Effect.provide(layer)))
+      expect(error._tag).toBe("TimeoutError")
+      expect(Date.now() - started).toBeLessThan(timeoutMillis + 2_000)
+      yield* attempts(proxy, true)
+    }))
+
   it.scopedLive("a 303 becomes a GET without a body; a redirect loop ends as ApiError with its status", () =>
     Effect.gen(function*() {
       const { layer, proxy, server } = yield* setup(false)

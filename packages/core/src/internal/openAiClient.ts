@@ -26,7 +26,7 @@ import * as ResponseMeta from "../ResponseMeta.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Sse from "../Sse.js"
 import { errorBodyOf } from "./errorBody.js"
-import { idleTimeoutPull, timeoutFail } from "./timeout.js"
+import { idleTimeoutPull, isLiveClock, maxTimerMillis, timeoutFail } from "./timeout.js"
 import { version } from "./version.js"
 
 /** @internal */
@@ -331,6 +331,29 @@ const manualRedirectInit: RequestInit = { redirect: "manual" }
  */
 const returnsRedirects = Symbol.for("@effect-openai/core/HttpClient/returnsRedirects")
 
+/**
+ * Set (to `true`) on an `HttpClient` that enforces an attempt's deadline itself, as the Node client of
+ * `@effect-openai/node` does: the pipeline then puts the deadline (epoch milliseconds) on the request under
+ * {@link attemptDeadline} instead of running the attempt on a forked fiber with a timer (~25–40 µs per call). At
+ * the deadline the client aborts the exchange with an error carrying {@link attemptTimedOut}.
+ */
+const honoursDeadline = Symbol.for("@effect-openai/core/HttpClient/honoursAttemptDeadline")
+const attemptDeadline = Symbol.for("@effect-openai/core/HttpClientRequest/attemptDeadline")
+const attemptTimedOut = Symbol.for("@effect-openai/core/attemptTimedOut")
+
+const isAttemptTimeout = (cause: unknown): boolean =>
+  typeof cause === "object" && cause !== null && (cause as Record<symbol, unknown>)[attemptTimedOut] === true
+
+/** A copy of the request carrying the attempt's deadline. */
+const withDeadline = (request: HttpClientRequest.HttpClientRequest, deadline: number) =>
+  Object.defineProperty(HttpClientRequest.setHeaders(request, {}), attemptDeadline, { value: deadline })
+
+/** A redirect hop keeps the attempt's deadline. */
+const carryDeadline = (from: HttpClientRequest.HttpClientRequest, to: HttpClientRequest.HttpClientRequest) => {
+  const deadline = (from as unknown as Record<symbol, unknown>)[attemptDeadline]
+  return deadline === undefined ? to : Object.defineProperty(to, attemptDeadline, { value: deadline })
+}
+
 /** Headers that carry credentials or account identity: never sent to an origin other than the request's. */
 const isCredentialHeader = (name: string) =>
   name === "authorization" || name === "proxy-authorization" || name === "cookie" || name === "api-key" ||
@@ -391,7 +414,9 @@ export const make = (
     yield* validateOptions(options)
     // propagation is done here, from the operation's span, whatever the transport; never by the HttpClient
     const givenClient = yield* HttpClient.HttpClient
-    const needsManualRedirects = (givenClient as unknown as Record<symbol, unknown>)[returnsRedirects] !== true
+    const capabilities = givenClient as unknown as Record<symbol, unknown>
+    const needsManualRedirects = capabilities[returnsRedirects] !== true
+    const transportDeadlines = capabilities[honoursDeadline] === true
     const httpClient = HttpClient.withTracerPropagation(givenClient, false)
     const propagate = options.propagateTraceContext ?? false
     const baseURL = (options.baseURL ?? defaultBaseURL).replace(/\/+$/, "")
@@ -498,27 +523,33 @@ export const make = (
       const next = hops < maxRedirects ? redirectRequest(request, response) : undefined
       if (next === undefined) return Effect.succeed(response)
       const stillSameOrigin = sameOrigin && !next.crossOrigin
+      const nextRequest = carryDeadline(request, next.request)
       return Effect.ignore(Stream.runDrain(response.stream)).pipe(
-        Effect.zipRight(execute(next.request, propagate && stillSameOrigin)),
-        Effect.flatMap((redirected) => follow(next.request, redirected, hops + 1, stillSameOrigin))
+        Effect.zipRight(execute(nextRequest, propagate && stillSameOrigin)),
+        Effect.flatMap((redirected) => follow(nextRequest, redirected, hops + 1, stillSameOrigin))
       )
     }
 
-    const send = (prepared: Prepared) =>
+    /** A transport failure: a `TimeoutError` when the client enforced the attempt's deadline, else a connection one. */
+    const transportError = (prepared: Prepared, cause: unknown) =>
+      isAttemptTimeout(cause)
+        ? new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.timeout, phase: "attempt" })
+        : new OpenAiError.ConnectionError({ request: prepared.info, cause })
+
+    const send = (prepared: Prepared, request = prepared.httpRequest) =>
       Effect.mapError(
         Effect.flatMap(
-          execute(prepared.httpRequest, propagate),
+          execute(request, propagate),
           (response) =>
             redirectStatuses.has(response.status)
-              ? follow(prepared.httpRequest, response, 0, true)
+              ? follow(request, response, 0, true)
               : Effect.succeed(response)
         ),
-        (error: HttpClientError.HttpClientError) =>
-          new OpenAiError.ConnectionError({ request: prepared.info, cause: error.cause ?? error.message })
+        (error: HttpClientError.HttpClientError) => transportError(prepared, error.cause ?? error.message)
       )
 
-    const readText = (info: OpenAiError.RequestInfo, response: HttpClientResponse.HttpClientResponse) =>
-      Effect.mapError(response.text, (cause) => new OpenAiError.ConnectionError({ request: info, cause: cause.cause }))
+    const readText = (prepared: Prepared, response: HttpClientResponse.HttpClientResponse) =>
+      Effect.mapError(response.text, (error) => transportError(prepared, error.cause))
 
     const statusError = (info: OpenAiError.RequestInfo, meta: ResponseMeta.ResponseMeta, text: string) =>
       OpenAiError.fromStatus({ request: info, response: meta, ...readErrorBody(text) })
@@ -554,7 +585,7 @@ export const make = (
       const onResponse = (
         response: HttpClientResponse.HttpClientResponse
       ): Effect.Effect<A, OpenAiError.OpenAiError> =>
-        Effect.flatMap(readText(info, response), (text): Effect.Effect<A, OpenAiError.OpenAiError> => {
+        Effect.flatMap(readText(prepared, response), (text): Effect.Effect<A, OpenAiError.OpenAiError> => {
           const meta = ResponseMeta.make(response.status, response.headers)
           if (!isSuccess(meta.status)) {
             return Effect.zipRight(annotateRequestId(meta), Effect.fail(statusError(info, meta, text)))
@@ -579,10 +610,21 @@ export const make = (
             Effect.tap(() => notifyListener(meta))
           )
         })
-      const attempt: Effect.Effect<A, OpenAiError.OpenAiError> = send(prepared).pipe(
+      const timed: Effect.Effect<A, OpenAiError.OpenAiError> = send(prepared).pipe(
         Effect.flatMap(onResponse),
         attemptTimeout(prepared)
       )
+      const millis = Duration.toMillis(prepared.timeout)
+      // the client enforces the deadline: no forked fiber; a TestClock (or no timer at all) keeps the Effect way
+      const attempt = transportDeadlines && millis <= maxTimerMillis
+        ? Effect.clockWith((clock) =>
+          isLiveClock(clock)
+            ? Effect.suspend(() =>
+              Effect.flatMap(send(prepared, withDeadline(prepared.httpRequest, Date.now() + millis)), onResponse)
+            )
+            : timed
+        )
+        : timed
       const retried = retrying(attempt, prepared.policy)
       return Effect.tracerWith((tracer) =>
         tracer === nativeTracer ? retried : Effect.withSpan(retried, `OpenAI ${operation.name}`, {
@@ -613,10 +655,10 @@ export const make = (
             const meta = ResponseMeta.make(response.status, response.headers)
             yield* annotateRequestId(meta)
             if (!isSuccess(meta.status)) {
-              return yield* Effect.fail(statusError(info, meta, yield* readText(info, response)))
+              return yield* Effect.fail(statusError(info, meta, yield* readText(prepared, response)))
             }
             if (!isEventStream(meta)) {
-              const text = yield* readText(info, response)
+              const text = yield* readText(prepared, response)
               const { error } = readErrorBody(text)
               return yield* Effect.fail(
                 error !== undefined

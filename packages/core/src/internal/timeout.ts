@@ -12,11 +12,20 @@ const timeoutFiberId = FiberId.make(-1, 0)
 /**
  * The longest delay `setTimeout` takes (2^31 - 1 ms, ~24.8 days); a longer one fires at once. Longer timeouts
  * (and infinite ones) are not armed at all: no call of this client outlives them.
+ *
+ * @internal
  */
-const maxTimerMillis = 2 ** 31 - 1
+export const maxTimerMillis = 2 ** 31 - 1
 
 /** The class of the live clock: with it, a plain timer is exactly what `Effect.sleep` would use. */
 const liveClock = Clock.make().constructor
+
+/**
+ * Whether a clock is the live one (not a `TestClock`): then a plain timer is what `Effect.sleep` would use.
+ *
+ * @internal
+ */
+export const isLiveClock = (clock: Clock.Clock): boolean => clock.constructor === liveClock
 
 /**
  * Fails with `onTimeout()` when `self` takes longer than `duration`, interrupting it.

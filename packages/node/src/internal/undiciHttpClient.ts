@@ -22,6 +22,18 @@ import { errors as UndiciErrors } from "undici"
  */
 const highWaterMark = 64 * 1024
 
+/** Where `@effect-openai/core` puts an attempt's deadline (epoch ms) on a request it sends through this client. */
+const attemptDeadline = Symbol.for("@effect-openai/core/HttpClientRequest/attemptDeadline")
+
+/** The error an exchange is aborted with at its deadline; core turns it into a `TimeoutError`. */
+class AttemptTimeoutError extends Error {
+  constructor() {
+    super("The attempt's deadline passed")
+    this.name = "AttemptTimeoutError"
+    Object.defineProperty(this, Symbol.for("@effect-openai/core/attemptTimedOut"), { value: true })
+  }
+}
+
 /** A response body nobody consumed is aborted when its response is collected, so its socket is not held. */
 const unconsumed = new FinalizationRegistry<Exchange>((exchange) => exchange.abort())
 
@@ -70,7 +82,8 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   /** The reader waiting for more, if any. */
   wake: (() => void) | undefined = undefined
   private abortRequest: ((reason?: Error) => void) | undefined = undefined
-  private cancelled = false
+  private cancelled: Error | undefined = undefined
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined
   private paused = false
   private resumeSocket: (() => void) | undefined = undefined
 
@@ -80,8 +93,16 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
     private onHead: ((result: UndiciResponse | Error) => void) | undefined
   ) {}
 
+  /** Aborts the exchange with an `AttemptTimeoutError` at `deadline` (epoch ms) unless it is over by then. */
+  expireAt(deadline: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.abort(new AttemptTimeoutError())
+    }, Math.max(0, deadline - Date.now()))
+  }
+
   onConnect(abort: (reason?: Error) => void): void {
-    if (this.cancelled) abort(new UndiciErrors.RequestAbortedError())
+    if (this.cancelled !== undefined) abort(this.cancelled)
     else this.abortRequest = abort
   }
 
@@ -108,10 +129,12 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.done = true
+    this.disarm()
     this.notify()
   }
 
   onError(error: Error): void {
+    this.disarm()
     const onHead = this.onHead
     if (onHead !== undefined) {
       this.onHead = undefined
@@ -123,10 +146,18 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   }
 
   /** Closes the connection unless the exchange is over. */
-  abort(): void {
+  abort(reason: Error = new UndiciErrors.RequestAbortedError()): void {
+    this.disarm()
     if (this.done || this.error !== undefined) return
-    if (this.abortRequest !== undefined) this.abortRequest(new UndiciErrors.RequestAbortedError())
-    else this.cancelled = true
+    if (this.abortRequest !== undefined) this.abortRequest(reason)
+    else this.cancelled = reason
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
   }
 
   /** Takes every queued chunk, resuming the socket if it was paused. */
@@ -174,6 +205,8 @@ const send = (
             ? Effect.succeed(result)
             : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
         ))
+      const deadline = (request as unknown as Record<symbol, number | undefined>)[attemptDeadline]
+      if (deadline !== undefined) exchange.expireAt(deadline)
       try {
         dispatcher.dispatch({
           origin,
@@ -325,7 +358,9 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
     (request) => Effect.flatMap(request, (request) => send(dispatcher, request)),
     Effect.succeed
   )
-  // tells @effect-openai/core that redirects come back as responses (undici's dispatch never follows them)
+  // tells @effect-openai/core that redirects come back as responses (undici's dispatch never follows them), and
+  // that an attempt's deadline put on a request is enforced here
   Object.defineProperty(client, Symbol.for("@effect-openai/core/HttpClient/returnsRedirects"), { value: true })
+  Object.defineProperty(client, Symbol.for("@effect-openai/core/HttpClient/honoursAttemptDeadline"), { value: true })
   return client
 }
