@@ -186,7 +186,7 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
 
 /**
  * Sends a request with undici's `dispatch`. Interrupting the call aborts the request (its socket is closed); the
- * timeouts are Effect's, so undici's own are off.
+ * attempt deadline the pipeline puts on a request is a timer on the exchange; undici's own timeouts are off.
  */
 const send = (
   dispatcher: Undici.Dispatcher,
