@@ -11,6 +11,11 @@ export * as Embeddings from "./Embeddings.js"
 /**
  * @since 0.1.0
  */
+export * as HttpTransport from "./HttpTransport.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Models from "./Models.js"
 
 /**

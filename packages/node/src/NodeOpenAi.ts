@@ -29,8 +29,8 @@ export interface NodeOptions {
 
 /**
  * A lean `HttpClient` over an undici dispatcher: undici's `dispatch` API with a handler of its own, interruption by
- * undici's abort (the socket is closed), Effect's timeouts, and no HTTP span of its own (the client's `OpenAI <operation>` span
- * covers each call). It costs a fraction of `@effect/platform-node`'s `layerUndici` per request (see
+ * undici's abort (the socket is closed), an attempt's deadline as a timer on the exchange (it declares both through
+ * `HttpTransport`), and no HTTP span of its own (the client's `OpenAI <operation>` span covers each call). It costs a fraction of `@effect/platform-node`'s `layerUndici` per request (see
  * docs/benchmarks.md).
  *
  * @since 0.1.0

@@ -20,6 +20,7 @@ import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
+import * as HttpTransport from "../HttpTransport.js"
 import type * as OpenAiClient from "../OpenAiClient.js"
 import * as OpenAiError from "../OpenAiError.js"
 import * as ResponseMeta from "../ResponseMeta.js"
@@ -325,35 +326,6 @@ const maxRedirects = 20
 
 const manualRedirectInit: RequestInit = { redirect: "manual" }
 
-/**
- * Set (to `true`) on an `HttpClient` known to return redirects rather than follow them, as the Node client of
- * `@effect-openai/node` does: it is then spared asking for `redirect: "manual"` on every request (~20 µs).
- */
-const returnsRedirects = Symbol.for("@effect-openai/core/HttpClient/returnsRedirects")
-
-/**
- * Set (to `true`) on an `HttpClient` that enforces an attempt's deadline itself, as the Node client of
- * `@effect-openai/node` does: the pipeline then puts the deadline (epoch milliseconds) on the request under
- * {@link attemptDeadline} instead of running the attempt on a forked fiber with a timer (~25–40 µs per call). At
- * the deadline the client aborts the exchange with an error carrying {@link attemptTimedOut}.
- */
-const honoursDeadline = Symbol.for("@effect-openai/core/HttpClient/honoursAttemptDeadline")
-const attemptDeadline = Symbol.for("@effect-openai/core/HttpClientRequest/attemptDeadline")
-const attemptTimedOut = Symbol.for("@effect-openai/core/attemptTimedOut")
-
-const isAttemptTimeout = (cause: unknown): boolean =>
-  typeof cause === "object" && cause !== null && (cause as Record<symbol, unknown>)[attemptTimedOut] === true
-
-/** A copy of the request carrying the attempt's deadline. */
-const withDeadline = (request: HttpClientRequest.HttpClientRequest, deadline: number) =>
-  Object.defineProperty(HttpClientRequest.setHeaders(request, {}), attemptDeadline, { value: deadline })
-
-/** A redirect hop keeps the attempt's deadline. */
-const carryDeadline = (from: HttpClientRequest.HttpClientRequest, to: HttpClientRequest.HttpClientRequest) => {
-  const deadline = (from as unknown as Record<symbol, unknown>)[attemptDeadline]
-  return deadline === undefined ? to : Object.defineProperty(to, attemptDeadline, { value: deadline })
-}
-
 /** Headers that carry credentials or account identity: never sent to an origin other than the request's. */
 const isCredentialHeader = (name: string) =>
   name === "authorization" || name === "proxy-authorization" || name === "cookie" || name === "api-key" ||
@@ -414,9 +386,9 @@ export const make = (
     yield* validateOptions(options)
     // propagation is done here, from the operation's span, whatever the transport; never by the HttpClient
     const givenClient = yield* HttpClient.HttpClient
-    const capabilities = givenClient as unknown as Record<symbol, unknown>
-    const needsManualRedirects = capabilities[returnsRedirects] !== true
-    const transportDeadlines = capabilities[honoursDeadline] === true
+    const capabilities = HttpTransport.capabilities(givenClient)
+    // a transport that follows redirects itself (fetch) is asked not to, ~20 µs per request: only when needed
+    const needsManualRedirects = capabilities.returnsRedirects !== true
     const httpClient = HttpClient.withTracerPropagation(givenClient, false)
     const propagate = options.propagateTraceContext ?? false
     const baseURL = (options.baseURL ?? defaultBaseURL).replace(/\/+$/, "")
@@ -523,7 +495,8 @@ export const make = (
       const next = hops < maxRedirects ? redirectRequest(request, response) : undefined
       if (next === undefined) return Effect.succeed(response)
       const stillSameOrigin = sameOrigin && !next.crossOrigin
-      const nextRequest = carryDeadline(request, next.request)
+      const deadline = HttpTransport.deadline(request)
+      const nextRequest = deadline === undefined ? next.request : HttpTransport.withDeadline(next.request, deadline)
       return Effect.ignore(Stream.runDrain(response.stream)).pipe(
         Effect.zipRight(execute(nextRequest, propagate && stillSameOrigin)),
         Effect.flatMap((redirected) => follow(nextRequest, redirected, hops + 1, stillSameOrigin))
@@ -532,7 +505,7 @@ export const make = (
 
     /** A transport failure: a `TimeoutError` when the client enforced the attempt's deadline, else a connection one. */
     const transportError = (prepared: Prepared, cause: unknown) =>
-      isAttemptTimeout(cause)
+      HttpTransport.isAttemptTimeoutError(cause)
         ? new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.timeout, phase: "attempt" })
         : new OpenAiError.ConnectionError({ request: prepared.info, cause })
 
@@ -616,11 +589,14 @@ export const make = (
       )
       const millis = Duration.toMillis(prepared.timeout)
       // the client enforces the deadline: no forked fiber; a TestClock (or no timer at all) keeps the Effect way
-      const attempt = transportDeadlines && millis <= maxTimerMillis
+      const attempt = capabilities.enforcesDeadline === true && millis <= maxTimerMillis
         ? Effect.clockWith((clock) =>
           isLiveClock(clock)
             ? Effect.suspend(() =>
-              Effect.flatMap(send(prepared, withDeadline(prepared.httpRequest, Date.now() + millis)), onResponse)
+              Effect.flatMap(
+                send(prepared, HttpTransport.withDeadline(prepared.httpRequest, Date.now() + millis)),
+                onResponse
+              )
             )
             : timed
         )

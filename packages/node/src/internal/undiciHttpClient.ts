@@ -1,3 +1,4 @@
+import * as HttpTransport from "@effect-openai/core/HttpTransport"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
@@ -21,18 +22,6 @@ import { errors as UndiciErrors } from "undici"
  * same mark). A whole-body read (`text`, `json`...) never pauses.
  */
 const highWaterMark = 64 * 1024
-
-/** Where `@effect-openai/core` puts an attempt's deadline (epoch ms) on a request it sends through this client. */
-const attemptDeadline = Symbol.for("@effect-openai/core/HttpClientRequest/attemptDeadline")
-
-/** The error an exchange is aborted with at its deadline; core turns it into a `TimeoutError`. */
-class AttemptTimeoutError extends Error {
-  constructor() {
-    super("The attempt's deadline passed")
-    this.name = "AttemptTimeoutError"
-    Object.defineProperty(this, Symbol.for("@effect-openai/core/attemptTimedOut"), { value: true })
-  }
-}
 
 /** A response body nobody consumed is aborted when its response is collected, so its socket is not held. */
 const unconsumed = new FinalizationRegistry<Exchange>((exchange) => exchange.abort())
@@ -97,7 +86,7 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   expireAt(deadline: number): void {
     this.timer = setTimeout(() => {
       this.timer = undefined
-      this.abort(new AttemptTimeoutError())
+      this.abort(new HttpTransport.AttemptTimeoutError())
     }, Math.max(0, deadline - Date.now()))
   }
 
@@ -205,7 +194,7 @@ const send = (
             ? Effect.succeed(result)
             : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
         ))
-      const deadline = (request as unknown as Record<symbol, number | undefined>)[attemptDeadline]
+      const deadline = HttpTransport.deadline(request)
       if (deadline !== undefined) exchange.expireAt(deadline)
       try {
         dispatcher.dispatch({
@@ -353,14 +342,12 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
  *
  * @internal
  */
-export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
-  const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-    (request) => Effect.flatMap(request, (request) => send(dispatcher, request)),
-    Effect.succeed
+export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
+  // undici's dispatch never follows redirects, and each exchange here has its deadline's timer
+  HttpTransport.declare(
+    HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (request) => Effect.flatMap(request, (request) => send(dispatcher, request)),
+      Effect.succeed
+    ),
+    { returnsRedirects: true, enforcesDeadline: true }
   )
-  // tells @effect-openai/core that redirects come back as responses (undici's dispatch never follows them), and
-  // that an attempt's deadline put on a request is enforced here
-  Object.defineProperty(client, Symbol.for("@effect-openai/core/HttpClient/returnsRedirects"), { value: true })
-  Object.defineProperty(client, Symbol.for("@effect-openai/core/HttpClient/honoursAttemptDeadline"), { value: true })
-  return client
-}
