@@ -140,33 +140,24 @@ const headerProblem = (input: OpenAiClient.HeadersInput | undefined): string | u
   return undefined
 }
 
-/** A duration input that is a positive duration, decoded; `undefined` otherwise. */
-const positiveDuration = (input: Duration.DurationInput): Duration.Duration | undefined => {
+/** `input` decoded as a positive duration, `fallback` when absent, or what is wrong with it. */
+const limitDuration = (
+  name: string,
+  input: Duration.DurationInput | undefined,
+  fallback: Duration.Duration
+): Duration.Duration | string => {
+  if (input === undefined) return fallback
   const decoded = Duration.decodeUnknown(input)
-  return decoded._tag === "Some" && Duration.greaterThan(decoded.value, Duration.zero) ? decoded.value : undefined
+  return decoded._tag === "Some" && Duration.greaterThan(decoded.value, Duration.zero)
+    ? decoded.value
+    : `${name} must be a positive duration, got ${String(input)}`
 }
 
-const isRetryCount = (value: number) => Number.isInteger(value) && value >= 0
-
-/** What is wrong with a timeout, idle timeout or retry count (options or per call), if anything. */
-const badLimit = (
-  limits: {
-    readonly timeout?: Duration.DurationInput | undefined
-    readonly streamIdleTimeout?: Duration.DurationInput | undefined
-    readonly maxRetries?: number | undefined
-  }
-): { readonly name: string; readonly message: string } | undefined => {
-  if (limits.maxRetries !== undefined && !isRetryCount(limits.maxRetries)) {
-    return { name: "maxRetries", message: `maxRetries must be a whole number >= 0, got ${limits.maxRetries}` }
-  }
-  for (const name of ["timeout", "streamIdleTimeout"] as const) {
-    const value = limits[name]
-    if (value !== undefined && positiveDuration(value) === undefined) {
-      return { name, message: `${name} must be a positive duration, got ${String(value)}` }
-    }
-  }
-  return undefined
-}
+/** What is wrong with a retry count, if anything. */
+const retriesProblem = (maxRetries: number | undefined): string | undefined =>
+  maxRetries === undefined || (Number.isInteger(maxRetries) && maxRetries >= 0)
+    ? undefined
+    : `maxRetries must be a whole number >= 0, got ${maxRetries}`
 
 /** A page in a browser (not Node, Deno, Bun or a worker), detected as the official SDK does. */
 const isBrowser = () => {
@@ -208,8 +199,12 @@ export const validateOptions = (options: OpenAiClient.Options): Effect.Effect<vo
       )
     }
   }
-  const limit = badLimit(options)
-  if (limit !== undefined) return Effect.fail(invalid(limit.name, limit.message))
+  const retries = retriesProblem(options.maxRetries)
+  if (retries !== undefined) return Effect.fail(invalid("maxRetries", retries))
+  for (const name of ["timeout", "streamIdleTimeout"] as const) {
+    const duration = limitDuration(name, options[name], Duration.zero)
+    if (typeof duration === "string") return Effect.fail(invalid(name, duration))
+  }
   for (const [name, value] of Object.entries({ organization: options.organization, project: options.project })) {
     if (value !== undefined && hasLineBreak(value)) {
       return Effect.fail(invalid(name, `${name} contains a line break (CR or LF)`))
@@ -375,6 +370,8 @@ interface Prepared {
   readonly info: OpenAiError.RequestInfo
   readonly httpRequest: HttpClientRequest.HttpClientRequest
   readonly timeout: Duration.Duration
+  /** The stream idle timeout (unused by plain requests). */
+  readonly idle: Duration.Duration
   readonly policy: RetryPolicy.RetryPolicy
 }
 
@@ -392,10 +389,13 @@ export const make = (
     const httpClient = HttpClient.withTracerPropagation(givenClient, false)
     const propagate = options.propagateTraceContext ?? false
     const baseURL = (options.baseURL ?? defaultBaseURL).replace(/\/+$/, "")
-    const timeout = options.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout)
-    const idleTimeout = options.streamIdleTimeout === undefined
-      ? defaultStreamIdleTimeout
-      : Duration.decode(options.streamIdleTimeout)
+    // validated above: these are durations
+    const timeout = limitDuration("timeout", options.timeout, defaultTimeout) as Duration.Duration
+    const idleTimeout = limitDuration(
+      "streamIdleTimeout",
+      options.streamIdleTimeout,
+      defaultStreamIdleTimeout
+    ) as Duration.Duration
     const retryPolicy = options.retryPolicy ??
       RetryPolicy.make({ maxRetries: options.maxRetries ?? RetryPolicy.defaultMaxRetries })
 
@@ -416,17 +416,16 @@ export const make = (
       accept?: string
     ): Prepared | OpenAiError.InvalidRequestError => {
       const info: OpenAiError.RequestInfo = { method: operation.method, url: baseURL + operation.path }
-      if (requestOptions !== undefined) {
-        const limit = badLimit({
-          timeout: requestOptions.timeout,
-          streamIdleTimeout: (requestOptions as OpenAiClient.StreamRequestOptions).idleTimeout,
-          maxRetries: requestOptions.maxRetries
-        })
-        if (limit !== undefined) {
-          const name = limit.name === "streamIdleTimeout" ? "idleTimeout" : limit.name
-          return invalidRequest(info, limit.message.replace(limit.name, name))
-        }
-      }
+      const attemptTimeout = limitDuration("timeout", requestOptions?.timeout, timeout)
+      if (typeof attemptTimeout === "string") return invalidRequest(info, attemptTimeout)
+      const idle = limitDuration(
+        "idleTimeout",
+        (requestOptions as OpenAiClient.StreamRequestOptions | undefined)?.idleTimeout,
+        idleTimeout
+      )
+      if (typeof idle === "string") return invalidRequest(info, idle)
+      const retries = retriesProblem(requestOptions?.maxRetries)
+      if (retries !== undefined) return invalidRequest(info, retries)
       const badHeader = headerProblem(requestOptions?.headers)
       if (badHeader !== undefined) return invalidRequest(info, badHeader)
       const badQuery = lineBreakIn(operation.query) ?? lineBreakIn(requestOptions?.query)
@@ -452,7 +451,8 @@ export const make = (
       return {
         info,
         httpRequest: HttpClientRequest.make(operation.method)(info.url, { headers, urlParams, body }),
-        timeout: requestOptions?.timeout === undefined ? timeout : positiveDuration(requestOptions.timeout)!,
+        timeout: attemptTimeout,
+        idle,
         policy: requestOptions?.retryPolicy ??
           (requestOptions?.maxRetries === undefined
             ? retryPolicy
@@ -618,9 +618,7 @@ export const make = (
       const prepared = prepare(operation, requestOptions, "text/event-stream")
       if (prepared instanceof OpenAiError.InvalidRequestError) return Stream.fail(prepared)
       const { info } = prepared
-      const idle = requestOptions?.idleTimeout === undefined
-        ? idleTimeout
-        : positiveDuration(requestOptions.idleTimeout)!
+      const { idle } = prepared
 
       // One attempt: send, check the status, and pull the first chunk of values, in a scope of its own that is
       // closed if the attempt fails (so a retry never leaks a connection) and kept open for the rest otherwise.

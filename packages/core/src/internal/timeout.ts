@@ -42,7 +42,7 @@ export const timeoutFail = <A, E, R, E2>(
   onTimeout: () => E2
 ): Effect.Effect<A, E | E2, R> =>
   Effect.clockWith((clock) => {
-    if (clock.constructor !== liveClock) return Effect.timeoutFail(self, { duration, onTimeout })
+    if (!isLiveClock(clock)) return Effect.timeoutFail(self, { duration, onTimeout })
     const millis = Duration.toMillis(duration)
     if (!(millis <= maxTimerMillis)) return self
     return Effect.uninterruptibleMask((restore) =>
@@ -81,7 +81,7 @@ export const idleTimeoutPull = <A, E, E2>(
   onTimeout: () => E2
 ): Effect.Effect<Effect.Effect<Chunk.Chunk<A>, Option.Option<E | E2>>, never, Scope.Scope> =>
   Effect.clockWith((clock) => {
-    if (clock.constructor !== liveClock) {
+    if (!isLiveClock(clock)) {
       return Effect.succeed(
         Effect.timeoutFail(pull, { duration: idle, onTimeout: () => Option.some<E | E2>(onTimeout()) })
       )
