@@ -143,11 +143,13 @@ export const make = (upstream: string): Effect.Effect<FaultProxy, Error, Scope.S
       client.on("data", (chunk: Buffer) => {
         record.bytesFromClient += chunk.length
       })
-      const timers = new Set<ReturnType<typeof setTimeout>>()
+      // the bytes of a dripped response not yet written, and the timer of the next one
+      const pending: Array<number> = []
+      let dripTimer: ReturnType<typeof setTimeout> | undefined
       client.on("close", () => {
         record.open = false
         sockets.delete(client)
-        for (const timer of timers) clearTimeout(timer)
+        clearTimeout(dripTimer)
       })
       const toClient = (bytes: Buffer) => {
         if (client.destroyed) return
@@ -178,9 +180,8 @@ export const make = (upstream: string): Effect.Effect<FaultProxy, Error, Scope.S
       upstreamConnection.on("error", () => client.destroy())
       // the upstream ended its side: end the client's once everything received is written (a drip may lag)
       let upstreamEnded = false
-      let backlog = 0
       const endIfDone = () => {
-        if (upstreamEnded && backlog === 0 && !client.destroyed) client.end()
+        if (upstreamEnded && pending.length === 0 && !client.destroyed) client.end()
       }
       upstreamConnection.on("end", () => {
         upstreamEnded = true
@@ -193,31 +194,20 @@ export const make = (upstream: string): Effect.Effect<FaultProxy, Error, Scope.S
       }
       if (fault._tag === "Drip") {
         const millis = fault.interval === undefined ? 0 : Duration.toMillis(Duration.decode(fault.interval))
-        const pending: Array<number> = []
         let dripping = false
         const drip = () => {
           const byte = pending.shift()
           if (byte === undefined || client.destroyed) {
             dripping = false
-            backlog = 0
             endIfDone()
             return
           }
-          backlog = pending.length
           toClient(Buffer.of(byte))
-          if (millis === 0) {
-            setImmediate(drip)
-            return
-          }
-          const timer = setTimeout(() => {
-            timers.delete(timer)
-            drip()
-          }, millis)
-          timers.add(timer)
+          if (millis === 0) setImmediate(drip)
+          else dripTimer = setTimeout(drip, millis)
         }
         upstreamConnection.on("data", (chunk: Buffer) => {
           for (const byte of chunk) pending.push(byte)
-          backlog = pending.length
           if (!dripping) {
             dripping = true
             drip()
@@ -270,7 +260,7 @@ export const make = (upstream: string): Effect.Effect<FaultProxy, Error, Scope.S
       })
     )
     const port = (server.address() as Net.AddressInfo).port
-    const url = new URL(upstream)
+    const url = new URL(target)
     url.host = `127.0.0.1:${port}`
     return {
       url: url.toString().replace(/\/$/, ""),
