@@ -19,19 +19,20 @@ const timeoutMillis = 300
 /** The default retry decision, without the waits (two retries at most). */
 const quickRetries: RetryPolicy.RetryPolicy = Schedule.recurs(2).pipe(Schedule.whileInput(RetryPolicy.isRetryable))
 
-/** A server, a proxy in front of it, and a client of the proxy with short timeouts. */
-const setup = (retries: boolean) =>
+/** A server, a proxy in front of it, and a client of the proxy with short timeouts (and `options`). */
+const setup = (retries: boolean, options?: Partial<OpenAiClient.Options>) =>
   Effect.gen(function*() {
     const server = yield* MockServer.make()
     const proxy = yield* FaultProxy.make(server.url)
-    const layer = NodeOpenAi.layer({
+    const clientOptions: OpenAiClient.Options = {
       apiKey: Redacted.make(server.apiKey!),
       baseURL: proxy.url,
       timeout: timeoutMillis,
       streamIdleTimeout: timeoutMillis,
-      retryPolicy: retries ? quickRetries : Schedule.stop
-    })
-    return { server, proxy, layer }
+      retryPolicy: retries ? quickRetries : Schedule.stop,
+      ...options
+    }
+    return { server, proxy, layer: NodeOpenAi.layer(clientOptions), clientOptions }
   })
 
 /**
@@ -304,16 +305,12 @@ describe("redirects", () => {
 
   it.scopedLive("a cross-origin redirect never carries Authorization or OpenAI-* headers", () =>
     Effect.gen(function*() {
-      const { proxy, server } = yield* setup(false)
-      const other = yield* MockServer.make()
-      const layer = NodeOpenAi.layer({
-        apiKey: Redacted.make(server.apiKey!),
-        baseURL: proxy.url,
+      const { layer, proxy, server } = yield* setup(false, {
         organization: "org-secret",
         project: "proj-secret",
-        defaultHeaders: { "OpenAI-Beta": "assistants=v2", "X-Custom": "kept" },
-        retryPolicy: Schedule.stop
+        defaultHeaders: { "OpenAI-Beta": "assistants=v2", "X-Custom": "kept" }
       })
+      const other = yield* MockServer.make()
       yield* proxy.fault(FaultProxy.redirect(`${other.url}/chat/completions`, 308))
       // the other origin sees no key, so it answers 401
       const error = yield* Effect.flip(chat.pipe(Effect.provide(layer)))
@@ -331,16 +328,12 @@ describe("redirects", () => {
 
   it.scopedLive("credentials dropped at another origin stay dropped back at the first (A → B → A)", () =>
     Effect.gen(function*() {
-      const { proxy, server } = yield* setup(false)
+      const { layer, proxy, server } = yield* setup(false, {
+        defaultHeaders: { "api-key": "azure-secret", cookie: "session=secret", "x-api-key": "secret" },
+        propagateTraceContext: true
+      })
       const other = yield* MockServer.make({ apiKey: undefined })
       const otherProxy = yield* FaultProxy.make(other.url)
-      const layer = NodeOpenAi.layer({
-        apiKey: Redacted.make(server.apiKey!),
-        baseURL: proxy.url,
-        defaultHeaders: { "api-key": "azure-secret", cookie: "session=secret", "x-api-key": "secret" },
-        propagateTraceContext: true,
-        retryPolicy: Schedule.stop
-      })
       // A (proxy) → B (otherProxy) → A (proxy again, then through to the server)
       yield* proxy.fault(FaultProxy.redirect(`${otherProxy.url}/chat/completions`, 307))
       yield* otherProxy.fault(FaultProxy.redirect(`${proxy.url}/chat/completions`, 307))
@@ -357,14 +350,9 @@ describe("redirects", () => {
 
   it.scopedLive("a fetch-based HttpClient does not follow a cross-origin redirect with the headers either", () =>
     Effect.gen(function*() {
-      const { proxy, server } = yield* setup(false)
+      const { clientOptions, proxy } = yield* setup(false, { project: "proj-secret" })
       const other = yield* MockServer.make()
-      const layer = OpenAiClient.layer({
-        apiKey: Redacted.make(server.apiKey!),
-        baseURL: proxy.url,
-        project: "proj-secret",
-        retryPolicy: Schedule.stop
-      }).pipe(Layer.provide(FetchHttpClient.layer))
+      const layer = OpenAiClient.layer(clientOptions).pipe(Layer.provide(FetchHttpClient.layer))
       yield* proxy.fault(FaultProxy.redirect(`${other.url}/chat/completions`, 307))
       const error = yield* Effect.flip(chat.pipe(Effect.provide(layer)))
       expect(error._tag).toBe("AuthenticationError")
