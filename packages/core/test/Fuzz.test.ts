@@ -89,24 +89,36 @@ const run = <A>(
     effect.pipe(Effect.provide(Layer.orDie(OpenAiTest.layer({ replies: [reply], client: { maxRetries: 0 } }))))
   )
 
+const errorBodies = fc.asyncProperty(
+  fc.integer({ min: 200, max: 599 }),
+  errorishBody,
+  responseHeaders,
+  async (status, body, headers) => {
+    checkTyped(
+      await run(
+        Chat.completions.create({ model: "m", messages }),
+        OpenAiTest.text(body, { status, headers, contentType: "application/json" })
+      )
+    )
+  }
+)
+
+/**
+ * Counterexamples fuzzing found, replayed on every run (fast-check prints the seed and path of a failure: add them
+ * here once fixed).
+ */
+const knownBad = [
+  // {"error":{"code":{"toString":0}}} with status 300: printing the error threw
+  { seed: 888942737, path: "3:1:2:0:0:0:0:1:1:3:78:78:78:78:78:78" }
+]
+
 describe("fuzz: arbitrary responses end in a value or a typed error, never a defect", () => {
   it("error bodies and headers of any status (the error-body parser)", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 200, max: 599 }),
-        errorishBody,
-        responseHeaders,
-        async (status, body, headers) => {
-          checkTyped(
-            await run(
-              Chat.completions.create({ model: "m", messages }),
-              OpenAiTest.text(body, { status, headers, contentType: "application/json" })
-            )
-          )
-        }
-      ),
-      { numRuns: 400 }
-    )
+    await fc.assert(errorBodies, { numRuns: 400 })
+  })
+
+  it("known counterexamples of earlier runs", async () => {
+    for (const { path, seed } of knownBad) await fc.assert(errorBodies, { seed, path, endOnFailure: true })
   })
 
   it("arbitrary bytes as an event stream, cut anywhere", async () => {

@@ -125,6 +125,21 @@ describe("OpenAiClient", () => {
       expect(completion.usage).toBeUndefined()
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
+  it.effect("Models decode a shutdown date as the API sends it: a date string or null", () =>
+    Effect.gen(function*() {
+      const model = { id: "gpt-old", object: "model", created: 1686935002, owned_by: "openai" }
+      yield* OpenAiTest.reply(
+        OpenAiTest.json({
+          object: "list",
+          data: [{ ...model, shutdown_date: "2026-10-23" }, { ...model, id: "gpt-new", shutdown_date: null }]
+        }),
+        OpenAiTest.json({ ...model, shutdown_date: "2026-10-23" })
+      )
+      const page = yield* Models.list()
+      expect(page.data.map((item) => item.shutdown_date)).toStrictEqual(["2026-10-23", null])
+      expect((yield* Models.retrieve("gpt-old")).shutdown_date).toBe("2026-10-23")
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
   it.effect("Models.list, retrieve and delete hit their paths", () =>
     Effect.gen(function*() {
       const page = yield* Models.list()

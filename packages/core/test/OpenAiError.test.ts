@@ -83,6 +83,30 @@ describe("errors", () => {
       expect(error.message).toContain("503 model overloaded")
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
+  it.effect("error fields of the wrong type are checked: numbers and booleans become text, anything else is dropped", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json({ error: { message: 42, type: true, code: 1234, param: ["messages"] } }, { status: 400 }),
+        OpenAiTest.json({ error: { code: { toString: 0 }, message: { valueOf: 1 } } }, { status: 300 }),
+        OpenAiTest.stream([OpenAiTest.sseEvent({ error: { code: 7, message: null } }, "error")])
+      )
+      const first = yield* Effect.flip(create())
+      if (!OpenAiError.isHttpStatusError(first)) return expect.fail(first._tag)
+      expect(first.error).toStrictEqual({ message: "42", type: "true", code: "1234" })
+      expect([first.code, first.type, first.param]).toStrictEqual(["1234", "true", undefined])
+      expect(first.message).toContain("400 42 (code: 1234")
+      const second = yield* Effect.flip(create())
+      if (!OpenAiError.isHttpStatusError(second)) return expect.fail(second._tag)
+      expect(second.status).toBe(300)
+      expect(second.code).toBeUndefined()
+      expect(second.message).toContain("300")
+      expect(String(second)).toContain("300")
+      const streamed = yield* Effect.flip(Stream.runDrain(Chat.completions.stream({ model: "gpt-4o-mini", messages })))
+      if (streamed._tag !== "StreamError") return expect.fail(streamed._tag)
+      expect(streamed.code).toBe("7")
+      expect(streamed.message).toContain("code: 7")
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
   it.effect("an HTML page with status 200 fails with ResponseDecodeError, keeping a snippet", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.text("<!DOCTYPE html><title>Gateway</title>", {

@@ -394,6 +394,32 @@ describe("redirects", () => {
     }))
 })
 
+describe("the attempt timeout survives every request combinator", () => {
+  const slow = (headers?: Record<string, string>) =>
+    Chat.completions.create({ model: "gpt-4o-mini", messages }, {
+      headers: { [MockServer.faultHeader]: JSON.stringify({ delay: 1_500 }), ...headers }
+    })
+
+  it.scopedLive("with propagateTraceContext inside a span (trace headers rebuild the request)", () =>
+    Effect.gen(function*() {
+      const { layer } = yield* setup(false, { propagateTraceContext: true })
+      const started = Date.now()
+      const error = yield* Effect.flip(slow().pipe(Effect.withSpan("caller"), Effect.provide(layer)))
+      expect(error._tag).toBe("TimeoutError")
+      expect(Date.now() - started).toBeLessThan(1_200)
+    }))
+
+  it.scopedLive("across a redirect hop with propagateTraceContext inside a span", () =>
+    Effect.gen(function*() {
+      const { layer, proxy } = yield* setup(false, { propagateTraceContext: true })
+      yield* proxy.fault(FaultProxy.redirect(`${proxy.url}/chat/completions`, 307))
+      const started = Date.now()
+      const error = yield* Effect.flip(slow().pipe(Effect.withSpan("caller"), Effect.provide(layer)))
+      expect(error._tag).toBe("TimeoutError")
+      expect(Date.now() - started).toBeLessThan(1_200)
+    }))
+})
+
 describe("bad header input over real sockets", () => {
   it.scopedLive("any header name and value is sent or refused with InvalidRequestError, never a transport error", () =>
     Effect.gen(function*() {

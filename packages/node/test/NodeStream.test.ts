@@ -1,4 +1,4 @@
-import { Chat } from "@effect-openai/core"
+import { Chat, OpenAiClient } from "@effect-openai/core"
 import { MockServer } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
@@ -97,6 +97,23 @@ describe("chat streams over real sockets (MockServer)", () => {
         Effect.provide(context)
       )
       expect(Chunk.size(taken)).toBe(3)
+      const [served] = yield* eventually(server.requests, (all) => all[0]?.outcome !== "pending")
+      expect(served!.outcome).toBe("aborted-by-client")
+    }))
+
+  it.scopedLive("interrupted while the withStreamResponse callback runs, the socket is closed", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const context = yield* Layer.build(client(server))
+      yield* server.fault({ stream: { chunks: 10, stallAfter: { events: 1, duration: "30 seconds" } } })
+      const exit = yield* Chat.completions.stream(params).pipe(
+        OpenAiClient.withStreamResponse(() => Effect.sleep("10 seconds")),
+        Stream.runDrain,
+        Effect.timeout("200 millis"),
+        Effect.provide(context),
+        Effect.exit
+      )
+      expect(exit._tag).toBe("Failure")
       const [served] = yield* eventually(server.requests, (all) => all[0]?.outcome !== "pending")
       expect(served!.outcome).toBe("aborted-by-client")
     }))
