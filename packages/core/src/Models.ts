@@ -20,7 +20,8 @@ export const Model = Schema.Struct({
   object: OpenEnum("model"),
   created: Schema.Number,
   owned_by: Schema.String,
-  shutdown_date: optionalNullable(Schema.Number)
+  /** The date the model shuts down (`2026-10-23`), or null when none is announced. */
+  shutdown_date: optionalNullable(Schema.String)
 })
 
 /**
