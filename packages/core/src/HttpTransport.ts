@@ -1,19 +1,21 @@
 /**
- * What an `HttpClient` can declare about itself to the OpenAI client, so the request pipeline leaves to it the work
- * it does better. For authors of transports: `@effect-openai/node` declares both capabilities. A client that
- * declares nothing gets the general treatment, which is correct for any `HttpClient`.
+ * The protocol between the OpenAI client and the `HttpClient` it sends through, for authors of transports. A
+ * transport that does nothing of this is used correctly; one that follows it lets the client leave it the work it
+ * does better (`@effect-openai/node` follows all of it).
  *
- * The keys are global symbols, so a transport and the client agree even when two copies of this package are
- * installed.
+ * - Per request, the client sets {@link currentDeadline} (a `FiberRef`, so every request combinator keeps it: a
+ *   rebuilt request, added headers, a wrapping client) to the attempt's deadline. A transport that declares
+ *   `enforcesDeadline` aborts the exchange when it passes and fails with an {@link AttemptTimeoutError}.
+ * - A transport declares what it does with {@link Declared}, a context value provided next to its `HttpClient`
+ *   ({@link layer} provides both).
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-
-const capabilitiesKey = Symbol.for("@effect-openai/core/HttpTransport/capabilities")
-const deadlineKey = Symbol.for("@effect-openai/core/HttpTransport/deadline")
-const timedOutKey = Symbol.for("@effect-openai/core/HttpTransport/timedOut")
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
+import * as Layer from "effect/Layer"
 
 /**
  * What a transport does itself.
@@ -24,60 +26,55 @@ const timedOutKey = Symbol.for("@effect-openai/core/HttpTransport/timedOut")
 export interface Capabilities {
   /**
    * Redirects come back as 3xx responses (the transport never follows them). Without it, the client asks for
-   * `redirect: "manual"` on every request, in case the transport is fetch-based.
+   * `redirect: "manual"` on every request (`FetchHttpClient.RequestInit`), in case the transport is fetch-based.
    */
   readonly returnsRedirects?: boolean | undefined
   /**
-   * The transport reads {@link deadline} from each request and, when it passes, fails the exchange with an
-   * {@link AttemptTimeoutError} (closing its connection). Without it, the client runs each attempt on a forked
-   * fiber with a timer.
+   * The transport reads {@link currentDeadline} on each request and, when it passes, fails the exchange with an
+   * {@link AttemptTimeoutError} and closes its connection, across the whole exchange: connecting, the head and the
+   * body. Without it, the client runs each attempt on a forked fiber with a timer.
    */
   readonly enforcesDeadline?: boolean | undefined
 }
 
 /**
- * Declares what `client` does itself; returns it.
+ * What the `HttpClient` in context declared about itself; nothing unless a transport provides it.
  *
  * @since 0.1.0
- * @category constructors
+ * @category context
  */
-export const declare = <C extends HttpClient.HttpClient.With<any, any>>(client: C, capabilities: Capabilities): C =>
-  Object.defineProperty(client, capabilitiesKey, { value: capabilities })
+export class Declared extends Context.Reference<Declared>()("@effect-openai/core/HttpTransport/Declared", {
+  defaultValue: (): Capabilities => ({})
+}) {}
 
 /**
- * What `client` declared (nothing, for any other client).
+ * The current attempt's deadline in epoch milliseconds (`Date.now()` time), or `undefined` when it has none. Set by
+ * the client around each attempt, redirect hops included, only with the live clock.
  *
  * @since 0.1.0
- * @category getters
+ * @category fiber refs
  */
-export const capabilities = (client: HttpClient.HttpClient.With<any, any>): Capabilities =>
-  (client as unknown as Record<symbol, Capabilities | undefined>)[capabilitiesKey] ?? {}
+export const currentDeadline: FiberRef.FiberRef<number | undefined> = globalValue(
+  "@effect-openai/core/HttpTransport/currentDeadline",
+  () => FiberRef.unsafeMake<number | undefined>(undefined)
+)
 
 /**
- * The attempt's deadline (epoch milliseconds) the client put on a request, if any. A transport that declares
- * `enforcesDeadline` must honour it across the whole exchange: connecting, the head and the body.
+ * An `HttpClient` together with the declaration of what it does.
  *
  * @since 0.1.0
- * @category getters
+ * @category layers
  */
-export const deadline = (request: HttpClientRequest.HttpClientRequest): number | undefined =>
-  (request as unknown as Record<symbol, number | undefined>)[deadlineKey]
+export const layer = (
+  client: HttpClient.HttpClient,
+  capabilities: Capabilities
+): Layer.Layer<HttpClient.HttpClient | Declared> =>
+  Layer.succeedContext(Context.make(HttpClient.HttpClient, client).pipe(Context.add(Declared, capabilities)))
+
+const timedOutKey = Symbol.for("@effect-openai/core/HttpTransport/AttemptTimeoutError")
 
 /**
- * A copy of `request` carrying a deadline (epoch milliseconds).
- *
- * @since 0.1.0
- * @category combinators
- */
-export const withDeadline = (
-  request: HttpClientRequest.HttpClientRequest,
-  epochMillis: number
-): HttpClientRequest.HttpClientRequest =>
-  // `setHeaders` with nothing to set is the cheapest copy the platform offers
-  Object.defineProperty(HttpClientRequest.setHeaders(request, {}), deadlineKey, { value: epochMillis })
-
-/**
- * The error a transport fails an exchange with when its {@link deadline} passes; the client turns it into a
+ * The error a transport fails an exchange with when {@link currentDeadline} passes; the client turns it into a
  * `TimeoutError`.
  *
  * @since 0.1.0

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as HttpTransport from "@effect-openai/core/HttpTransport"
 import * as OpenAiClient from "@effect-openai/core/OpenAiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as ConfigError from "effect/ConfigError"
@@ -45,19 +46,20 @@ export const makeHttpClient: (dispatcher: Undici.Dispatcher) => HttpClient.HttpC
  * @since 0.1.0
  * @category layers
  */
-export const layerHttpClient = (dispatcher?: Undici.Dispatcher): Layer.Layer<HttpClient.HttpClient> =>
+export const layerHttpClient = (
+  dispatcher?: Undici.Dispatcher
+): Layer.Layer<HttpClient.HttpClient | HttpTransport.Declared> =>
   dispatcher === undefined
-    ? Layer.scoped(
-      HttpClient.HttpClient,
+    ? Layer.unwrapScoped(
       Effect.map(
         Effect.acquireRelease(
           Effect.sync(() => new Agent()),
           (agent) => Effect.promise(() => agent.destroy())
         ),
-        internal.make
+        (agent) => HttpTransport.layer(internal.make(agent), internal.capabilities)
       )
     )
-    : Layer.succeed(HttpClient.HttpClient, internal.make(dispatcher))
+    : HttpTransport.layer(internal.make(dispatcher), internal.capabilities)
 
 /**
  * The client from explicit options.

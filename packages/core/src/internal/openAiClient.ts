@@ -383,7 +383,7 @@ export const make = (
     yield* validateOptions(options)
     // propagation is done here, from the operation's span, whatever the transport; never by the HttpClient
     const givenClient = yield* HttpClient.HttpClient
-    const capabilities = HttpTransport.capabilities(givenClient)
+    const capabilities = yield* HttpTransport.Declared
     // a transport that follows redirects itself (fetch) is asked not to, ~20 µs per request: only when needed
     const needsManualRedirects = capabilities.returnsRedirects !== true
     const httpClient = HttpClient.withTracerPropagation(givenClient, false)
@@ -495,11 +495,9 @@ export const make = (
       const next = hops < maxRedirects ? redirectRequest(request, response) : undefined
       if (next === undefined) return Effect.succeed(response)
       const stillSameOrigin = sameOrigin && !next.crossOrigin
-      const deadline = HttpTransport.deadline(request)
-      const nextRequest = deadline === undefined ? next.request : HttpTransport.withDeadline(next.request, deadline)
       return Effect.ignore(Stream.runDrain(response.stream)).pipe(
-        Effect.zipRight(execute(nextRequest, propagate && stillSameOrigin)),
-        Effect.flatMap((redirected) => follow(nextRequest, redirected, hops + 1, stillSameOrigin))
+        Effect.zipRight(execute(next.request, propagate && stillSameOrigin)),
+        Effect.flatMap((redirected) => follow(next.request, redirected, hops + 1, stillSameOrigin))
       )
     }
 
@@ -509,13 +507,13 @@ export const make = (
         ? new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.timeout, phase: "attempt" })
         : new OpenAiError.ConnectionError({ request: prepared.info, cause })
 
-    const send = (prepared: Prepared, request = prepared.httpRequest) =>
+    const send = (prepared: Prepared) =>
       Effect.mapError(
         Effect.flatMap(
-          execute(request, propagate),
+          execute(prepared.httpRequest, propagate),
           (response) =>
             redirectStatuses.has(response.status)
-              ? follow(request, response, 0, true)
+              ? follow(prepared.httpRequest, response, 0, true)
               : Effect.succeed(response)
         ),
         (error: HttpClientError.HttpClientError) => transportError(prepared, error.cause ?? error.message)
@@ -593,9 +591,10 @@ export const make = (
         ? Effect.clockWith((clock) =>
           isLiveClock(clock)
             ? Effect.suspend(() =>
-              Effect.flatMap(
-                send(prepared, HttpTransport.withDeadline(prepared.httpRequest, Date.now() + millis)),
-                onResponse
+              Effect.locally(
+                Effect.flatMap(send(prepared), onResponse),
+                HttpTransport.currentDeadline,
+                Date.now() + millis
               )
             )
             : timed

@@ -179,7 +179,8 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
  */
 const send = (
   dispatcher: Undici.Dispatcher,
-  request: HttpClientRequest.HttpClientRequest
+  request: HttpClientRequest.HttpClientRequest,
+  deadline: number | undefined
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
   const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
   if (url._tag === "Left") {
@@ -194,7 +195,6 @@ const send = (
             ? Effect.succeed(result)
             : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
         ))
-      const deadline = HttpTransport.deadline(request)
       if (deadline !== undefined) exchange.expireAt(deadline)
       try {
         dispatcher.dispatch({
@@ -343,11 +343,19 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
  * @internal
  */
 export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
-  // undici's dispatch never follows redirects, and each exchange here has its deadline's timer
-  HttpTransport.declare(
-    HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-      (request) => Effect.flatMap(request, (request) => send(dispatcher, request)),
-      Effect.succeed
-    ),
-    { returnsRedirects: true, enforcesDeadline: true }
+  HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+    (request) =>
+      Effect.flatMap(request, (request) =>
+        Effect.withFiberRuntime((fiber) =>
+          send(dispatcher, request, fiber.getFiberRef(HttpTransport.currentDeadline))
+        )),
+    Effect.succeed
   )
+
+/**
+ * What this client does itself: undici's dispatch never follows redirects, and each exchange has its deadline's
+ * timer.
+ *
+ * @internal
+ */
+export const capabilities: HttpTransport.Capabilities = { returnsRedirects: true, enforcesDeadline: true }
