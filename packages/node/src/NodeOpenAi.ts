@@ -6,7 +6,7 @@
  */
 import * as HttpTransport from "@effect-openai/core/HttpTransport"
 import * as OpenAiClient from "@effect-openai/core/OpenAiClient"
-import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

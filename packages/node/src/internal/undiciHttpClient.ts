@@ -345,10 +345,13 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
 export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
   HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
     (request) =>
-      Effect.flatMap(request, (request) =>
-        Effect.withFiberRuntime((fiber) =>
-          send(dispatcher, request, fiber.getFiberRef(HttpTransport.currentDeadline))
-        )),
+      Effect.flatMap(
+        request,
+        (request) =>
+          Effect.withFiberRuntime((fiber) =>
+            send(dispatcher, request, fiber.getFiberRef(HttpTransport.currentDeadline))
+          )
+      ),
     Effect.succeed
   )
 
