@@ -6,15 +6,15 @@
  */
 import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as ParseResult from "effect/ParseResult"
+import * as Either from "effect/Either"
 import { isRecord } from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import { errorBodyOf } from "./internal/errorBody.js"
-import { decoder, decoderEither, OpenEnum, optionalNullable } from "./internal/schema.js"
+import { decoderEither, OpenEnum, optionalNullable } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
+import * as Operation from "./Operation.js"
 import type * as Sse from "./Sse.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -533,7 +533,7 @@ export const ChatCompletionChunk = Schema.Struct({
  */
 export interface ChatCompletionChunk extends Schema.Schema.Type<typeof ChatCompletionChunk> {}
 
-const decodeChatCompletion = decoder(ChatCompletion)
+const chatCompletionResponse = Operation.jsonResponse(ChatCompletion)
 
 /**
  * Creates a model response for the given conversation.
@@ -549,21 +549,12 @@ const create = (
     name: "chat.completions.create",
     method: "POST",
     path: "/chat/completions",
-    body: params,
+    body: Operation.jsonBody(params),
     model: params.model,
-    decode: decodeChatCompletion
+    response: chatCompletionResponse
   }, options)
 
 const decodeChunk = decoderEither(ChatCompletionChunk)
-
-const fail = (
-  reason: OpenAiClient.StreamStepFailure["reason"],
-  error: OpenAiError.ErrorBody | undefined,
-  detail: string
-): OpenAiClient.StreamStepFailure => ({ _tag: "Fail", reason, error, detail })
-
-const done: OpenAiClient.StreamStep<never> = { _tag: "End" }
-const skip: OpenAiClient.StreamStep<never> = { _tag: "Skip" }
 
 /**
  * The chat completion stream's rules for one event: `data: [DONE]` (exactly) ends the stream; `event: error` or a
@@ -573,33 +564,19 @@ const skip: OpenAiClient.StreamStep<never> = { _tag: "Skip" }
  * @since 0.1.0
  * @category streaming
  */
-export const onChunkEvent = (event: Sse.Event): OpenAiClient.StreamStep<ChatCompletionChunk> => {
-  if (event.data === "[DONE]") return done
-  let json: unknown
-  try {
-    json = JSON.parse(event.data)
-  } catch {
-    return event.event === "error"
-      ? fail("ErrorEvent", undefined, `an error event whose data is not JSON (${event.data.length} characters)`)
-      : fail("InvalidEvent", undefined, `an event's data is not valid JSON (${event.data.length} characters)`)
-  }
-  const error = errorBodyOf(json)
-  if (event.event === "error") return fail("ErrorEvent", error, "an error event")
-  if (isRecord(json) && isRecord(json.error)) return fail("ErrorEvent", error, "an event with an error object")
-  if (!isRecord(json) || !Array.isArray(json.choices)) return skip
-  const decoded = decodeChunk(json)
-  if (decoded._tag === "Left") {
-    const paths = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((issue) =>
-      issue.path.join(".") || "(root)"
-    )
-    return fail(
-      "InvalidEvent",
-      undefined,
-      `a chunk does not have the expected shape at ${[...new Set(paths)].join(", ")}`
-    )
-  }
-  return { _tag: "Emit", value: decoded.right }
+export const onChunkEvent = (event: Sse.Event): Operation.StreamStep<ChatCompletionChunk> => {
+  if (event.data === "[DONE]") return Operation.end()
+  const json = Operation.eventJson(event)
+  if (Either.isLeft(json)) return json.left
+  if (!isRecord(json.right) || !Array.isArray(json.right.choices)) return Operation.skip
+  const decoded = decodeChunk(json.right)
+  return Either.isLeft(decoded) ? Operation.invalidEvent("a chunk", decoded.left) : Operation.emit(decoded.right)
 }
+
+const chunkStreamResponse = Operation.eventStreamResponse({
+  terminal: ["data: [DONE]"],
+  events: () => onChunkEvent
+})
 
 /**
  * Streams a chat completion chunk by chunk (`stream: true` is set for you; `stream_options.include_usage` passes
@@ -619,10 +596,9 @@ const stream = (
     name: "chat.completions.stream",
     method: "POST",
     path: "/chat/completions",
-    body: { ...params, stream: true },
+    body: Operation.jsonBody({ ...params, stream: true }),
     model: params.model,
-    terminal: "data: [DONE]",
-    onEvent: onChunkEvent
+    response: chunkStreamResponse
   }, options)
 
 /**

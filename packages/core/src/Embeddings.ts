@@ -8,9 +8,10 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { decoder, OpenEnum } from "./internal/schema.js"
+import { OpenEnum } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
+import * as Operation from "./Operation.js"
 
 /**
  * Parameters of `POST /embeddings`.
@@ -93,7 +94,7 @@ export interface CreateEmbeddingResponseFloats extends Omit<CreateEmbeddingRespo
   readonly data: ReadonlyArray<Omit<Embedding, "embedding"> & { readonly embedding: ReadonlyArray<number> }>
 }
 
-const decodeResponse = decoder(CreateEmbeddingResponse)
+const embeddingResponse = Operation.jsonResponse(CreateEmbeddingResponse)
 
 const NodeBuffer = (globalThis as { readonly Buffer?: { from(data: string, encoding: "base64"): Uint8Array } }).Buffer
 
@@ -150,9 +151,9 @@ export const create: {
     name: "embeddings.create",
     method: "POST",
     path: "/embeddings",
-    body: defaulted ? { ...params, encoding_format: "base64" } : params,
+    body: Operation.jsonBody(defaulted ? { ...params, encoding_format: "base64" } : params),
     model: params.model,
-    decode: decodeResponse
+    response: embeddingResponse
   }, options)
   // with an explicit format the response is returned as sent (the second overload's type)
   return defaulted

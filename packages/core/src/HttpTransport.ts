@@ -6,6 +6,8 @@
  * - Per request, the client sets {@link currentDeadline} (a `FiberRef`, so every request combinator keeps it: a
  *   rebuilt request, added headers, a wrapping client) to the attempt's deadline. A transport that declares
  *   `enforcesDeadline` aborts the exchange when it passes and fails with an {@link AttemptTimeoutError}.
+ * - Every attempt runs with a `Scope` of its own in context. A transport that declares `abortsWithScope` ties each
+ *   exchange to it, so closing the scope (an interruption, a failed attempt) closes the connection.
  * - A transport declares what it does with {@link Declared}, a context value provided next to its `HttpClient`
  *   ({@link layer} provides both).
  *
@@ -35,6 +37,13 @@ export interface Capabilities {
    * body. Without it, the client runs each attempt on a forked fiber with a timer.
    */
   readonly enforcesDeadline?: boolean | undefined
+  /**
+   * Each exchange is tied to the `Scope` in the fiber's context when it is executed: closing the scope aborts the
+   * exchange (closing its connection) unless it is over. The client runs every attempt with a scope of its own, so a
+   * response is owned from the moment it exists. Without it, the client wraps the transport with the platform's
+   * `HttpClient.withScope`, which does the same for clients made with `HttpClient.make`.
+   */
+  readonly abortsWithScope?: boolean | undefined
 }
 
 /**
@@ -96,3 +105,15 @@ export class AttemptTimeoutError extends Error {
  */
 export const isAttemptTimeoutError = (cause: unknown): cause is AttemptTimeoutError =>
   typeof cause === "object" && cause !== null && (cause as Record<symbol, unknown>)[timedOutKey] === true
+
+/**
+ * Whether a (lower-case) header carries credentials or account identity: `authorization`, `proxy-authorization`,
+ * `cookie`, `api-key`, `x-api-key` and every `openai-*` header. The client never sends them to an origin other than
+ * the request's, and the testing kit never prints them.
+ *
+ * @since 0.1.0
+ * @category headers
+ */
+export const isCredentialHeader = (name: string): boolean =>
+  name === "authorization" || name === "proxy-authorization" || name === "cookie" || name === "api-key" ||
+  name === "x-api-key" || name.startsWith("openai-")

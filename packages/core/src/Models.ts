@@ -5,9 +5,10 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { decoder, OpenEnum, optionalNullable, pathParam } from "./internal/schema.js"
+import { OpenEnum, optionalNullable, pathParam } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
+import * as Operation from "./Operation.js"
 
 /**
  * A model the API offers.
@@ -65,9 +66,9 @@ export const ModelDeleted = Schema.Struct({
  */
 export interface ModelDeleted extends Schema.Schema.Type<typeof ModelDeleted> {}
 
-const decodeModel = decoder(Model)
-const decodeModelsPage = decoder(ModelsPage)
-const decodeModelDeleted = decoder(ModelDeleted)
+const modelResponse = Operation.jsonResponse(Model)
+const modelsPageResponse = Operation.jsonResponse(ModelsPage)
+const modelDeletedResponse = Operation.jsonResponse(ModelDeleted)
 
 /**
  * Lists the models available to the key.
@@ -78,7 +79,7 @@ const decodeModelDeleted = decoder(ModelDeleted)
 export const list = (
   options?: OpenAiClient.RequestOptions
 ): Effect.Effect<ModelsPage, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> =>
-  OpenAiClient.request({ name: "models.list", method: "GET", path: "/models", decode: decodeModelsPage }, options)
+  OpenAiClient.request({ name: "models.list", method: "GET", path: "/models", response: modelsPageResponse }, options)
 
 /**
  * Retrieves one model by id.
@@ -91,7 +92,7 @@ export const retrieve = (
   options?: OpenAiClient.RequestOptions
 ): Effect.Effect<Model, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> =>
   OpenAiClient.request(
-    { name: "models.retrieve", method: "GET", path: `/models/${pathParam(model)}`, model, decode: decodeModel },
+    { name: "models.retrieve", method: "GET", path: `/models/${pathParam(model)}`, model, response: modelResponse },
     options
   )
 
@@ -106,7 +107,13 @@ const del = (
   options?: OpenAiClient.RequestOptions
 ): Effect.Effect<ModelDeleted, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> =>
   OpenAiClient.request(
-    { name: "models.delete", method: "DELETE", path: `/models/${pathParam(model)}`, model, decode: decodeModelDeleted },
+    {
+      name: "models.delete",
+      method: "DELETE",
+      path: `/models/${pathParam(model)}`,
+      model,
+      response: modelDeletedResponse
+    },
     options
   )
 

@@ -1,26 +1,27 @@
 /**
- * The one request pipeline every OpenAI call goes through: base URL, authentication, headers, JSON encoding,
- * retries, timeouts, error mapping, response metadata and tracing.
+ * The one request pipeline every OpenAI call goes through: base URL, authentication, headers, body encoding,
+ * retries, timeouts, redirects, error mapping, response metadata and tracing. Operations are described to it with
+ * {@link Operation}.
  *
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import * as listener from "./internal/listener.js"
 import * as internal from "./internal/openAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
+import type * as Operation from "./Operation.js"
 import type * as ResponseMeta from "./ResponseMeta.js"
 import type * as RetryPolicy from "./RetryPolicy.js"
-import type * as Sse from "./Sse.js"
 
 /**
  * Header values; `null` removes a header set at a lower level (e.g. a default header for one call).
@@ -28,15 +29,15 @@ import type * as Sse from "./Sse.js"
  * @since 0.1.0
  * @category models
  */
-export type HeadersInput = Readonly<Record<string, string | null | undefined>>
+export type HeadersInput = Operation.HeadersInput
 
 /**
- * Query parameters; `undefined` and `null` values are left out.
+ * Query parameters; `undefined` and `null` values are left out, arrays repeat the parameter.
  *
  * @since 0.1.0
  * @category models
  */
-export type QueryInput = Readonly<Record<string, string | number | boolean | null | undefined>>
+export type QueryInput = Operation.QueryInput
 
 /**
  * Client options. Only `apiKey` is required.
@@ -106,72 +107,6 @@ export interface StreamRequestOptions extends RequestOptions {
 }
 
 /**
- * What every API operation says about its HTTP request.
- *
- * @since 0.1.0
- * @category models
- */
-export interface OperationBase {
-  /** The SDK-style name, e.g. `chat.completions.create`; the span is named `OpenAI <name>`. */
-  readonly name: string
-  readonly method: "GET" | "POST" | "DELETE"
-  /** Path below the base URL, starting with `/`, with path parameters already encoded. */
-  readonly path: string
-  readonly body?: unknown
-  readonly query?: QueryInput | undefined
-  /** Recorded on the span as `gen_ai.request.model`. */
-  readonly model?: string | undefined
-}
-
-/**
- * One API operation with a JSON response, as resource modules describe it to the pipeline.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Operation<A> extends OperationBase {
-  readonly decode: (json: unknown) => Effect.Effect<A, ParseResult.ParseError>
-}
-
-/**
- * A stream step that fails the stream with a `StreamError`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface StreamStepFailure {
-  readonly _tag: "Fail"
-  readonly reason: OpenAiError.StreamError["reason"]
-  readonly error: OpenAiError.ErrorBody | undefined
-  readonly detail: string
-}
-
-/**
- * What a streaming operation makes of one server-sent event.
- *
- * @since 0.1.0
- * @category models
- */
-export type StreamStep<A> =
-  | { readonly _tag: "Emit"; readonly value: A }
-  | { readonly _tag: "Skip" }
-  | { readonly _tag: "End" }
-  | StreamStepFailure
-
-/**
- * One API operation with a server-sent event response.
- *
- * @since 0.1.0
- * @category models
- */
-export interface StreamOperation<A> extends OperationBase {
-  /** The terminal event, as told in a truncation error (e.g. `data: [DONE]`). */
-  readonly terminal: string
-  /** Turns one event into a step; called once per event, in order. */
-  readonly onEvent: (event: Sse.Event) => StreamStep<A>
-}
-
-/**
  * The client service.
  *
  * @since 0.1.0
@@ -180,11 +115,9 @@ export interface StreamOperation<A> extends OperationBase {
 export interface Service {
   /** The base URL, without a trailing slash. */
   readonly baseURL: string
-  /** The HTTP client the pipeline sends through. */
-  readonly httpClient: HttpClient.HttpClient
-  /** Runs an operation through the whole pipeline. */
+  /** Runs an operation through the whole pipeline, reading its response whole. */
   readonly request: <A>(
-    operation: Operation<A>,
+    operation: Operation.Operation<A>,
     options?: RequestOptions
   ) => Effect.Effect<A, OpenAiError.OpenAiError>
   /**
@@ -192,7 +125,7 @@ export interface Service {
    * with the per-attempt timeout until then and an idle timeout between chunks after.
    */
   readonly stream: <A>(
-    operation: StreamOperation<A>,
+    operation: Operation.StreamOperation<A>,
     options?: StreamRequestOptions
   ) => Stream.Stream<A, OpenAiError.OpenAiError>
 }
@@ -203,15 +136,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export interface OpenAiClient {
-  readonly _: unique symbol
-}
-
-/**
- * @since 0.1.0
- * @category tags
- */
-export const OpenAiClient: Context.Tag<OpenAiClient, Service> = internal.tag
+export class OpenAiClient extends Context.Tag("@effect-openai/core/OpenAiClient")<OpenAiClient, Service>() {}
 
 /**
  * A value together with the metadata of the response it came from.
@@ -239,7 +164,9 @@ export const make: (options: Options) => Effect.Effect<Service, ConfigError.Conf
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<OpenAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+export const layer = (
+  options: Options
+): Layer.Layer<OpenAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(OpenAiClient, make(options))
 
 /**
@@ -286,7 +213,7 @@ export const layerConfig = (
  * @category combinators
  */
 export const withResponse: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<WithResponse<A>, E, R> =
-  internal.withResponse
+  listener.withResponse
 
 /**
  * Calls `f` with the metadata of the response behind a stream (request id, rate limits) as soon as its headers
@@ -303,7 +230,7 @@ export const withStreamResponse: {
     self: Stream.Stream<A, E, R>,
     f: (response: ResponseMeta.ResponseMeta) => Effect.Effect<void, never, R2>
   ): Stream.Stream<A, E, R | R2>
-} = dual(2, internal.withStreamResponse)
+} = dual(2, listener.withStreamResponse)
 
 /**
  * Runs a streaming operation through the client in context.
@@ -312,7 +239,7 @@ export const withStreamResponse: {
  * @category accessors
  */
 export const stream = <A>(
-  operation: StreamOperation<A>,
+  operation: Operation.StreamOperation<A>,
   options?: StreamRequestOptions
 ): Stream.Stream<A, OpenAiError.OpenAiError, OpenAiClient> =>
   Stream.unwrap(Effect.map(OpenAiClient, (client) => client.stream(operation, options)))
@@ -324,7 +251,7 @@ export const stream = <A>(
  * @category accessors
  */
 export const request = <A>(
-  operation: Operation<A>,
+  operation: Operation.Operation<A>,
   options?: RequestOptions
 ): Effect.Effect<A, OpenAiError.OpenAiError, OpenAiClient> =>
   Effect.flatMap(OpenAiClient, (client) => client.request(operation, options))

@@ -21,12 +21,22 @@ export * as Models from "./Models.js"
 /**
  * @since 0.1.0
  */
+export * as Multipart from "./Multipart.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as OpenAiClient from "./OpenAiClient.js"
 
 /**
  * @since 0.1.0
  */
 export * as OpenAiError from "./OpenAiError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Operation from "./Operation.js"
 
 /**
  * @since 0.1.0

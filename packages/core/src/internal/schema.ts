@@ -22,7 +22,15 @@ export const OpenEnum = <const Members extends ReadonlyArray<string>>(
 export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
 /**
- * A decoder that keeps unknown object keys, so nothing the API sends is lost.
+ * `make()` on first call, then its result: schemas are compiled when an operation is first used, not at import.
+ */
+const lazily = <A>(make: () => A): () => A => {
+  let made: A | undefined
+  return () => made ??= make()
+}
+
+/**
+ * A decoder that keeps unknown object keys, so nothing the API sends is lost; compiled on its first call.
  *
  * Fast path: a value that already is of the type (checked with `Schema.is`, several times cheaper than a decode,
  * extra keys allowed) is returned as it is; anything else goes through the full decode, which applies defaults
@@ -32,9 +40,14 @@ export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Sche
  * @internal
  */
 export const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
-  const is = Schema.is(schema)
-  const decode = Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
-  return (input: unknown): Effect.Effect<A, ParseResult.ParseError> => is(input) ? Effect.succeed(input) : decode(input)
+  const compiled = lazily(() => ({
+    is: Schema.is(schema),
+    decode: Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
+  }))
+  return (input: unknown): Effect.Effect<A, ParseResult.ParseError> => {
+    const { decode, is } = compiled()
+    return is(input) ? Effect.succeed(input) : decode(input)
+  }
 }
 
 /**
@@ -43,9 +56,14 @@ export const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
  * @internal
  */
 export const decoderEither = <A, I>(schema: Schema.Schema<A, I>) => {
-  const is = Schema.is(schema)
-  const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "preserve" })
-  return (input: unknown): Either.Either<A, ParseResult.ParseError> => is(input) ? Either.right(input) : decode(input)
+  const compiled = lazily(() => ({
+    is: Schema.is(schema),
+    decode: Schema.decodeUnknownEither(schema, { onExcessProperty: "preserve" })
+  }))
+  return (input: unknown): Either.Either<A, ParseResult.ParseError> => {
+    const { decode, is } = compiled()
+    return is(input) ? Either.right(input) : decode(input)
+  }
 }
 
 /**

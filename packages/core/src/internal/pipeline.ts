@@ -1,0 +1,42 @@
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as UrlParams from "@effect/platform/UrlParams"
+import type * as HttpTransport from "../HttpTransport.js"
+import type * as OpenAiError from "../OpenAiError.js"
+import type * as RetryPolicy from "../RetryPolicy.js"
+import type { Limits } from "./validate.js"
+
+/**
+ * The record that joins the pipeline's rules: what the client resolved once from its options and its transport.
+ * Every module of the pipeline reads it; none changes it.
+ *
+ * @internal
+ */
+export interface Pipeline {
+  /** Without a trailing slash. */
+  readonly baseURL: string
+  /** Lower-case names: authorization, accept, user agent, organization, project, then the default headers. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly query: UrlParams.UrlParams
+  readonly limits: Limits
+  readonly policy: RetryPolicy.RetryPolicy
+  /** Send trace context headers (until a hop leaves the base URL's origin). */
+  readonly propagate: boolean
+  /** The transport, its own tracer propagation off (the pipeline does it, from the operation's span). */
+  readonly httpClient: HttpClient.HttpClient
+  readonly capabilities: HttpTransport.Capabilities
+}
+
+/**
+ * One call, ready to send: everything its attempts need.
+ *
+ * @internal
+ */
+export interface Prepared {
+  readonly info: OpenAiError.RequestInfo
+  readonly request: HttpClientRequest.HttpClientRequest
+  readonly limits: Limits
+  readonly policy: RetryPolicy.RetryPolicy
+  /** False when the body reads a caller's stream, which can be sent only once (no retry, no 307/308). */
+  readonly resendable: boolean
+}
