@@ -41,6 +41,11 @@ export * as Operation from "./Operation.js"
 /**
  * @since 0.1.0
  */
+export * as Page from "./Page.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as ResponseMeta from "./ResponseMeta.js"
 
 /**

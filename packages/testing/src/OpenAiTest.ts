@@ -13,6 +13,7 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import * as Chunk from "effect/Chunk"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -36,7 +37,8 @@ export type Reply =
     readonly _tag: "Body"
     readonly status: number
     readonly headers: Readonly<Record<string, string>>
-    readonly body: string
+    /** Text (sent as UTF-8) or bytes, sent as they are; `undefined` for no body at all. */
+    readonly body: string | Uint8Array | undefined
     /** Add OpenAI's usual headers (`x-request-id`, `openai-processing-ms`, rate limits) under `headers`. */
     readonly apiHeaders: boolean
   }
@@ -103,6 +105,34 @@ export const text = (body: string, options?: ReplyOptions & { readonly contentTy
   status: options?.status ?? 200,
   headers: { "content-type": options?.contentType ?? "text/plain", ...options?.headers },
   body,
+  apiHeaders: options?.apiHeaders ?? true
+})
+
+/**
+ * A binary body, delivered byte for byte (default content type `application/octet-stream`).
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const bytes = (body: Uint8Array, options?: ReplyOptions & { readonly contentType?: string }): Reply => ({
+  _tag: "Body",
+  status: options?.status ?? 200,
+  headers: { "content-type": options?.contentType ?? "application/octet-stream", ...options?.headers },
+  body,
+  apiHeaders: options?.apiHeaders ?? true
+})
+
+/**
+ * A reply without a body (default status 200), as several API operations answer (e.g. deleting a container).
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const empty = (options?: ReplyOptions): Reply => ({
+  _tag: "Body",
+  status: options?.status ?? 200,
+  headers: { ...options?.headers },
+  body: undefined,
   apiHeaders: options?.apiHeaders ?? true
 })
 
@@ -255,10 +285,14 @@ export interface RecordedRequest {
   readonly query: Readonly<Record<string, string>>
   /** Headers as sent (lower-case names); `authorization` reads as sent but prints (JSON, inspect) redacted. */
   readonly headers: Readonly<Record<string, string>>
-  /** The body text, `undefined` when there was none. */
+  /** The body text (UTF-8), `undefined` when there was none. */
   readonly bodyText: string | undefined
+  /** The body's bytes as sent (a streamed body read to its end), `undefined` when there was none. */
+  readonly bodyBytes: Uint8Array | undefined
   /** The body parsed as JSON, `undefined` when there was none or it was not JSON. */
   readonly body: unknown
+  /** A `multipart/form-data` body's fields and files, parsed as a server would; `undefined` for other bodies. */
+  readonly form: FormData | undefined
   /** Aborted by the client (interruption or timeout). */
   readonly signal: AbortSignal
 }
@@ -353,7 +387,11 @@ class ScriptedStreamResponse extends Inspectable.Class implements HttpClientResp
   }
 
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return Effect.map(this.text, (text) => encoder.encode(text).buffer as ArrayBuffer)
+    // the bytes as scripted, never through text (which would replace invalid UTF-8)
+    return Effect.map(
+      Stream.runCollect(this.stream),
+      (chunks) => concat(Chunk.toReadonlyArray(chunks)).buffer as ArrayBuffer
+    )
   }
 
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
@@ -369,16 +407,52 @@ class ScriptedStreamResponse extends Inspectable.Class implements HttpClientResp
   }
 }
 
-const bodyText = (request: HttpClientRequest.HttpClientRequest): string | undefined => {
-  switch (request.body._tag) {
+const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(chunks.reduce((length, chunk) => length + chunk.byteLength, 0))
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
+
+/** The request body's bytes as a transport would send them (a stream body is read to its end). */
+const bodyBytes = (
+  request: HttpClientRequest.HttpClientRequest
+): Effect.Effect<Uint8Array | undefined, HttpClientError.RequestError> => {
+  const body = request.body
+  switch (body._tag) {
     case "Uint8Array":
-      return decoder.decode(request.body.body)
+      return Effect.succeed(body.body)
     case "Raw":
-      return typeof request.body.body === "string" ? request.body.body : String(request.body.body)
-    default:
-      return undefined
+      return Effect.succeed(
+        typeof body.body === "string"
+          ? encoder.encode(body.body)
+          : body.body instanceof Uint8Array
+          ? body.body
+          : encoder.encode(String(body.body))
+      )
+    case "Stream":
+      return Stream.runCollect(body.stream).pipe(
+        Effect.map((chunks) => concat(Chunk.toReadonlyArray(chunks))),
+        Effect.mapError((cause) => new HttpClientError.RequestError({ request, reason: "Encode", cause }))
+      )
+    case "FormData":
+      return Effect.promise(() => new Response(body.formData).arrayBuffer()).pipe(
+        Effect.map((buffer) => new Uint8Array(buffer))
+      )
+    case "Empty":
+      return Effect.succeed(undefined)
   }
 }
+
+/** The fields and files of a `multipart/form-data` body, parsed as a server would. */
+const formOf = (bytes: Uint8Array | undefined, contentType: string | undefined): Effect.Effect<FormData | undefined> =>
+  bytes === undefined || contentType === undefined || !contentType.startsWith("multipart/form-data")
+    ? Effect.succeed(undefined)
+    : Effect.promise(() => new Response(bytes as BodyInit, { headers: { "content-type": contentType } }).formData())
 
 const parseJson = (text: string | undefined): unknown => {
   if (text === undefined) return undefined
@@ -452,7 +526,7 @@ export const layerHttpClient = (
           return Effect.succeed(
             HttpClientResponse.fromWeb(
               request,
-              new Response(noBody ? null : reply.body, { status: reply.status, headers })
+              new Response(noBody ? null : reply.body as BodyInit | undefined, { status: reply.status, headers })
             )
           )
         }
@@ -460,8 +534,9 @@ export const layerHttpClient = (
     }
 
     const client = HttpClient.make((request, url, signal) =>
-      Effect.suspend(() => {
-        const text = bodyText(request)
+      Effect.gen(function*() {
+        const bytes = yield* bodyBytes(request)
+        const text = bytes === undefined ? undefined : decoder.decode(bytes)
         const path = url.pathname.startsWith(apiRoot) ? url.pathname.slice(apiRoot.length) : url.pathname
         const recorded: RecordedRequest = {
           method: request.method,
@@ -470,11 +545,13 @@ export const layerHttpClient = (
           query: Object.fromEntries(url.searchParams),
           headers: recordHeaders(request.headers),
           bodyText: text,
+          bodyBytes: bytes,
           body: parseJson(text),
+          form: yield* formOf(bytes, request.headers["content-type"]),
           signal
         }
         received.push(recorded)
-        return answer(request, recorded, queue.shift() ?? mock)
+        return yield* answer(request, recorded, queue.shift() ?? mock)
       })
     )
     const service: Service = {
