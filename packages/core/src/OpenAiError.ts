@@ -65,18 +65,19 @@ export interface HttpErrorFields {
 const describeRequest = (request: RequestInfo): string => `${request.method} ${request.url}`
 
 /**
- * What every error made from an HTTP status offers besides its fields.
+ * What every error that carries a response offers besides its fields: the response's status, headers and request
+ * id, and OpenAI's error object's `code`, `type` and `param` (`undefined` without one).
  *
  * @since 0.1.0
  * @category models
  */
-export interface HttpErrorAccessors {
+export interface ResponseAccessors {
   readonly [TypeId]: TypeId
   /** HTTP status code. */
   readonly status: number
   /** Response headers. */
   readonly headers: Headers.Headers
-  /** `x-request-id` of the failed request. */
+  /** `x-request-id` of the request. */
   readonly requestId: string | undefined
   /** OpenAI's error `code`, e.g. `rate_limit_exceeded` or `insufficient_quota`. */
   readonly code: string | undefined
@@ -87,19 +88,35 @@ export interface HttpErrorAccessors {
 }
 
 /**
- * The constructor of an error made from an HTTP status.
+ * What every error made from an HTTP status offers besides its fields.
  *
  * @since 0.1.0
  * @category models
  */
-export interface HttpErrorConstructor<Tag extends string> {
-  new(
-    fields: HttpErrorFields
-  ): Cause.YieldableError & { readonly _tag: Tag } & Readonly<HttpErrorFields> & HttpErrorAccessors
+export interface HttpErrorAccessors extends ResponseAccessors {}
+
+/** The fields the shared getters read. */
+interface ResponseFields {
+  readonly request: RequestInfo
+  readonly response: ResponseMeta.ResponseMeta
+  readonly error?: ErrorBody | undefined
 }
 
-const HttpError = <Tag extends string>(tag: Tag): HttpErrorConstructor<Tag> =>
-  class extends Data.TaggedError(tag)<HttpErrorFields> {
+/**
+ * The constructor of an error class that carries a response, with {@link ResponseAccessors}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResponseErrorConstructor<Tag extends string, Fields extends ResponseFields> {
+  new(fields: Fields): Cause.YieldableError & { readonly _tag: Tag } & Readonly<Fields> & ResponseAccessors
+}
+
+/** The base of every error that carries a response: the getters are written once, here. */
+const ResponseError = <Tag extends string, Fields extends ResponseFields>(
+  tag: Tag
+): ResponseErrorConstructor<Tag, Fields> =>
+  class extends Data.TaggedError(tag)<ResponseFields> {
     /** @since 0.1.0 */
     readonly [TypeId]: TypeId = TypeId
     /** HTTP status code. */
@@ -107,10 +124,10 @@ const HttpError = <Tag extends string>(tag: Tag): HttpErrorConstructor<Tag> =>
       return this.response.status
     }
     /** Response headers. */
-    get headers() {
+    get headers(): Headers.Headers {
       return this.response.headers
     }
-    /** `x-request-id` of the failed request. */
+    /** `x-request-id` of the request. */
     get requestId(): string | undefined {
       return this.response.requestId
     }
@@ -126,6 +143,18 @@ const HttpError = <Tag extends string>(tag: Tag): HttpErrorConstructor<Tag> =>
     get param(): string | undefined {
       return this.error?.param ?? undefined
     }
+  } as unknown as ResponseErrorConstructor<Tag, Fields>
+
+/**
+ * The constructor of an error made from an HTTP status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpErrorConstructor<Tag extends string> extends ResponseErrorConstructor<Tag, HttpErrorFields> {}
+
+const HttpError = <Tag extends string>(tag: Tag): HttpErrorConstructor<Tag> =>
+  class extends ResponseError<Tag, HttpErrorFields>(tag) {
     override get message(): string {
       const text = this.error?.message ?? (this.body !== undefined && this.body !== "" ? this.body : "(no body)")
       const details = [
@@ -261,7 +290,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
  * @since 0.1.0
  * @category errors
  */
-export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")<{
+export class ResponseDecodeError extends ResponseError<"ResponseDecodeError", {
   readonly request: RequestInfo
   readonly response: ResponseMeta.ResponseMeta
   readonly reason: "InvalidJson" | "UnexpectedShape"
@@ -269,17 +298,7 @@ export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")
   readonly body: string
   /** What the JSON parser or the schema said. */
   readonly detail: string
-}> {
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-  /** HTTP status code. */
-  get status(): number {
-    return this.response.status
-  }
-  /** `x-request-id` of the request. */
-  get requestId(): string | undefined {
-    return this.response.requestId
-  }
+}>("ResponseDecodeError") {
   override get message(): string {
     const contentType = this.response.headers["content-type"]
     const what = this.reason === "InvalidJson" ? "is not valid JSON" : "does not have the expected shape"
@@ -302,7 +321,7 @@ export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")
  * @since 0.1.0
  * @category errors
  */
-export class StreamError extends Data.TaggedError("StreamError")<{
+export class StreamError extends ResponseError<"StreamError", {
   readonly request: RequestInfo
   readonly response: ResponseMeta.ResponseMeta
   readonly reason: "ErrorEvent" | "InvalidEvent" | "Truncated"
@@ -310,25 +329,7 @@ export class StreamError extends Data.TaggedError("StreamError")<{
   readonly error: ErrorBody | undefined
   /** What went wrong; never the event's payload. */
   readonly detail: string
-}> {
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-  /** `x-request-id` of the stream's response. */
-  get requestId(): string | undefined {
-    return this.response.requestId
-  }
-  /** OpenAI's error `code`, if an error event carried one. */
-  get code(): string | undefined {
-    return this.error?.code ?? undefined
-  }
-  /** OpenAI's error `type`, if an error event carried one. */
-  get type(): string | undefined {
-    return this.error?.type ?? undefined
-  }
-  /** OpenAI's error `param`, if an error event carried one. */
-  get param(): string | undefined {
-    return this.error?.param ?? undefined
-  }
+}>("StreamError") {
   override get message(): string {
     const what = this.reason === "ErrorEvent"
       ? `Stream error event: ${this.error?.message ?? this.detail}`

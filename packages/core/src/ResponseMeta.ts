@@ -58,22 +58,12 @@ export const make = (status: number, headers: Headers.Headers): ResponseMeta => 
  * @category parsing
  */
 export const parseRateLimit = (headers: Headers.Headers): RateLimit => {
-  const rateLimit: {
-    -readonly [K in keyof RateLimit]: RateLimit[K]
-  } = {}
-  const limitRequests = parseCount(headers["x-ratelimit-limit-requests"])
-  if (limitRequests !== undefined) rateLimit.limitRequests = limitRequests
-  const limitTokens = parseCount(headers["x-ratelimit-limit-tokens"])
-  if (limitTokens !== undefined) rateLimit.limitTokens = limitTokens
-  const remainingRequests = parseCount(headers["x-ratelimit-remaining-requests"])
-  if (remainingRequests !== undefined) rateLimit.remainingRequests = remainingRequests
-  const remainingTokens = parseCount(headers["x-ratelimit-remaining-tokens"])
-  if (remainingTokens !== undefined) rateLimit.remainingTokens = remainingTokens
-  const resetRequests = parseResetDuration(headers["x-ratelimit-reset-requests"])
-  if (resetRequests !== undefined) rateLimit.resetRequests = resetRequests
-  const resetTokens = parseResetDuration(headers["x-ratelimit-reset-tokens"])
-  if (resetTokens !== undefined) rateLimit.resetTokens = resetTokens
-  return rateLimit
+  const rateLimit: Record<string, number | Duration.Duration> = {}
+  for (const [field, header, parse] of rateLimitHeaders) {
+    const value = parse(headers[header])
+    if (value !== undefined) rateLimit[field] = value
+  }
+  return rateLimit as RateLimit
 }
 
 const parseCount = (value: string | undefined): number | undefined => {
@@ -106,3 +96,15 @@ export const parseResetDuration = (value: string | undefined): Duration.Duration
   }
   return end === text.length ? Duration.millis(millis) : undefined
 }
+
+/** Each field of {@link RateLimit}, its header and its parser. */
+const rateLimitHeaders: ReadonlyArray<
+  readonly [keyof RateLimit, string, (value: string | undefined) => number | Duration.Duration | undefined]
+> = [
+  ["limitRequests", "x-ratelimit-limit-requests", parseCount],
+  ["limitTokens", "x-ratelimit-limit-tokens", parseCount],
+  ["remainingRequests", "x-ratelimit-remaining-requests", parseCount],
+  ["remainingTokens", "x-ratelimit-remaining-tokens", parseCount],
+  ["resetRequests", "x-ratelimit-reset-requests", parseResetDuration],
+  ["resetTokens", "x-ratelimit-reset-tokens", parseResetDuration]
+]
