@@ -1,3 +1,5 @@
+import { Chat } from "@effect-openai/core"
+import { OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
@@ -7,6 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { idleTimeoutPull, timeoutFail } from "../src/internal/timeout.js"
+import { messages } from "./utils.js"
 
 const ms = Duration.millis
 
@@ -78,4 +81,28 @@ describe("the attempt timeout", () => {
       const all = yield* Stream.runCollect(Stream.repeatEffectChunkOption(pull))
       expect(Chunk.toReadonlyArray(all)).toStrictEqual([1, 2, 3, 4, 5])
     }).pipe(Effect.scoped))
+})
+
+describe("huge and infinite limits through the pipeline, with the TestClock", () => {
+  for (const [what, limit] of [["30 days", Duration.days(30)], ["infinite", Duration.infinity]] as const) {
+    it.effect(`${what}: a call slower than any other limit succeeds, and so does a stream with a long gap`, () =>
+      Effect.gen(function*() {
+        yield* OpenAiTest.reply(
+          OpenAiTest.delay("2 hours", OpenAiTest.mock),
+          OpenAiTest.stream([
+            ...OpenAiTest.chatStreamParts(["a"]).slice(0, 1),
+            OpenAiTest.pause("3 hours"),
+            ...OpenAiTest.chatStreamParts(["a"]).slice(1)
+          ])
+        )
+        const call = yield* Effect.fork(Chat.completions.create({ model: "gpt-4o-mini", messages }))
+        yield* TestClock.adjust("3 hours")
+        expect((yield* Fiber.join(call)).object).toBe("chat.completion")
+        const stream = yield* Effect.fork(
+          Stream.runCollect(Chat.completions.stream({ model: "gpt-4o-mini", messages }))
+        )
+        yield* TestClock.adjust("4 hours")
+        expect(Chunk.size(yield* Fiber.join(stream))).toBeGreaterThan(1)
+      }).pipe(Effect.provide(OpenAiTest.layer({ client: { timeout: limit, streamIdleTimeout: limit } }))))
+  }
 })
