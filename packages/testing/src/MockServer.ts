@@ -132,7 +132,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export interface MockServer {
+export interface Service {
   /** The API base URL, e.g. `http://127.0.0.1:41234/v1`. */
   readonly url: string
   readonly port: number
@@ -150,9 +150,7 @@ export interface MockServer {
  * @since 0.1.0
  * @category tags
  */
-export const MockServer: Context.Tag<MockServer, MockServer> = Context.GenericTag<MockServer>(
-  "@effect-openai/testing/MockServer"
-)
+export class MockServer extends Context.Tag("@effect-openai/testing/MockServer")<MockServer, Service>() {}
 
 /**
  * The default key a `MockServer` accepts.
@@ -259,7 +257,7 @@ const faultReply = (state: MockApi.MockState, fault: Fault): MockApi.MockReply |
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options?: Options): Effect.Effect<MockServer, HttpServerError.ServeError, Scope.Scope> =>
+export const make = (options?: Options): Effect.Effect<Service, HttpServerError.ServeError, Scope.Scope> =>
   Effect.gen(function*() {
     const apiKey = options !== undefined && "apiKey" in options ? options.apiKey : defaultApiKey
     const state = MockApi.makeState()

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 
 const call = (
-  server: MockServer.MockServer,
+  server: MockServer.Service,
   path: string,
   init: { method?: string; body?: unknown; key?: string | null; headers?: Record<string, string> } = {}
 ) =>
