@@ -168,15 +168,6 @@ export const defaultApiKey = "mock-api-key"
  */
 export const faultHeader = "x-mock-fault"
 
-const parseJson = (text: string): unknown => {
-  if (text === "") return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
 const encoder = new TextEncoder()
 
 /** The writes of a streamed reply, shaped by the fault. */
@@ -238,16 +229,13 @@ const streamWrites = (
 const faultReply = (state: MockApi.MockState, fault: Fault): MockApi.MockReply | undefined => {
   if (fault.status === undefined) return undefined
   const status = fault.status
-  const error = fault.error ?? {}
   return {
     status,
     headers: MockApi.replyHeaders(state, 0),
-    body: MockApi.errorBody(
-      error.message ?? `Injected fault: status ${status}`,
-      error.type ?? MockApi.errorTypeFor(status),
-      error.code ?? (status === 429 ? "rate_limit_exceeded" : null),
-      error.param ?? null
-    )
+    body: MockApi.errorBodyFor(status, fault.error, {
+      message: `Injected fault: status ${status}`,
+      code: status === 429 ? "rate_limit_exceeded" : null
+    })
   }
 }
 
@@ -283,7 +271,7 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
 
     const takeFault = (path: string, header: string | undefined): Fault | undefined => {
       if (header !== undefined) {
-        const parsed = parseJson(header)
+        const parsed = MockApi.parseJson(header)
         if (typeof parsed === "object" && parsed !== null) {
           const fault = parsed as Fault
           if (fault.once === undefined) return fault
@@ -307,7 +295,7 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
         path,
         query: Object.fromEntries(url.searchParams),
         headers: recordHeaders(request.headers),
-        body: parseJson(text),
+        body: MockApi.parseJson(text),
         fault,
         outcome: "pending"
       }

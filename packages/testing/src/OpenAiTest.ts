@@ -121,16 +121,7 @@ export const error = (
     readonly param?: string | null
   } = {},
   headers?: Readonly<Record<string, string>>
-): Reply =>
-  json(
-    MockApi.errorBody(
-      error.message ?? `Mock error ${status}`,
-      error.type ?? MockApi.errorTypeFor(status),
-      error.code ?? null,
-      error.param ?? null
-    ),
-    { status, headers }
-  )
+): Reply => json(MockApi.errorBodyFor(status, error, { message: `Mock error ${status}` }), { status, headers })
 
 /**
  * A streamed body, chunk by chunk exactly as given (default content type `text/event-stream`). Use
@@ -380,15 +371,6 @@ const bodyText = (request: HttpClientRequest.HttpClientRequest): string | undefi
   }
 }
 
-const parseJson = (text: string | undefined): unknown => {
-  if (text === undefined) return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * An in-memory `HttpClient` answering from the script, plus the `OpenAiTest` service. `apiRoot` is the path
  * prefix stripped to find the API path (`/v1` by default).
@@ -470,7 +452,7 @@ export const layerHttpClient = (
           query: Object.fromEntries(url.searchParams),
           headers: recordHeaders(request.headers),
           bodyText: text,
-          body: parseJson(text),
+          body: MockApi.parseJson(text),
           signal
         }
         received.push(recorded)

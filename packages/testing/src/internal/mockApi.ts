@@ -4,6 +4,17 @@
  *
  * @internal
  */
+import { isRecord } from "effect/Predicate"
+
+/** Parses JSON text leniently: `undefined` when there is none or it is not JSON. @internal */
+export const parseJson = (text: string | undefined): unknown => {
+  if (text === undefined || text === "") return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
 
 /** @internal */
 export interface MockRequest {
@@ -62,9 +73,32 @@ export const errorBody = (
   param: string | null = null
 ) => ({ error: { message, type, param, code } })
 
-/** The error `type` OpenAI uses for a status. @internal */
-export const errorTypeFor = (status: number): string =>
+/** The error `type` OpenAI uses for a status. */
+const errorTypeFor = (status: number): string =>
   status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error"
+
+/**
+ * The OpenAI error body of an error reply with this status: the fields given, defaults for the others (the type
+ * from the status).
+ *
+ * @internal
+ */
+export const errorBodyFor = (
+  status: number,
+  error: {
+    readonly message?: string | undefined
+    readonly type?: string | undefined
+    readonly code?: string | null | undefined
+    readonly param?: string | null | undefined
+  } | undefined,
+  defaults: { readonly message: string; readonly code?: string | null | undefined }
+) =>
+  errorBody(
+    error?.message ?? defaults.message,
+    error?.type ?? errorTypeFor(status),
+    error?.code ?? defaults.code ?? null,
+    error?.param ?? null
+  )
 
 /** @internal */
 export const nextRequestId = (state: MockState): string => {
@@ -107,8 +141,6 @@ export const unauthorized = (state: MockState, presented: string | undefined): M
     body: errorBody(message, "invalid_request_error", masked === undefined ? null : "invalid_api_key")
   }
 }
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const textOf = (content: unknown): string => {
   if (typeof content === "string") return content
