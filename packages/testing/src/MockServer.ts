@@ -7,6 +7,8 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as Headers from "@effect/platform/Headers"
+import type * as HttpBody from "@effect/platform/HttpBody"
 import type * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -16,9 +18,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { isRecord } from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
+import type * as Net from "node:net"
+import { BufferedRequest } from "./internal/bufferedRequest.js"
 import * as MockApi from "./internal/mockApi.js"
 import { recordHeaders } from "./internal/recordedHeaders.js"
 
@@ -169,6 +174,7 @@ export const defaultApiKey = "mock-api-key"
 export const faultHeader = "x-mock-fault"
 
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 
 /** The writes of a streamed reply, shaped by the fault. */
 const streamWrites = (
@@ -226,18 +232,107 @@ const streamWrites = (
   return writes
 }
 
-const faultReply = (state: MockApi.MockState, fault: Fault): MockApi.MockReply | undefined => {
-  if (fault.status === undefined) return undefined
-  const status = fault.status
-  return {
-    status,
-    headers: MockApi.replyHeaders(state, 0),
-    body: MockApi.errorBodyFor(status, fault.error, {
-      message: `Injected fault: status ${status}`,
-      code: status === 429 ? "rate_limit_exceeded" : null
-    })
+/** The events of an event-stream body: each ends at a blank line; a last one without may follow. */
+const splitEvents = (text: string): Array<string> => {
+  const events: Array<string> = text.match(/[\s\S]*?(?:\r\n\r\n|\n\n|\r\r)/g) ?? []
+  const length = events.reduce((sum, event) => sum + event.length, 0)
+  if (length < text.length) events.push(text.slice(length))
+  return events
+}
+
+/** The text of a reply's body, whatever its kind (a stream is read to its end). */
+const bodyText = (body: HttpBody.HttpBody): Effect.Effect<string> => {
+  switch (body._tag) {
+    case "Uint8Array":
+      return Effect.succeed(decoder.decode(body.body))
+    case "Stream":
+      return Stream.runFold(Stream.decodeText(Stream.orDie(body.stream)), "", (text, part) => text + part)
+    case "Raw":
+      return Effect.succeed(typeof body.body === "string" ? body.body : "")
+    default:
+      return Effect.succeed("")
   }
 }
+
+/** The chat completion stream of a `chunks` fault. */
+const chunkEvents = (request: unknown, chunks: number): Array<string> => [
+  ...MockApi.chatChunkEvents({
+    id: "chatcmpl-mock-stream",
+    model: isRecord(request) && typeof request.model === "string" ? request.model : "gpt-4o-mini",
+    created: 1_700_000_000,
+    pieces: Array.from({ length: chunks }, (_, i) => i === 0 ? "tok0" : ` tok${i}`)
+  }),
+  MockApi.sseDone
+]
+
+type ServedRecord = { -readonly [K in keyof ServedRequest]: ServedRequest[K] }
+
+/** The body of a streamed reply as the fault sends it: paced, stalled, cut or dropped. */
+const faultyStream = (
+  events: ReadonlyArray<string>,
+  fault: StreamFault,
+  record: ServedRecord,
+  socket: Net.Socket
+): Stream.Stream<Uint8Array> => {
+  const interval = fault.interval === undefined ? undefined : Duration.decode(fault.interval)
+  return Stream.fromIterable(streamWrites(events, fault)).pipe(
+    Stream.mapEffect((write) => {
+      if (write === "drop") {
+        return Effect.sync(() => {
+          record.outcome = "dropped"
+          socket.destroy()
+        }).pipe(
+          Effect.delay(interval ?? Duration.zero),
+          Effect.zipRight(Effect.never)
+        )
+      }
+      if (Duration.isDuration(write)) return Effect.as(Effect.sleep(write), Option.none<Uint8Array>())
+      return interval === undefined
+        ? Effect.succeed(Option.some(write))
+        : Effect.as(Effect.sleep(interval), Option.some(write))
+    }),
+    Stream.filterMap((write) => write)
+  )
+}
+
+/** A reply as the fault makes it: its headers added, its raw body instead, its event stream reshaped. */
+const withFault = (
+  response: HttpServerResponse.HttpServerResponse,
+  fault: Fault,
+  record: ServedRecord,
+  socket: Net.Socket
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  const reply = fault.headers === undefined ? response : HttpServerResponse.setHeaders(response, fault.headers)
+  if (fault.body !== undefined) {
+    return Effect.succeed(HttpServerResponse.text(fault.body, {
+      status: reply.status,
+      headers: reply.headers,
+      contentType: fault.contentType ?? "text/html"
+    }))
+  }
+  const stream = fault.stream
+  if (stream === undefined || reply.headers["content-type"]?.startsWith("text/event-stream") !== true) {
+    return Effect.succeed(reply)
+  }
+  const events = stream.chunks === undefined
+    ? Effect.map(bodyText(reply.body), splitEvents)
+    : Effect.succeed(chunkEvents(record.body, stream.chunks))
+  return Effect.map(events, (events) =>
+    HttpServerResponse.stream(faultyStream(events, stream, record, socket), {
+      status: reply.status,
+      headers: Headers.remove(reply.headers, "content-length")
+    }))
+}
+
+/** The reply of a fault with a status: an OpenAI error body. */
+const faultReply = (state: MockApi.MockState, status: number, fault: Fault) =>
+  HttpServerResponse.unsafeJson(
+    MockApi.errorBodyFor(status, fault.error, {
+      message: `Injected fault: status ${status}`,
+      code: status === 429 ? "rate_limit_exceeded" : null
+    }),
+    { status, headers: MockApi.replyHeaders(state, 0) }
+  )
 
 /**
  * Starts a server for the life of the scope.
@@ -249,9 +344,10 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
   Effect.gen(function*() {
     const apiKey = options !== undefined && "apiKey" in options ? options.apiKey : defaultApiKey
     const state = MockApi.makeState()
+    const api = MockApi.app(state)
     const faults: Array<Fault> = []
     const spent = new Set<string>()
-    const served: Array<{ -readonly [K in keyof ServedRequest]: ServedRequest[K] }> = []
+    const served: Array<ServedRecord> = []
     const nodeServer = Http.createServer({ keepAliveTimeout: 5_000 })
     let accepted = 0
     let open = 0
@@ -288,9 +384,10 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
       const request = yield* HttpServerRequest.HttpServerRequest
       const url = new URL(request.url, "http://127.0.0.1")
       const path = url.pathname.startsWith("/v1") ? url.pathname.slice(3) : url.pathname
-      const text = yield* Effect.orElseSucceed(request.text, () => "")
+      const bytes = new Uint8Array(yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0)))
+      const text = decoder.decode(bytes)
       const fault = takeFault(path, request.headers[faultHeader])
-      const record: (typeof served)[number] = {
+      const record: ServedRecord = {
         method: request.method,
         path,
         query: Object.fromEntries(url.searchParams),
@@ -308,67 +405,28 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
             : "aborted-by-client"
         }
       })
-      return yield* Effect.gen(function*() {
-        if (fault?.delay !== undefined) yield* Effect.sleep(Duration.decode(fault.delay))
-        if (fault?.drop === true) {
-          record.outcome = "dropped"
-          NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
-          return yield* Effect.interrupt
-        }
-        const authorization = request.headers["authorization"]
-        const presented = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined
-        const reply: MockApi.MockReply = apiKey !== undefined && presented !== apiKey
-          ? MockApi.unauthorized(state, presented)
-          : (fault !== undefined ? faultReply(state, fault) : undefined) ??
-            MockApi.respond(state, { method: request.method, path, body: record.body })
-        const headers = { ...reply.headers, ...fault?.headers }
-        if (reply.events !== undefined && fault?.body === undefined) {
-          const events = fault?.stream?.chunks === undefined
-            ? reply.events
-            : [
-              ...MockApi.chatChunkEvents({
-                id: "chatcmpl-mock-stream",
-                model: (record.body as { model: string }).model,
-                created: 1_700_000_000,
-                pieces: Array.from({ length: fault.stream.chunks }, (_, i) => i === 0 ? "tok0" : ` tok${i}`)
-              }),
-              MockApi.sseDone
-            ]
-          const interval = fault?.stream?.interval === undefined ? undefined : Duration.decode(fault.stream.interval)
-          const socket = NodeHttpServerRequest.toIncomingMessage(request).socket
-          const body = Stream.fromIterable(streamWrites(events, fault?.stream)).pipe(
-            Stream.mapEffect((write) => {
-              if (write === "drop") {
-                return Effect.sync(() => {
-                  record.outcome = "dropped"
-                  socket.destroy()
-                }).pipe(
-                  Effect.delay(interval ?? Duration.zero),
-                  Effect.zipRight(Effect.never)
-                )
-              }
-              if (Duration.isDuration(write)) return Effect.as(Effect.sleep(write), Option.none<Uint8Array>())
-              return interval === undefined
-                ? Effect.succeed(Option.some(write))
-                : Effect.as(Effect.sleep(interval), Option.some(write))
-            }),
-            Stream.filterMap((write) => write)
-          )
-          return HttpServerResponse.stream(body, { status: reply.status, headers })
-        }
-        if (record.outcome === "pending") record.outcome = "completed"
-        if (fault?.body !== undefined) {
-          return HttpServerResponse.text(fault.body, {
-            status: reply.status,
-            headers,
-            contentType: fault.contentType ?? "text/html"
-          })
-        }
-        if (reply.json !== undefined) {
-          return HttpServerResponse.text(reply.json, { status: reply.status, headers, contentType: "application/json" })
-        }
-        return HttpServerResponse.unsafeJson(reply.body, { status: reply.status, headers })
-      })
+      const socket = NodeHttpServerRequest.toIncomingMessage(request).socket
+      if (fault?.delay !== undefined) yield* Effect.sleep(Duration.decode(fault.delay))
+      if (fault?.drop === true) {
+        record.outcome = "dropped"
+        socket.destroy()
+        return yield* Effect.interrupt
+      }
+      const authorization = request.headers["authorization"]
+      const presented = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined
+      const reply = apiKey !== undefined && presented !== apiKey
+        ? MockApi.unauthorized(state, presented)
+        : fault?.status !== undefined
+        ? faultReply(state, fault.status, fault)
+        : yield* Effect.provideService(
+          api,
+          HttpServerRequest.HttpServerRequest,
+          new BufferedRequest(request, bytes, text)
+        )
+      const response = fault === undefined ? reply : yield* withFault(reply, fault, record, socket)
+      // a streamed body ends when the socket says so (see "close" above)
+      if (response.body._tag !== "Stream" && record.outcome === "pending") record.outcome = "completed"
+      return response
     })
 
     // The platform runs handlers uninterruptibly; made interruptible, a handler stops when its client goes away

@@ -12,6 +12,8 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -212,7 +214,8 @@ export const transportFailure = (message = "connect ECONNREFUSED 127.0.0.1:443")
 })
 
 /**
- * Answers as the built-in deterministic mock API would (chat completions, models).
+ * Answers as the built-in deterministic mock API would: the routes `MockServer` serves built in (chat completions,
+ * embeddings, models), run in memory.
  *
  * @since 0.1.0
  * @category replies
@@ -385,6 +388,7 @@ export const layerHttpClient = (
     const queue: Array<Reply> = [...(options?.replies ?? [])]
     const received: Array<RecordedRequest> = []
     const state = MockApi.makeState()
+    const mockApi = MockApi.app(state)
     const apiRoot = options?.apiRoot ?? "/v1"
 
     const answer = (
@@ -400,25 +404,16 @@ export const layerHttpClient = (
             new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error(reply.message) })
           )
         case "Mock": {
-          const mocked = MockApi.respond(state, { method: recorded.method, path: recorded.path, body: recorded.body })
-          if (mocked.events !== undefined) {
-            return answer(
-              request,
-              recorded,
-              stream(mocked.events, { status: mocked.status, headers: mocked.headers, apiHeaders: false })
-            )
-          }
-          return answer(
-            request,
-            recorded,
-            mocked.json !== undefined
-              ? text(mocked.json, {
-                status: mocked.status,
-                headers: mocked.headers,
-                contentType: "application/json",
-                apiHeaders: false
-              })
-              : json(mocked.body, { status: mocked.status, headers: mocked.headers, apiHeaders: false })
+          // the MockServer's built-in routes, run in memory: the API path is served under the mock API's `/v1`
+          const url = new URL(recorded.url)
+          url.pathname = `/v1${recorded.path}`
+          const hasBody = recorded.method !== "GET" && recorded.method !== "HEAD"
+          const served = HttpServerRequest.fromWeb(
+            new Request(url, { method: recorded.method, body: hasBody ? recorded.bodyText ?? null : null })
+          ).modify({ headers: request.headers })
+          return Effect.map(
+            Effect.provideService(mockApi, HttpServerRequest.HttpServerRequest, served),
+            (response) => HttpClientResponse.fromWeb(request, HttpServerResponse.toWeb(response))
           )
         }
         case "Stream": {
