@@ -5,14 +5,19 @@
  *
  * @since 0.1.0
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as NodePath from "@effect/platform-node/NodePath"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Headers from "@effect/platform/Headers"
 import type * as HttpBody from "@effect/platform/HttpBody"
+import type * as HttpRouter from "@effect/platform/HttpRouter"
 import type * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -55,7 +60,7 @@ export interface Fault {
   readonly drop?: boolean | undefined
   /** Only apply to requests whose API path (e.g. `/chat/completions`) is this one. */
   readonly path?: string | undefined
-  /** How to stream an event-stream reply (`stream: true` requests). */
+  /** How to stream an event-stream reply (`stream: true` chat requests, or a route's `text/event-stream` reply). */
   readonly stream?: StreamFault | undefined
   /**
    * Makes a fault sent in the `x-mock-fault` header transient: only the first request carrying this id gets it,
@@ -65,13 +70,15 @@ export interface Fault {
 }
 
 /**
- * How a streamed reply is sent, and how it goes wrong. "Events" count the chunk events (the role chunk first).
+ * How a streamed reply is sent, and how it goes wrong. It reshapes only `text/event-stream` replies; others are sent
+ * as they are. "Events" count the events before the last one (for chat, the chunk events, the role chunk first); the
+ * last one (`[DONE]` for chat) is the terminal event.
  *
  * @since 0.1.0
  * @category models
  */
 export interface StreamFault {
-  /** Send this many content chunks (`tok0`, ` tok1`, ...) instead of the mock reply. */
+  /** Send a chat completion stream of this many content chunks (`tok0`, ` tok1`, ...) instead of the reply. */
   readonly chunks?: number | undefined
   /** Re-cut the body into socket writes of this many bytes (default: one write per event). */
   readonly bytesPerWrite?: number | undefined
@@ -85,7 +92,7 @@ export interface StreamFault {
   readonly dropAfter?: number | undefined
   /** End the body cleanly after this many events, without `[DONE]`. */
   readonly truncateAfter?: number | undefined
-  /** Keep the body open this long after `[DONE]` before ending it. */
+  /** Keep the body open this long after the terminal event (`[DONE]`) before ending it. */
   readonly holdAfterDone?: Duration.DurationInput | undefined
 }
 
@@ -110,6 +117,7 @@ export interface ServedRequest {
   readonly query: Readonly<Record<string, string>>
   /** Headers as received (lower-case names); `authorization` reads as sent but prints (JSON, inspect) redacted. */
   readonly headers: Readonly<Record<string, string>>
+  /** The body parsed as JSON; `undefined` when there was none or it was not JSON (a multipart upload...). */
   readonly body: unknown
   /** The fault applied, if any. */
   readonly fault: Fault | undefined
@@ -129,6 +137,28 @@ export interface Options {
   readonly port?: number | undefined
   /** Keep every request for `requests` (default `true`); turn off for long runs whose memory is measured. */
   readonly recordRequests?: boolean | undefined
+  /**
+   * Extra routes, declared with the platform's `HttpRouter` under `/v1`, for operations the built-in ones (chat
+   * completions, embeddings, models) do not have: uploads, downloads, empty replies, paginated lists...
+   *
+   * ```ts
+   * const routes = HttpRouter.empty.pipe(
+   *   HttpRouter.post("/v1/uploads", Effect.succeed(HttpServerResponse.unsafeJson({ id: "upload_1" })))
+   * )
+   * const server = yield* MockServer.make({ routes })
+   * ```
+   *
+   * They are served like the built-in ones: the API key is checked first, faults (queued or from the `x-mock-fault`
+   * header) apply, each request is recorded in `requests` with its outcome, and a path no route has gets OpenAI's
+   * 404. A route with the method and path of a built-in one replaces it. Handlers read the body as usual
+   * (`request.json`, `request.arrayBuffer`, `request.multipart`, `HttpServerRequest.schemaBodyForm`...) and may use
+   * `FileSystem` and `Path` (multipart bodies need them); a handler that fails answers 500 with an OpenAI error body.
+   * Replies carry only the headers the handler sets (no `x-request-id` or rate limits unless it adds them).
+   *
+   * A fault's `status`, `error`, `headers`, `body`, `delay` and `drop` apply to any reply; its `stream` part reshapes
+   * only a `text/event-stream` reply, cutting the body into events at its blank lines.
+   */
+  readonly routes?: HttpRouter.HttpRouter<unknown, FileSystem.FileSystem | Path.Path> | undefined
 }
 
 /**
@@ -344,7 +374,7 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
   Effect.gen(function*() {
     const apiKey = options !== undefined && "apiKey" in options ? options.apiKey : defaultApiKey
     const state = MockApi.makeState()
-    const api = MockApi.app(state)
+    const api = MockApi.app(state, options?.routes)
     const faults: Array<Fault> = []
     const spent = new Set<string>()
     const served: Array<ServedRecord> = []
@@ -429,9 +459,11 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
       return response
     })
 
+    // Multipart bodies of the routes a test adds are kept in temporary files.
+    const services = yield* Layer.build(Layer.merge(NodeFileSystem.layer, NodePath.layer))
     // The platform runs handlers uninterruptibly; made interruptible, a handler stops when its client goes away
     // (a delay or a stall is cut short) instead of waiting to write to a closed socket.
-    yield* server.serve(Effect.interruptible(app))
+    yield* server.serve(Effect.interruptible(app)).pipe(Effect.provide(services))
     const address = server.address
     const port = address._tag === "TcpAddress" ? address.port : 0
     return MockServer.of({

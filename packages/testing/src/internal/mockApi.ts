@@ -9,6 +9,7 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import { isRecord, isTagged } from "effect/Predicate"
 import * as Stream from "effect/Stream"
@@ -425,13 +426,27 @@ const routeFailed = (state: MockState, cause: Cause.Cause<unknown>) =>
   })
 
 /**
- * The mock API as an app: the built-in routes, OpenAI's 404 for any other route, and a 500 with an OpenAI error body
- * for a route that fails. Paths match exactly (case and trailing slash count), as OpenAI's do.
+ * The mock API as an app: the built-in routes, then `routes` (a route of `routes` replaces the built-in one with the
+ * same method and path), OpenAI's 404 for any other route, and a 500 with an OpenAI error body for a route that
+ * fails. Paths match exactly (case and trailing slash count), as OpenAI's do.
  *
  * @internal
  */
-export const app = (state: MockState): HttpApp.Default =>
-  builtIn(state).pipe(
+export const app = <E = never, R = never>(
+  state: MockState,
+  routes?: HttpRouter.HttpRouter<E, R> | undefined
+): HttpApp.Default<never, Exclude<R, HttpRouter.RouteContext>> => {
+  const builtInRoutes = builtIn(state)
+  const router = routes === undefined ? builtInRoutes : HttpRouter.concat(
+    HttpRouter.fromIterable(
+      Chunk.filter(
+        builtInRoutes.routes,
+        (route) => !Chunk.some(routes.routes, (added) => added.method === route.method && added.path === route.path)
+      )
+    ),
+    routes
+  )
+  return router.pipe(
     Effect.catchAllCause((cause) => {
       if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
       const failure = Cause.failureOption(cause)
@@ -441,3 +456,4 @@ export const app = (state: MockState): HttpApp.Default =>
     }),
     HttpRouter.withRouterConfig({ caseSensitive: true, ignoreTrailingSlash: false })
   )
+}
