@@ -24,7 +24,7 @@ interface Target {
   readonly client: Layer.Layer<OpenAiClient.OpenAiClient, unknown>
   readonly baseURL: string
   /** The embedded server, when there is no real API key. */
-  readonly server?: MockServer.MockServer
+  readonly server?: MockServer.Service
 }
 
 const tour = (target: Target) =>

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url"
 const root = fileURLToPath(new URL("../../..", import.meta.url))
 
 /** Runs a docs example as a user would (tsx), against a MockServer through the OPENAI_* variables. */
-const runExample = (server: MockServer.MockServer, name: string) =>
+const runExample = (server: MockServer.Service, name: string) =>
   Effect.async<{ readonly code: number; readonly stdout: string; readonly stderr: string }>((resume) => {
     const child = execFile(
       `${root}/node_modules/.bin/tsx`,

@@ -5,20 +5,30 @@
  *
  * @since 0.1.0
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as NodePath from "@effect/platform-node/NodePath"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Headers from "@effect/platform/Headers"
+import type * as HttpBody from "@effect/platform/HttpBody"
+import type * as HttpRouter from "@effect/platform/HttpRouter"
 import type * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { isRecord } from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
+import type * as Net from "node:net"
+import { BufferedRequest } from "./internal/bufferedRequest.js"
 import * as MockApi from "./internal/mockApi.js"
 import { recordHeaders } from "./internal/recordedHeaders.js"
 
@@ -50,7 +60,7 @@ export interface Fault {
   readonly drop?: boolean | undefined
   /** Only apply to requests whose API path (e.g. `/chat/completions`) is this one. */
   readonly path?: string | undefined
-  /** How to stream an event-stream reply (`stream: true` requests). */
+  /** How to stream an event-stream reply (`stream: true` chat requests, or a route's `text/event-stream` reply). */
   readonly stream?: StreamFault | undefined
   /**
    * Makes a fault sent in the `x-mock-fault` header transient: only the first request carrying this id gets it,
@@ -60,13 +70,15 @@ export interface Fault {
 }
 
 /**
- * How a streamed reply is sent, and how it goes wrong. "Events" count the chunk events (the role chunk first).
+ * How a streamed reply is sent, and how it goes wrong. It reshapes only `text/event-stream` replies; others are sent
+ * as they are. "Events" count the events before the last one (for chat, the chunk events, the role chunk first); the
+ * last one (`[DONE]` for chat) is the terminal event.
  *
  * @since 0.1.0
  * @category models
  */
 export interface StreamFault {
-  /** Send this many content chunks (`tok0`, ` tok1`, ...) instead of the mock reply. */
+  /** Send a chat completion stream of this many content chunks (`tok0`, ` tok1`, ...) instead of the reply. */
   readonly chunks?: number | undefined
   /** Re-cut the body into socket writes of this many bytes (default: one write per event). */
   readonly bytesPerWrite?: number | undefined
@@ -80,7 +92,7 @@ export interface StreamFault {
   readonly dropAfter?: number | undefined
   /** End the body cleanly after this many events, without `[DONE]`. */
   readonly truncateAfter?: number | undefined
-  /** Keep the body open this long after `[DONE]` before ending it. */
+  /** Keep the body open this long after the terminal event (`[DONE]`) before ending it. */
   readonly holdAfterDone?: Duration.DurationInput | undefined
 }
 
@@ -105,6 +117,7 @@ export interface ServedRequest {
   readonly query: Readonly<Record<string, string>>
   /** Headers as received (lower-case names); `authorization` reads as sent but prints (JSON, inspect) redacted. */
   readonly headers: Readonly<Record<string, string>>
+  /** The body parsed as JSON; `undefined` when there was none or it was not JSON (a multipart upload...). */
   readonly body: unknown
   /** The fault applied, if any. */
   readonly fault: Fault | undefined
@@ -124,6 +137,28 @@ export interface Options {
   readonly port?: number | undefined
   /** Keep every request for `requests` (default `true`); turn off for long runs whose memory is measured. */
   readonly recordRequests?: boolean | undefined
+  /**
+   * Extra routes, declared with the platform's `HttpRouter` under `/v1`, for operations the built-in ones (chat
+   * completions, embeddings, models) do not have: uploads, downloads, empty replies, paginated lists...
+   *
+   * ```ts
+   * const routes = HttpRouter.empty.pipe(
+   *   HttpRouter.post("/v1/uploads", Effect.succeed(HttpServerResponse.unsafeJson({ id: "upload_1" })))
+   * )
+   * const server = yield* MockServer.make({ routes })
+   * ```
+   *
+   * They are served like the built-in ones: the API key is checked first, faults (queued or from the `x-mock-fault`
+   * header) apply, each request is recorded in `requests` with its outcome, and a path no route has gets OpenAI's
+   * 404. A route with the method and path of a built-in one replaces it. Handlers read the body as usual
+   * (`request.json`, `request.arrayBuffer`, `request.multipart`, `HttpServerRequest.schemaBodyForm`...) and may use
+   * `FileSystem` and `Path` (multipart bodies need them); a handler that fails answers 500 with an OpenAI error body.
+   * Replies carry only the headers the handler sets (no `x-request-id` or rate limits unless it adds them).
+   *
+   * A fault's `status`, `error`, `headers`, `body`, `delay` and `drop` apply to any reply; its `stream` part reshapes
+   * only a `text/event-stream` reply, cutting the body into events at its blank lines.
+   */
+  readonly routes?: HttpRouter.HttpRouter<unknown, FileSystem.FileSystem | Path.Path> | undefined
 }
 
 /**
@@ -132,7 +167,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export interface MockServer {
+export interface Service {
   /** The API base URL, e.g. `http://127.0.0.1:41234/v1`. */
   readonly url: string
   readonly port: number
@@ -150,9 +185,7 @@ export interface MockServer {
  * @since 0.1.0
  * @category tags
  */
-export const MockServer: Context.Tag<MockServer, MockServer> = Context.GenericTag<MockServer>(
-  "@effect-openai/testing/MockServer"
-)
+export class MockServer extends Context.Tag("@effect-openai/testing/MockServer")<MockServer, Service>() {}
 
 /**
  * The default key a `MockServer` accepts.
@@ -170,16 +203,8 @@ export const defaultApiKey = "mock-api-key"
  */
 export const faultHeader = "x-mock-fault"
 
-const parseJson = (text: string): unknown => {
-  if (text === "") return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 
 /** The writes of a streamed reply, shaped by the fault. */
 const streamWrites = (
@@ -237,21 +262,107 @@ const streamWrites = (
   return writes
 }
 
-const faultReply = (state: MockApi.MockState, fault: Fault): MockApi.MockReply | undefined => {
-  if (fault.status === undefined) return undefined
-  const status = fault.status
-  const error = fault.error ?? {}
-  return {
-    status,
-    headers: MockApi.replyHeaders(state, 0),
-    body: MockApi.errorBody(
-      error.message ?? `Injected fault: status ${status}`,
-      error.type ?? MockApi.errorTypeFor(status),
-      error.code ?? (status === 429 ? "rate_limit_exceeded" : null),
-      error.param ?? null
-    )
+/** The events of an event-stream body: each ends at a blank line; a last one without may follow. */
+const splitEvents = (text: string): Array<string> => {
+  const events: Array<string> = text.match(/[\s\S]*?(?:\r\n\r\n|\n\n|\r\r)/g) ?? []
+  const length = events.reduce((sum, event) => sum + event.length, 0)
+  if (length < text.length) events.push(text.slice(length))
+  return events
+}
+
+/** The text of a reply's body, whatever its kind (a stream is read to its end). */
+const bodyText = (body: HttpBody.HttpBody): Effect.Effect<string> => {
+  switch (body._tag) {
+    case "Uint8Array":
+      return Effect.succeed(decoder.decode(body.body))
+    case "Stream":
+      return Stream.runFold(Stream.decodeText(Stream.orDie(body.stream)), "", (text, part) => text + part)
+    case "Raw":
+      return Effect.succeed(typeof body.body === "string" ? body.body : "")
+    default:
+      return Effect.succeed("")
   }
 }
+
+/** The chat completion stream of a `chunks` fault. */
+const chunkEvents = (request: unknown, chunks: number): Array<string> => [
+  ...MockApi.chatChunkEvents({
+    id: "chatcmpl-mock-stream",
+    model: isRecord(request) && typeof request.model === "string" ? request.model : "gpt-4o-mini",
+    created: 1_700_000_000,
+    pieces: Array.from({ length: chunks }, (_, i) => i === 0 ? "tok0" : ` tok${i}`)
+  }),
+  MockApi.sseDone
+]
+
+type ServedRecord = { -readonly [K in keyof ServedRequest]: ServedRequest[K] }
+
+/** The body of a streamed reply as the fault sends it: paced, stalled, cut or dropped. */
+const faultyStream = (
+  events: ReadonlyArray<string>,
+  fault: StreamFault,
+  record: ServedRecord,
+  socket: Net.Socket
+): Stream.Stream<Uint8Array> => {
+  const interval = fault.interval === undefined ? undefined : Duration.decode(fault.interval)
+  return Stream.fromIterable(streamWrites(events, fault)).pipe(
+    Stream.mapEffect((write) => {
+      if (write === "drop") {
+        return Effect.sync(() => {
+          record.outcome = "dropped"
+          socket.destroy()
+        }).pipe(
+          Effect.delay(interval ?? Duration.zero),
+          Effect.zipRight(Effect.never)
+        )
+      }
+      if (Duration.isDuration(write)) return Effect.as(Effect.sleep(write), Option.none<Uint8Array>())
+      return interval === undefined
+        ? Effect.succeed(Option.some(write))
+        : Effect.as(Effect.sleep(interval), Option.some(write))
+    }),
+    Stream.filterMap((write) => write)
+  )
+}
+
+/** A reply as the fault makes it: its headers added, its raw body instead, its event stream reshaped. */
+const withFault = (
+  response: HttpServerResponse.HttpServerResponse,
+  fault: Fault,
+  record: ServedRecord,
+  socket: Net.Socket
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  const reply = fault.headers === undefined ? response : HttpServerResponse.setHeaders(response, fault.headers)
+  if (fault.body !== undefined) {
+    return Effect.succeed(HttpServerResponse.text(fault.body, {
+      status: reply.status,
+      headers: reply.headers,
+      contentType: fault.contentType ?? "text/html"
+    }))
+  }
+  const stream = fault.stream
+  if (stream === undefined || reply.headers["content-type"]?.startsWith("text/event-stream") !== true) {
+    return Effect.succeed(reply)
+  }
+  const events = stream.chunks === undefined
+    ? Effect.map(bodyText(reply.body), splitEvents)
+    : Effect.succeed(chunkEvents(record.body, stream.chunks))
+  return Effect.map(events, (events) =>
+    HttpServerResponse.stream(faultyStream(events, stream, record, socket), {
+      status: reply.status,
+      headers: Headers.remove(reply.headers, "content-length")
+    }))
+}
+
+/** The reply of a fault with a status: an OpenAI error body. */
+const faultReply = (state: MockApi.MockState, status: number, fault: Fault) =>
+  HttpServerResponse.unsafeJson(
+    MockApi.errorBodyFor(status, fault.error, {
+      message: `Injected fault: status ${status}`,
+      code: status === 429 ? "rate_limit_exceeded" : null
+    }),
+    { status, headers: MockApi.replyHeaders(state, 0) }
+  )
 
 /**
  * Starts a server for the life of the scope.
@@ -259,13 +370,14 @@ const faultReply = (state: MockApi.MockState, fault: Fault): MockApi.MockReply |
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options?: Options): Effect.Effect<MockServer, HttpServerError.ServeError, Scope.Scope> =>
+export const make = (options?: Options): Effect.Effect<Service, HttpServerError.ServeError, Scope.Scope> =>
   Effect.gen(function*() {
     const apiKey = options !== undefined && "apiKey" in options ? options.apiKey : defaultApiKey
     const state = MockApi.makeState()
+    const api = MockApi.app(state, options?.routes)
     const faults: Array<Fault> = []
     const spent = new Set<string>()
-    const served: Array<{ -readonly [K in keyof ServedRequest]: ServedRequest[K] }> = []
+    const served: Array<ServedRecord> = []
     const nodeServer = Http.createServer({ keepAliveTimeout: 5_000 })
     let accepted = 0
     let open = 0
@@ -285,7 +397,7 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
 
     const takeFault = (path: string, header: string | undefined): Fault | undefined => {
       if (header !== undefined) {
-        const parsed = parseJson(header)
+        const parsed = MockApi.parseJson(header)
         if (typeof parsed === "object" && parsed !== null) {
           const fault = parsed as Fault
           if (fault.once === undefined) return fault
@@ -302,14 +414,15 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
       const request = yield* HttpServerRequest.HttpServerRequest
       const url = new URL(request.url, "http://127.0.0.1")
       const path = url.pathname.startsWith("/v1") ? url.pathname.slice(3) : url.pathname
-      const text = yield* Effect.orElseSucceed(request.text, () => "")
+      const bytes = new Uint8Array(yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0)))
+      const text = decoder.decode(bytes)
       const fault = takeFault(path, request.headers[faultHeader])
-      const record: (typeof served)[number] = {
+      const record: ServedRecord = {
         method: request.method,
         path,
         query: Object.fromEntries(url.searchParams),
         headers: recordHeaders(request.headers),
-        body: parseJson(text),
+        body: MockApi.parseJson(text),
         fault,
         outcome: "pending"
       }
@@ -322,72 +435,35 @@ export const make = (options?: Options): Effect.Effect<MockServer, HttpServerErr
             : "aborted-by-client"
         }
       })
-      return yield* Effect.gen(function*() {
-        if (fault?.delay !== undefined) yield* Effect.sleep(Duration.decode(fault.delay))
-        if (fault?.drop === true) {
-          record.outcome = "dropped"
-          NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
-          return yield* Effect.interrupt
-        }
-        const authorization = request.headers["authorization"]
-        const presented = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined
-        const reply: MockApi.MockReply = apiKey !== undefined && presented !== apiKey
-          ? MockApi.unauthorized(state, presented)
-          : (fault !== undefined ? faultReply(state, fault) : undefined) ??
-            MockApi.respond(state, { method: request.method, path, body: record.body })
-        const headers = { ...reply.headers, ...fault?.headers }
-        if (reply.events !== undefined && fault?.body === undefined) {
-          const events = fault?.stream?.chunks === undefined
-            ? reply.events
-            : [
-              ...MockApi.chatChunkEvents({
-                id: "chatcmpl-mock-stream",
-                model: (record.body as { model: string }).model,
-                created: 1_700_000_000,
-                pieces: Array.from({ length: fault.stream.chunks }, (_, i) => i === 0 ? "tok0" : ` tok${i}`)
-              }),
-              MockApi.sseDone
-            ]
-          const interval = fault?.stream?.interval === undefined ? undefined : Duration.decode(fault.stream.interval)
-          const socket = NodeHttpServerRequest.toIncomingMessage(request).socket
-          const body = Stream.fromIterable(streamWrites(events, fault?.stream)).pipe(
-            Stream.mapEffect((write) => {
-              if (write === "drop") {
-                return Effect.sync(() => {
-                  record.outcome = "dropped"
-                  socket.destroy()
-                }).pipe(
-                  Effect.delay(interval ?? Duration.zero),
-                  Effect.zipRight(Effect.never)
-                )
-              }
-              if (Duration.isDuration(write)) return Effect.as(Effect.sleep(write), Option.none<Uint8Array>())
-              return interval === undefined
-                ? Effect.succeed(Option.some(write))
-                : Effect.as(Effect.sleep(interval), Option.some(write))
-            }),
-            Stream.filterMap((write) => write)
-          )
-          return HttpServerResponse.stream(body, { status: reply.status, headers })
-        }
-        if (record.outcome === "pending") record.outcome = "completed"
-        if (fault?.body !== undefined) {
-          return HttpServerResponse.text(fault.body, {
-            status: reply.status,
-            headers,
-            contentType: fault.contentType ?? "text/html"
-          })
-        }
-        if (reply.json !== undefined) {
-          return HttpServerResponse.text(reply.json, { status: reply.status, headers, contentType: "application/json" })
-        }
-        return HttpServerResponse.unsafeJson(reply.body, { status: reply.status, headers })
-      })
+      const socket = NodeHttpServerRequest.toIncomingMessage(request).socket
+      if (fault?.delay !== undefined) yield* Effect.sleep(Duration.decode(fault.delay))
+      if (fault?.drop === true) {
+        record.outcome = "dropped"
+        socket.destroy()
+        return yield* Effect.interrupt
+      }
+      const authorization = request.headers["authorization"]
+      const presented = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined
+      const reply = apiKey !== undefined && presented !== apiKey
+        ? MockApi.unauthorized(state, presented)
+        : fault?.status !== undefined
+        ? faultReply(state, fault.status, fault)
+        : yield* Effect.provideService(
+          api,
+          HttpServerRequest.HttpServerRequest,
+          new BufferedRequest(request, bytes, text)
+        )
+      const response = fault === undefined ? reply : yield* withFault(reply, fault, record, socket)
+      // a streamed body ends when the socket says so (see "close" above)
+      if (response.body._tag !== "Stream" && record.outcome === "pending") record.outcome = "completed"
+      return response
     })
 
+    // Multipart bodies of the routes a test adds are kept in temporary files.
+    const services = yield* Layer.build(Layer.merge(NodeFileSystem.layer, NodePath.layer))
     // The platform runs handlers uninterruptibly; made interruptible, a handler stops when its client goes away
     // (a delay or a stall is cut short) instead of waiting to write to a closed socket.
-    yield* server.serve(Effect.interruptible(app))
+    yield* server.serve(Effect.interruptible(app)).pipe(Effect.provide(services))
     const address = server.address
     const port = address._tag === "TcpAddress" ? address.port : 0
     return MockServer.of({

@@ -12,6 +12,8 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Chunk from "effect/Chunk"
 import type * as ConfigError from "effect/ConfigError"
@@ -151,16 +153,7 @@ export const error = (
     readonly param?: string | null
   } = {},
   headers?: Readonly<Record<string, string>>
-): Reply =>
-  json(
-    MockApi.errorBody(
-      error.message ?? `Mock error ${status}`,
-      error.type ?? MockApi.errorTypeFor(status),
-      error.code ?? null,
-      error.param ?? null
-    ),
-    { status, headers }
-  )
+): Reply => json(MockApi.errorBodyFor(status, error, { message: `Mock error ${status}` }), { status, headers })
 
 /**
  * A streamed body, chunk by chunk exactly as given (default content type `text/event-stream`). Use
@@ -251,7 +244,8 @@ export const transportFailure = (message = "connect ECONNREFUSED 127.0.0.1:443")
 })
 
 /**
- * Answers as the built-in deterministic mock API would (chat completions, models).
+ * Answers as the built-in deterministic mock API would: the routes `MockServer` serves built in (chat completions,
+ * embeddings, models), run in memory.
  *
  * @since 0.1.0
  * @category replies
@@ -454,15 +448,6 @@ const formOf = (bytes: Uint8Array | undefined, contentType: string | undefined):
     ? Effect.succeed(undefined)
     : Effect.promise(() => new Response(bytes as BodyInit, { headers: { "content-type": contentType } }).formData())
 
-const parseJson = (text: string | undefined): unknown => {
-  if (text === undefined) return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * An in-memory `HttpClient` answering from the script, plus the `OpenAiTest` service. `apiRoot` is the path
  * prefix stripped to find the API path (`/v1` by default).
@@ -477,6 +462,7 @@ export const layerHttpClient = (
     const queue: Array<Reply> = [...(options?.replies ?? [])]
     const received: Array<RecordedRequest> = []
     const state = MockApi.makeState()
+    const mockApi = MockApi.app(state)
     const apiRoot = options?.apiRoot ?? "/v1"
 
     const answer = (
@@ -492,25 +478,16 @@ export const layerHttpClient = (
             new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error(reply.message) })
           )
         case "Mock": {
-          const mocked = MockApi.respond(state, { method: recorded.method, path: recorded.path, body: recorded.body })
-          if (mocked.events !== undefined) {
-            return answer(
-              request,
-              recorded,
-              stream(mocked.events, { status: mocked.status, headers: mocked.headers, apiHeaders: false })
-            )
-          }
-          return answer(
-            request,
-            recorded,
-            mocked.json !== undefined
-              ? text(mocked.json, {
-                status: mocked.status,
-                headers: mocked.headers,
-                contentType: "application/json",
-                apiHeaders: false
-              })
-              : json(mocked.body, { status: mocked.status, headers: mocked.headers, apiHeaders: false })
+          // the MockServer's built-in routes, run in memory: the API path is served under the mock API's `/v1`
+          const url = new URL(recorded.url)
+          url.pathname = `/v1${recorded.path}`
+          const hasBody = recorded.method !== "GET" && recorded.method !== "HEAD"
+          const served = HttpServerRequest.fromWeb(
+            new Request(url, { method: recorded.method, body: hasBody ? recorded.bodyText ?? null : null })
+          ).modify({ headers: request.headers })
+          return Effect.map(
+            Effect.provideService(mockApi, HttpServerRequest.HttpServerRequest, served),
+            (response) => HttpClientResponse.fromWeb(request, HttpServerResponse.toWeb(response))
           )
         }
         case "Stream": {
@@ -546,7 +523,7 @@ export const layerHttpClient = (
           headers: recordHeaders(request.headers),
           bodyText: text,
           bodyBytes: bytes,
-          body: parseJson(text),
+          body: MockApi.parseJson(text),
           form: yield* formOf(bytes, request.headers["content-type"]),
           signal
         }

@@ -1,9 +1,15 @@
 import { MockServer } from "@effect-openai/testing"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Multipart from "@effect/platform/Multipart"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 const call = (
-  server: MockServer.MockServer,
+  server: MockServer.Service,
   path: string,
   init: { method?: string; body?: unknown; key?: string | null; headers?: Record<string, string> } = {}
 ) =>
@@ -132,5 +138,165 @@ describe("MockServer", () => {
       expect(result._tag).toBe("Left")
       const [served] = yield* server.requests
       expect(served!.outcome).toBe("dropped")
+    }))
+})
+
+describe("MockServer routes a test declares", () => {
+  const fileBytes = new Uint8Array([0, 1, 127, 128, 255, 10, 13])
+
+  it.scopedLive("serve bytes with the API key checked, faults applied and requests recorded", () =>
+    Effect.gen(function*() {
+      const routes = HttpRouter.empty.pipe(
+        HttpRouter.get(
+          "/v1/files/:file_id/content",
+          Effect.map(HttpRouter.params, (params) =>
+            params.file_id === "file-1"
+              ? HttpServerResponse.uint8Array(fileBytes, { contentType: "application/octet-stream" })
+              : HttpServerResponse.empty({ status: 404 }))
+        )
+      )
+      const server = yield* MockServer.make({ routes })
+      const download = (key?: string, headers?: Record<string, string>) =>
+        Effect.promise(async () => {
+          const response = await fetch(`${server.url}/files/file-1/content`, {
+            headers: { authorization: `Bearer ${key ?? server.apiKey}`, ...headers }
+          })
+          return {
+            status: response.status,
+            headers: response.headers,
+            bytes: new Uint8Array(await response.arrayBuffer())
+          }
+        })
+
+      yield* server.fault({ path: "/files/file-1/content", status: 503, headers: { "retry-after-ms": "10" } })
+      const faulted = yield* download()
+      expect(faulted.status).toBe(503)
+      expect(faulted.headers.get("retry-after-ms")).toBe("10")
+      expect(JSON.parse(new TextDecoder().decode(faulted.bytes)).error).toMatchObject({ type: "server_error" })
+
+      const served = yield* download(undefined, {
+        [MockServer.faultHeader]: JSON.stringify({ headers: { "x-extra": "1" } })
+      })
+      expect(served.status).toBe(200)
+      expect(served.headers.get("content-type")).toBe("application/octet-stream")
+      expect(served.headers.get("x-extra")).toBe("1")
+      expect(served.bytes).toStrictEqual(fileBytes)
+
+      expect((yield* download("sk-wrong-0123456789abcd")).status).toBe(401)
+
+      const requests = yield* server.requests
+      expect(requests.map(({ method, path, outcome }) => ({ method, path, outcome }))).toStrictEqual([
+        { method: "GET", path: "/files/file-1/content", outcome: "completed" },
+        { method: "GET", path: "/files/file-1/content", outcome: "completed" },
+        { method: "GET", path: "/files/file-1/content", outcome: "completed" }
+      ])
+      expect(requests.map((request) => request.fault)).toStrictEqual([
+        { path: "/files/file-1/content", status: 503, headers: { "retry-after-ms": "10" } },
+        { headers: { "x-extra": "1" } },
+        undefined
+      ])
+    }))
+
+  it.scopedLive("read a multipart body (schemaBodyForm), with a transient fault and the requests recorded", () =>
+    Effect.gen(function*() {
+      const routes = HttpRouter.empty.pipe(
+        HttpRouter.post(
+          "/v1/uploads/:upload_id/parts",
+          Effect.gen(function*() {
+            const form = yield* HttpServerRequest.schemaBodyForm(
+              Schema.Struct({ note: Schema.String, data: Multipart.SingleFileSchema })
+            )
+            const content = yield* (yield* FileSystem.FileSystem).readFile(form.data.path)
+            return yield* HttpServerResponse.json({
+              note: form.note,
+              name: form.data.name,
+              bytes: Array.from(content)
+            })
+          })
+        )
+      )
+      const server = yield* MockServer.make({ routes })
+      const upload = Effect.promise(async () => {
+        const form = new FormData()
+        form.append("note", "part one")
+        form.append("data", new Blob([fileBytes]), "part.bin")
+        const response = await fetch(`${server.url}/uploads/upload_1/parts`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${server.apiKey}`,
+            [MockServer.faultHeader]: JSON.stringify({ status: 500, once: "upload-1" })
+          },
+          body: form
+        })
+        return { status: response.status, body: await response.json() }
+      })
+
+      const failed = yield* upload
+      expect(failed.status).toBe(500)
+      expect(failed.body.error.message).toBe("Injected fault: status 500")
+      const retried = yield* upload
+      expect(retried).toStrictEqual({
+        status: 200,
+        body: { note: "part one", name: "part.bin", bytes: Array.from(fileBytes) }
+      })
+
+      const requests = yield* server.requests
+      expect(requests.map(({ method, path, outcome, body }) => ({ method, path, outcome, body }))).toStrictEqual([
+        { method: "POST", path: "/uploads/upload_1/parts", outcome: "completed", body: undefined },
+        { method: "POST", path: "/uploads/upload_1/parts", outcome: "completed", body: undefined }
+      ])
+      expect(requests[0]!.fault).toStrictEqual({ status: 500, once: "upload-1" })
+      expect(requests[1]!.fault).toBeUndefined()
+      expect(requests[1]!.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/)
+    }))
+
+  it.scopedLive("a stream fault reshapes a route's event stream, not its other replies", () =>
+    Effect.gen(function*() {
+      const events = [
+        "event: a\ndata: 1\n\n",
+        "event: b\ndata: 2\n\n",
+        "event: c\ndata: 3\n\n",
+        "event: done\ndata: {}\n\n"
+      ]
+      const routes = HttpRouter.empty.pipe(
+        HttpRouter.post(
+          "/v1/responses",
+          Effect.succeed(HttpServerResponse.text(events.join(""), { contentType: "text/event-stream" }))
+        ),
+        HttpRouter.get("/v1/responses/:id", Effect.succeed(HttpServerResponse.unsafeJson({ id: "resp_1" })))
+      )
+      const server = yield* MockServer.make({ routes })
+      const truncate = { [MockServer.faultHeader]: JSON.stringify({ stream: { truncateAfter: 2 } }) }
+      const streamed = yield* call(server, "/responses", { body: { stream: true }, headers: truncate })
+      expect(streamed.status).toBe(200)
+      expect(streamed.headers.get("content-type")).toBe("text/event-stream")
+      expect(streamed.text).toBe(events.slice(0, 2).join(""))
+      const plain = yield* call(server, "/responses/resp_1", { headers: truncate })
+      expect(JSON.parse(plain.text)).toStrictEqual({ id: "resp_1" })
+    }))
+
+  it.scopedLive("replace a built-in route with the same method and path; other paths still get OpenAI's 404", () =>
+    Effect.gen(function*() {
+      const routes = HttpRouter.empty.pipe(
+        HttpRouter.get("/v1/models", Effect.succeed(HttpServerResponse.unsafeJson({ object: "list", data: [] })))
+      )
+      const server = yield* MockServer.make({ routes })
+      expect(JSON.parse((yield* call(server, "/models")).text)).toStrictEqual({ object: "list", data: [] })
+      expect((yield* call(server, "/models/gpt-4o-mini")).status).toBe(200)
+      const unknown = yield* call(server, "/uploads", { body: {} })
+      expect(unknown.status).toBe(404)
+      expect(JSON.parse(unknown.text).error.message).toBe("Invalid URL (POST /v1/uploads)")
+    }))
+
+  it.scopedLive("a route that fails answers 500 with an OpenAI error body", () =>
+    Effect.gen(function*() {
+      const routes = HttpRouter.empty.pipe(HttpRouter.post("/v1/batches", Effect.die(new Error("handler bug"))))
+      const server = yield* MockServer.make({ routes })
+      const reply = yield* call(server, "/batches", { body: {} })
+      expect(reply.status).toBe(500)
+      const error = JSON.parse(reply.text).error
+      expect(error.type).toBe("server_error")
+      expect(error.message).toContain("handler bug")
+      expect(reply.headers.get("x-request-id")).not.toBeNull()
     }))
 })

@@ -1,8 +1,9 @@
-import { Chat, Models } from "@effect-openai/core"
+import { Chat, Embeddings, Models } from "@effect-openai/core"
 import { OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
+import * as Stream from "effect/Stream"
 import { inspect } from "node:util"
 
 describe("OpenAiTest", () => {
@@ -15,6 +16,21 @@ describe("OpenAiTest", () => {
       expect((yield* Models.list()).data).toStrictEqual([])
       expect((yield* Effect.flip(Models.retrieve("x")))._tag).toBe("NotFoundError")
       expect((yield* Models.list()).data.length).toBeGreaterThan(0)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("the mock API answers as MockServer's built-in routes: streams, embeddings, OpenAI's errors", () =>
+    Effect.gen(function*() {
+      const text = yield* Chat.completions.stream({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })
+        .pipe(Chat.textDeltas, Stream.mkString)
+      expect(text).toBe("This is a mock reply to: hi")
+      const embeddings = yield* Embeddings.create({ model: "text-embedding-3-small", input: "hi", dimensions: 4 })
+      expect(embeddings.data[0]!.embedding).toHaveLength(4)
+      const missing = yield* Effect.flip(Models.retrieve("gpt-0"))
+      expect(missing).toMatchObject({
+        _tag: "NotFoundError",
+        code: "model_not_found",
+        requestId: "req_mock000000000000000000000003"
+      })
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
   it.effect("takes replies given to the layer", () =>

@@ -4,24 +4,24 @@
  *
  * @internal
  */
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import { isRecord, isTagged } from "effect/Predicate"
+import * as Stream from "effect/Stream"
 
-/** @internal */
-export interface MockRequest {
-  readonly method: string
-  /** Path below the API root, e.g. `/chat/completions`. */
-  readonly path: string
-  readonly body: unknown
-}
-
-/** @internal */
-export interface MockReply {
-  readonly status: number
-  readonly headers: Record<string, string>
-  readonly body: unknown
-  /** For event-stream replies: the pieces of the body, in order (`body` is then unused). */
-  readonly events?: ReadonlyArray<string> | undefined
-  /** `body` already serialized as JSON (large replies are serialized once). */
-  readonly json?: string | undefined
+/** Parses JSON text leniently: `undefined` when there is none or it is not JSON. @internal */
+export const parseJson = (text: string | undefined): unknown => {
+  if (text === undefined || text === "") return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
 }
 
 /** @internal */
@@ -62,9 +62,32 @@ export const errorBody = (
   param: string | null = null
 ) => ({ error: { message, type, param, code } })
 
-/** The error `type` OpenAI uses for a status. @internal */
-export const errorTypeFor = (status: number): string =>
+/** The error `type` OpenAI uses for a status. */
+const errorTypeFor = (status: number): string =>
   status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error"
+
+/**
+ * The OpenAI error body of an error reply with this status: the fields given, defaults for the others (the type
+ * from the status).
+ *
+ * @internal
+ */
+export const errorBodyFor = (
+  status: number,
+  error: {
+    readonly message?: string | undefined
+    readonly type?: string | undefined
+    readonly code?: string | null | undefined
+    readonly param?: string | null | undefined
+  } | undefined,
+  defaults: { readonly message: string; readonly code?: string | null | undefined }
+) =>
+  errorBody(
+    error?.message ?? defaults.message,
+    error?.type ?? errorTypeFor(status),
+    error?.code ?? defaults.code ?? null,
+    error?.param ?? null
+  )
 
 /** @internal */
 export const nextRequestId = (state: MockState): string => {
@@ -92,7 +115,10 @@ export const replyHeaders = (state: MockState, tokens: number): Record<string, s
 }
 
 /** The 401 OpenAI returns for a wrong key; shows only the key's ends, as OpenAI does. @internal */
-export const unauthorized = (state: MockState, presented: string | undefined): MockReply => {
+export const unauthorized = (
+  state: MockState,
+  presented: string | undefined
+): HttpServerResponse.HttpServerResponse => {
   const masked = presented === undefined || presented === ""
     ? undefined
     : presented.length <= 8
@@ -101,14 +127,11 @@ export const unauthorized = (state: MockState, presented: string | undefined): M
   const message = masked === undefined
     ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
     : `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`
-  return {
-    status: 401,
-    headers: { ...replyHeaders(state, 0), "www-authenticate": "Bearer realm=\"OpenAI API\"" },
-    body: errorBody(message, "invalid_request_error", masked === undefined ? null : "invalid_api_key")
-  }
+  return HttpServerResponse.unsafeJson(
+    errorBody(message, "invalid_request_error", masked === undefined ? null : "invalid_api_key"),
+    { status: 401, headers: { ...replyHeaders(state, 0), "www-authenticate": "Bearer realm=\"OpenAI API\"" } }
+  )
 }
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const textOf = (content: unknown): string => {
   if (typeof content === "string") return content
@@ -128,32 +151,32 @@ export const replyText = (messages: ReadonlyArray<unknown>): string => {
   return prompt === "" ? "Hello from the mock model." : `This is a mock reply to: ${prompt}`
 }
 
-const notFoundModel = (state: MockState, model: string): MockReply => ({
-  status: 404,
-  headers: replyHeaders(state, 0),
-  body: errorBody(
-    `The model \`${model}\` does not exist or you do not have access to it.`,
-    "invalid_request_error",
-    "model_not_found",
-    null
+const notFoundModel = (state: MockState, model: string) =>
+  HttpServerResponse.unsafeJson(
+    errorBody(
+      `The model \`${model}\` does not exist or you do not have access to it.`,
+      "invalid_request_error",
+      "model_not_found",
+      null
+    ),
+    { status: 404, headers: replyHeaders(state, 0) }
   )
-})
 
-const badRequest = (state: MockState, message: string, param: string | null, code: string | null): MockReply => ({
-  status: 400,
-  headers: replyHeaders(state, 0),
-  body: errorBody(message, "invalid_request_error", code, param)
-})
+const badRequest = (state: MockState, message: string, param: string | null, code: string | null) =>
+  HttpServerResponse.unsafeJson(errorBody(message, "invalid_request_error", code, param), {
+    status: 400,
+    headers: replyHeaders(state, 0)
+  })
 
 const knownModel = (id: string) => models.some((model) => model.id === id)
 
-/** Validated chat completion parameters, or the 400 OpenAI would send. @internal */
-export const chatParams = (
+/** Validated chat completion parameters, or the 400 OpenAI would send. */
+const chatParams = (
   state: MockState,
   body: unknown
 ):
   | { readonly model: string; readonly messages: ReadonlyArray<unknown>; readonly body: Record<string, unknown> }
-  | MockReply =>
+  | HttpServerResponse.HttpServerResponse =>
 {
   if (!isRecord(body)) return badRequest(state, "We could not parse the JSON body of your request.", null, null)
   if (typeof body.model !== "string") {
@@ -286,7 +309,7 @@ const base64OfFloats = (values: ReadonlyArray<number>): string => {
   return btoa(binary)
 }
 
-const embeddingsReply = (state: MockState, body: unknown): MockReply => {
+const embeddings = (state: MockState, body: unknown): HttpServerResponse.HttpServerResponse => {
   if (!isRecord(body) || typeof body.model !== "string") {
     return badRequest(state, "you must provide a model parameter", null, null)
   }
@@ -320,54 +343,117 @@ const embeddingsReply = (state: MockState, body: unknown): MockReply => {
       })
     }
   }
-  return { status: 200, headers: replyHeaders(state, tokens), body: undefined, json: state.embeddings.json }
+  return HttpServerResponse.text(state.embeddings.json, {
+    headers: replyHeaders(state, tokens),
+    contentType: "application/json"
+  })
 }
 
-/** Answers a request the way the OpenAI API would. @internal */
-export const respond = (state: MockState, request: MockRequest): MockReply => {
-  const { method, path } = request
-  if (path === "/chat/completions" && method === "POST") {
-    const params = chatParams(state, request.body)
-    if ("status" in params) return params
-    if (params.body.stream === true) {
-      const completion = chatCompletion(state, params.model, params.messages)
-      const streamOptions = params.body.stream_options
-      const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true
-      const headers = {
-        ...replyHeaders(state, completion.usage.total_tokens),
-        "content-type": "text/event-stream; charset=utf-8"
-      }
-      const events = chatChunkEvents({
-        id: completion.id,
-        model: completion.model,
-        created: completion.created,
-        pieces: pieces(completion.choices[0]!.message.content),
-        usage: includeUsage ? completion.usage : undefined
-      })
-      return { status: 200, headers, body: undefined, events: [...events, sseDone] }
+const encoder = new TextEncoder()
+
+const chatCompletions = (state: MockState, body: unknown): HttpServerResponse.HttpServerResponse => {
+  const params = chatParams(state, body)
+  if (HttpServerResponse.isServerResponse(params)) return params
+  const completion = chatCompletion(state, params.model, params.messages)
+  if (params.body.stream !== true) {
+    return HttpServerResponse.unsafeJson(completion, { headers: replyHeaders(state, completion.usage.total_tokens) })
+  }
+  const streamOptions = params.body.stream_options
+  const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true
+  const events = chatChunkEvents({
+    id: completion.id,
+    model: completion.model,
+    created: completion.created,
+    pieces: pieces(completion.choices[0]!.message.content),
+    usage: includeUsage ? completion.usage : undefined
+  })
+  events.push(sseDone)
+  // a chunk per event, as OpenAI streams them
+  return HttpServerResponse.stream(Stream.map(Stream.fromIterable(events), (event) => encoder.encode(event)), {
+    headers: {
+      ...replyHeaders(state, completion.usage.total_tokens),
+      "content-type": "text/event-stream; charset=utf-8"
     }
-    const completion = chatCompletion(state, params.model, params.messages)
-    return { status: 200, headers: replyHeaders(state, completion.usage.total_tokens), body: completion }
-  }
-  if (path === "/embeddings" && method === "POST") return embeddingsReply(state, request.body)
-  if (path === "/models" && method === "GET") {
-    return {
-      status: 200,
-      headers: replyHeaders(state, 0),
-      body: { object: "list", data: models.map((model) => ({ ...model, object: "model" })) }
-    }
-  }
-  const modelPath = /^\/models\/([^/]+)$/.exec(path)
-  if (modelPath !== null && method === "GET") {
-    const id = decodeURIComponent(modelPath[1]!)
-    const model = models.find((candidate) => candidate.id === id)
-    return model === undefined
-      ? notFoundModel(state, id)
-      : { status: 200, headers: replyHeaders(state, 0), body: { ...model, object: "model" } }
-  }
-  return {
+  })
+}
+
+const listModels = (state: MockState) =>
+  HttpServerResponse.unsafeJson(
+    { object: "list", data: models.map((model) => ({ ...model, object: "model" })) },
+    { headers: replyHeaders(state, 0) }
+  )
+
+const retrieveModel = (state: MockState, id: string) => {
+  const model = models.find((candidate) => candidate.id === id)
+  return model === undefined
+    ? notFoundModel(state, id)
+    : HttpServerResponse.unsafeJson({ ...model, object: "model" }, { headers: replyHeaders(state, 0) })
+}
+
+/** The request body as JSON; `undefined` when it is empty or not JSON (the route answers 400 as OpenAI does). */
+const requestJson = Effect.flatMap(
+  HttpServerRequest.HttpServerRequest,
+  (request) => Effect.orElseSucceed(Effect.map(request.text, parseJson), () => undefined)
+)
+
+/** The built-in routes: the operations the mock API answers, under `/v1`. */
+const builtIn = (state: MockState): HttpRouter.HttpRouter =>
+  HttpRouter.empty.pipe(
+    HttpRouter.post("/v1/chat/completions", Effect.map(requestJson, (body) => chatCompletions(state, body))),
+    HttpRouter.post("/v1/embeddings", Effect.map(requestJson, (body) => embeddings(state, body))),
+    HttpRouter.get("/v1/models", Effect.sync(() => listModels(state))),
+    HttpRouter.get(
+      "/v1/models/:model",
+      Effect.map(HttpRouter.params, (params) => retrieveModel(state, params.model ?? ""))
+    )
+  )
+
+/** The 404 OpenAI sends for an unknown route. */
+const invalidUrl = (state: MockState, request: HttpServerRequest.HttpServerRequest) => {
+  const query = request.url.indexOf("?")
+  const path = query < 0 ? request.url : request.url.slice(0, query)
+  return HttpServerResponse.unsafeJson(errorBody(`Invalid URL (${request.method} ${path})`, "invalid_request_error"), {
     status: 404,
-    headers: replyHeaders(state, 0),
-    body: errorBody(`Invalid URL (${method} /v1${path})`, "invalid_request_error")
-  }
+    headers: replyHeaders(state, 0)
+  })
+}
+
+/** A 500 for a route that failed or died, so the test sees why in the body. */
+const routeFailed = (state: MockState, cause: Cause.Cause<unknown>) =>
+  HttpServerResponse.unsafeJson(errorBody(`The mock route failed: ${Cause.pretty(cause)}`, "server_error"), {
+    status: 500,
+    headers: replyHeaders(state, 0)
+  })
+
+/**
+ * The mock API as an app: the built-in routes, then `routes` (a route of `routes` replaces the built-in one with the
+ * same method and path), OpenAI's 404 for any other route, and a 500 with an OpenAI error body for a route that
+ * fails. Paths match exactly (case and trailing slash count), as OpenAI's do.
+ *
+ * @internal
+ */
+export const app = <E = never, R = never>(
+  state: MockState,
+  routes?: HttpRouter.HttpRouter<E, R> | undefined
+): HttpApp.Default<never, Exclude<R, HttpRouter.RouteContext>> => {
+  const builtInRoutes = builtIn(state)
+  const router = routes === undefined ? builtInRoutes : HttpRouter.concat(
+    HttpRouter.fromIterable(
+      Chunk.filter(
+        builtInRoutes.routes,
+        (route) => !Chunk.some(routes.routes, (added) => added.method === route.method && added.path === route.path)
+      )
+    ),
+    routes
+  )
+  return router.pipe(
+    Effect.catchAllCause((cause) => {
+      if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
+      const failure = Cause.failureOption(cause)
+      return failure._tag === "Some" && isTagged(failure.value, "RouteNotFound")
+        ? Effect.map(HttpServerRequest.HttpServerRequest, (request) => invalidUrl(state, request))
+        : Effect.succeed(routeFailed(state, cause))
+    }),
+    HttpRouter.withRouterConfig({ caseSensitive: true, ignoreTrailingSlash: false })
+  )
 }
