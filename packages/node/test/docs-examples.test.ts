@@ -1,6 +1,12 @@
 import { MockServer } from "@effect-openai/testing"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Multipart from "@effect/platform/Multipart"
 import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -23,6 +29,69 @@ const runExample = (server: MockServer.Service, name: string) =>
     )
     return Effect.sync(() => child.kill())
   })
+
+/** A small Files API in memory (upload, list with cursor pages, content), for the uploads and pagination examples. */
+const filesRoutes = (seeded: number) => {
+  const files = Array.from({ length: seeded }, (_, i) => ({
+    id: `file-seed${i}`,
+    filename: `seed${i}.jsonl`,
+    content: new TextEncoder().encode(`{"seed":${i}}\n`)
+  }))
+  const objectOf = (file: (typeof files)[number]) => ({
+    id: file.id,
+    object: "file",
+    filename: file.filename,
+    bytes: file.content.length
+  })
+  return HttpRouter.empty.pipe(
+    HttpRouter.post(
+      "/v1/files",
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const parts = yield* Stream.runCollect(request.multipartStream)
+        const file = Chunk.findFirst(parts, Multipart.isFile)
+        if (file._tag === "None") {
+          return HttpServerResponse.unsafeJson({ error: { message: "no file" } }, { status: 400 })
+        }
+        const chunks = yield* Stream.runCollect(file.value.content)
+        const content = new Uint8Array(Chunk.reduce(chunks, 0, (n, chunk) => n + chunk.length))
+        let offset = 0
+        for (const chunk of chunks) {
+          content.set(chunk, offset)
+          offset += chunk.length
+        }
+        const stored = { id: `file-${files.length}`, filename: file.value.name, content }
+        files.push(stored)
+        return HttpServerResponse.unsafeJson(objectOf(stored))
+      }).pipe(Effect.provideService(Multipart.FieldMimeTypes, Chunk.empty()), Effect.orDie)
+    ),
+    HttpRouter.get(
+      "/v1/files",
+      Effect.gen(function*() {
+        const query = yield* HttpServerRequest.ParsedSearchParams
+        const limit = Number(query.limit ?? 20)
+        const from = typeof query.after === "string" ? files.findIndex((file) => file.id === query.after) + 1 : 0
+        const data = files.slice(from, from + limit).map(objectOf)
+        return HttpServerResponse.unsafeJson({
+          object: "list",
+          data,
+          has_more: from + limit < files.length,
+          last_id: data.at(-1)?.id ?? null
+        })
+      })
+    ),
+    HttpRouter.get(
+      "/v1/files/:file_id/content",
+      Effect.gen(function*() {
+        const { file_id } = yield* HttpRouter.params
+        const file = files.find((candidate) => candidate.id === file_id)
+        return file === undefined
+          ? HttpServerResponse.unsafeJson({ error: { message: "No such file" } }, { status: 404 })
+          : HttpServerResponse.uint8Array(file.content, { contentType: "application/octet-stream" })
+      })
+    )
+  )
+}
 
 describe("docs examples run against MockServer", () => {
   it("the README's example is docs/examples/readme.ts, verbatim", () => {
@@ -99,5 +168,53 @@ describe("docs examples run against MockServer", () => {
       expect(result.code).toBe(0)
       expect(result.stdout).toContain("2 vectors of 1536 dimensions")
       expect(result.stdout).toMatch(/cosine similarity: -?0\.\d{4}/)
+    }), 60_000)
+
+  it.scopedLive("uploads.ts", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make({ routes: filesRoutes(0) })
+      const result = yield* runExample(server, "uploads.ts")
+      expect(result.stderr).toBe("")
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain("uploaded train.jsonl as file-0 (37000 bytes)")
+      expect(result.stdout).toContain("uploaded small.jsonl as file-1 (32 bytes)")
+      expect(result.stdout).toContain("downloaded 37000 bytes")
+    }), 60_000)
+
+  it.scopedLive("pagination.ts", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make({ routes: filesRoutes(5) })
+      const result = yield* runExample(server, "pagination.ts")
+      expect(result.stderr).toBe("")
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain("first page: file-seed0, file-seed1 (more: true)")
+      expect(result.stdout).toContain("second page: file-seed2, file-seed3")
+      expect(result.stdout).toContain("first three: seed0.jsonl, seed1.jsonl, seed2.jsonl")
+      expect(result.stdout).toContain("5 files in all")
+      // taking three items fetched two pages, not three
+      const lists = (yield* server.requests).filter((request) => request.path === "/files")
+      expect(lists.map((request) => request.query.after ?? "-")).toStrictEqual([
+        "-",
+        "file-seed1",
+        "-",
+        "file-seed1",
+        "-",
+        "file-seed1",
+        "file-seed3"
+      ])
+    }), 60_000)
+
+  it.scopedLive("transport.ts", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const result = yield* runExample(server, "transport.ts")
+      expect(result.stderr).toBe("")
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain("declared: {\"returnsRedirects\":true,\"enforcesDeadline\":true")
+      expect(result.stdout).toMatch(
+        /POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions: 200 in .+ \(deadline: \d+ ms left\)/
+      )
+      expect(result.stdout).toContain("This is a mock reply to: Say this is a test!")
+      expect((yield* server.requests)[0]!.headers["x-client"]).toBe("docs-example")
     }), 60_000)
 })
