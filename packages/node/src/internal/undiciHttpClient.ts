@@ -42,24 +42,29 @@ const inMemoryBody = (body: Exclude<HttpBody.HttpBody, HttpBody.Stream>): Reques
   }
 }
 
-/** Lower-cased names; repeated headers joined with `, ` (as `Headers.fromInput` does), `set-cookie` kept apart. */
-const parseHeaders = (raw: Array<Buffer>): { headers: Headers.Headers; setCookie: Array<string> | undefined } => {
+/** Response headers as undici hands them over (its `IncomingHttpHeaders`, not exported): lower-cased names. */
+type IncomingHeaders = Record<string, string | Array<string> | undefined>
+
+/** Repeated headers joined with `, ` (as `Headers.fromInput` does), `set-cookie` kept apart. */
+const toHeaders = (
+  incoming: IncomingHeaders
+): { headers: Headers.Headers; setCookie: ReadonlyArray<string> | undefined } => {
   const headers: Record<string, string> = {}
-  let setCookie: Array<string> | undefined
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString("latin1").toLowerCase()
-    const value = raw[i + 1]!.toString("latin1")
-    if (name === "set-cookie") (setCookie ??= []).push(value)
-    const previous = headers[name]
-    headers[name] = previous === undefined ? value : `${previous}, ${value}`
+  for (const name in incoming) {
+    const value = incoming[name]
+    if (value !== undefined) headers[name] = typeof value === "string" ? value : value.join(", ")
   }
-  return { headers: Headers.unsafeFromRecord(headers), setCookie }
+  const setCookie = incoming["set-cookie"]
+  return {
+    headers: Headers.unsafeFromRecord(headers),
+    setCookie: typeof setCookie === "string" ? [setCookie] : setCookie
+  }
 }
 
 /**
  * One request/response exchange, as an undici dispatch handler: undici pushes the head and the body chunks here,
  * and the response's readers take them. No `AbortSignal`, no Node stream and no async resource per request:
- * interruption calls undici's abort function directly (the socket is closed).
+ * interruption aborts through undici's controller (the socket is closed).
  */
 class Exchange implements Undici.Dispatcher.DispatchHandler {
   readonly chunks: Array<Buffer> = []
@@ -70,11 +75,9 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   collecting = false
   /** The reader waiting for more, if any. */
   wake: (() => void) | undefined = undefined
-  private abortRequest: ((reason?: Error) => void) | undefined = undefined
+  private controller: Undici.Dispatcher.DispatchController | undefined = undefined
   private cancelled: Error | undefined = undefined
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
-  private paused = false
-  private resumeSocket: (() => void) | undefined = undefined
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
@@ -90,39 +93,38 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
     }, Math.max(0, deadline - Date.now()))
   }
 
-  onConnect(abort: (reason?: Error) => void): void {
-    if (this.cancelled !== undefined) abort(this.cancelled)
-    else this.abortRequest = abort
+  onRequestStart(controller: Undici.Dispatcher.DispatchController): void {
+    if (this.cancelled !== undefined) controller.abort(this.cancelled)
+    else this.controller = controller
   }
 
-  onHeaders(statusCode: number, rawHeaders: Array<Buffer>, resume: () => void): boolean {
-    if (statusCode < 200) return true // informational: the final head follows
-    this.resumeSocket = resume
+  onResponseStart(
+    _controller: Undici.Dispatcher.DispatchController,
+    statusCode: number,
+    incoming: IncomingHeaders
+  ): void {
+    if (statusCode < 200) return // informational: the final head follows
     const onHead = this.onHead
     this.onHead = undefined
-    const { headers, setCookie } = parseHeaders(rawHeaders)
+    const { headers, setCookie } = toHeaders(incoming)
     onHead?.(new UndiciResponse(this.request, this, statusCode, headers, setCookie))
-    return true
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(controller: Undici.Dispatcher.DispatchController, chunk: Buffer): void {
     this.chunks.push(chunk)
     this.queued += chunk.length
     this.notify()
-    if (this.queued >= highWaterMark && !this.collecting) {
-      this.paused = true
-      return false
-    }
-    return true
+    if (this.queued >= highWaterMark && !this.collecting) controller.pause()
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     this.done = true
     this.disarm()
     this.notify()
   }
 
-  onError(error: Error): void {
+  /** Also called before `onRequestStart` (a refused connection, invalid options), without a controller. */
+  onResponseError(_controller: Undici.Dispatcher.DispatchController | undefined, error: Error): void {
     this.disarm()
     const onHead = this.onHead
     if (onHead !== undefined) {
@@ -138,7 +140,7 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   abort(reason: Error = new UndiciErrors.RequestAbortedError()): void {
     this.disarm()
     if (this.done || this.error !== undefined) return
-    if (this.abortRequest !== undefined) this.abortRequest(reason)
+    if (this.controller !== undefined) this.controller.abort(reason)
     else this.cancelled = reason
   }
 
@@ -158,10 +160,7 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   }
 
   flow(): void {
-    if (this.paused) {
-      this.paused = false
-      this.resumeSocket?.()
-    }
+    if (this.controller?.paused === true) this.controller.resume()
   }
 
   private notify(): void {
@@ -207,7 +206,7 @@ const send = (
           bodyTimeout: 0
         }, exchange)
       } catch (cause) {
-        exchange.onError(cause as Error)
+        exchange.onResponseError(undefined, cause as Error)
       }
       return Effect.sync(() => exchange.abort())
     })
@@ -236,7 +235,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     private readonly exchange: Exchange,
     readonly status: number,
     readonly headers: Headers.Headers,
-    private readonly setCookie: Array<string> | undefined
+    private readonly setCookie: ReadonlyArray<string> | undefined
   ) {
     super()
     unconsumed.register(this, exchange, this)
