@@ -368,6 +368,17 @@ describe("the lean HttpClient over node:http", () => {
       yield* eventually(Effect.sync(() => body.state.stopped), (stopped) => stopped)
     }))
 
+  it.scopedLive("a connection lost while the stream body is sent fails the request and ends the stream", () =>
+    Effect.gen(function*() {
+      const url = yield* httpServer((request) => request.once("data", () => request.socket.destroy()))
+      const http = yield* leanHttpClient
+      const body = hangingBody("first bytes")
+      const error = yield* Effect.flip(http.execute(body.request(url)))
+      expect(error._tag).toBe("RequestError")
+      expect(error.reason).toBe("Transport")
+      yield* eventually(Effect.sync(() => body.state.stopped), (stopped) => stopped)
+    }))
+
   it.scopedLive("a response that ends before the stream body does ends the stream", () =>
     Effect.gen(function*() {
       const url = yield* httpServer((request, response) => {

@@ -1,5 +1,4 @@
 import * as HttpTransport from "@effect-openai/core/HttpTransport"
-import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
 import type * as HttpBody from "@effect/platform/HttpBody"
@@ -9,10 +8,15 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import type * as Undici from "undici"
 import { errors as UndiciErrors } from "undici"
@@ -28,7 +32,7 @@ const unconsumed = new FinalizationRegistry<Exchange>((exchange) => exchange.abo
 
 type RequestBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
-/** An in-memory body as undici takes it; a stream body needs an Effect to become a `Readable`. */
+/** An in-memory body as undici takes it. */
 const inMemoryBody = (body: Exclude<HttpBody.HttpBody, HttpBody.Stream>): RequestBody => {
   switch (body._tag) {
     case "Empty":
@@ -41,6 +45,79 @@ const inMemoryBody = (body: Exclude<HttpBody.HttpBody, HttpBody.Stream>): Reques
       return body.formData as unknown as Undici.FormData
   }
 }
+
+/**
+ * A stream request body as undici takes it, an async iterable: the stream runs on a fiber of its own that waits with
+ * each chunk until undici asks for it. undici cannot end an iterable that is waiting, so the exchange stops it.
+ */
+class StreamBody implements AsyncIterableIterator<Uint8Array> {
+  private fiber: Fiber.RuntimeFiber<void, unknown> | undefined = undefined
+  private exit: Exit.Exit<void, unknown> | undefined = undefined
+  /** Closed from the moment the fiber hands a chunk over until undici asks for the next one. */
+  private readonly latch = Effect.unsafeMakeLatch(true)
+  /** The rest of the last chunk handed over. */
+  private ready: Array<Uint8Array> = []
+  /** Settles the pending `next()`, if any. */
+  private reader: ((result: IteratorResult<Uint8Array> | Promise<IteratorResult<Uint8Array>>) => void) | undefined =
+    undefined
+
+  constructor(
+    private readonly runtime: Runtime.Runtime<never>,
+    private readonly stream: Stream.Stream<Uint8Array, unknown>
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.ready.length > 0) return Promise.resolve({ done: false, value: this.ready.shift()! })
+    if (this.exit !== undefined) return ended(this.exit)
+    const next = new Promise<IteratorResult<Uint8Array>>((resolve) => this.reader = resolve)
+    if (this.fiber === undefined) this.start()
+    else this.latch.unsafeOpen()
+    return next
+  }
+
+  /** undici stopped iterating early (its socket failed). */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.stop()
+    return Promise.resolve({ done: true, value: undefined })
+  }
+
+  /** Interrupts the stream, or keeps it from starting. */
+  stop(): void {
+    if (this.fiber !== undefined) this.fiber.unsafeInterruptAsFork(FiberId.none)
+    else this.exit ??= Exit.interrupt(FiberId.none)
+  }
+
+  private start(): void {
+    this.fiber = Runtime.runFork(this.runtime)(
+      Stream.runForEachChunk(this.stream, (chunk) =>
+        this.latch.whenOpen(Effect.sync(() => {
+          if (chunk.length === 0) return
+          this.latch.unsafeClose()
+          const [first, ...rest] = chunk
+          this.ready = rest
+          this.claim()?.({ done: false, value: first! })
+        })))
+    )
+    this.fiber.addObserver((exit) => {
+      this.exit = exit
+      this.claim()?.(ended(exit))
+    })
+  }
+
+  private claim() {
+    const reader = this.reader
+    this.reader = undefined
+    return reader
+  }
+}
+
+/** The end of a stream body: done, or its failure (undici fails the request with it). */
+const ended = (exit: Exit.Exit<void, unknown>): Promise<IteratorResult<Uint8Array>> =>
+  Exit.isSuccess(exit) ? Promise.resolve({ done: true, value: undefined }) : Promise.reject(Cause.squash(exit.cause))
 
 /** Response headers as undici hands them over (its `IncomingHttpHeaders`, not exported): lower-cased names. */
 type IncomingHeaders = Record<string, string | Array<string> | undefined>
@@ -82,7 +159,8 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
     /** Receives the head, or the error that came before it; cleared once called. */
-    private onHead: ((result: UndiciResponse | Error) => void) | undefined
+    private onHead: ((result: UndiciResponse | Error) => void) | undefined,
+    private readonly upload: StreamBody | undefined
   ) {}
 
   /** Aborts the exchange with an `AttemptTimeoutError` at `deadline` (epoch ms) unless it is over by then. */
@@ -120,12 +198,15 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     this.done = true
     this.disarm()
+    // a response can end before its request body (the server did not read it all)
+    this.upload?.stop()
     this.notify()
   }
 
   /** Also called before `onRequestStart` (a refused connection, invalid options), without a controller. */
   onResponseError(_controller: Undici.Dispatcher.DispatchController | undefined, error: Error): void {
     this.disarm()
+    this.upload?.stop()
     const onHead = this.onHead
     if (onHead !== undefined) {
       this.onHead = undefined
@@ -186,14 +267,18 @@ const send = (
     return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
   }
   const { origin, pathname, search } = url.right
-  const dispatch = (body: RequestBody) =>
+  const dispatch = (body: RequestBody | StreamBody) =>
     Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
-      const exchange = new Exchange(request, (result) =>
-        resume(
-          result instanceof UndiciResponse
-            ? Effect.succeed(result)
-            : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
-        ))
+      const exchange = new Exchange(
+        request,
+        (result) =>
+          resume(
+            result instanceof UndiciResponse
+              ? Effect.succeed(result)
+              : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
+          ),
+        body instanceof StreamBody ? body : undefined
+      )
       if (deadline !== undefined) exchange.expireAt(deadline)
       try {
         dispatcher.dispatch({
@@ -201,7 +286,8 @@ const send = (
           path: pathname + search,
           method: request.method,
           headers: request.headers,
-          body,
+          // undici takes an async iterable body, though its types do not say so
+          body: body as RequestBody,
           headersTimeout: 0,
           bodyTimeout: 0
         }, exchange)
@@ -212,7 +298,7 @@ const send = (
     })
   const body = request.body
   return body._tag === "Stream"
-    ? Effect.flatMap(NodeStream.toReadable(body.stream), dispatch)
+    ? Effect.flatMap(Effect.runtime<never>(), (runtime) => dispatch(new StreamBody(runtime, body.stream)))
     : dispatch(inMemoryBody(body))
 }
 
