@@ -473,4 +473,15 @@ describe("the lean HttpClient over node:http", () => {
       yield* Effect.sleep("50 millis")
       expect(Exit.isInterrupted(yield* Fiber.interrupt(fiber))).toBe(true)
     }))
+
+  it.scopedLive("the deadline passing while connecting fails with AttemptTimeoutError at once", () =>
+    Effect.gen(function*() {
+      const http = NodeOpenAi.makeHttpClient(yield* neverConnecting)
+      const started = Date.now()
+      const error = yield* Effect.flip(
+        Effect.locally(http.get("http://127.0.0.1:9/never"), HttpTransport.currentDeadline, Date.now() + 100)
+      )
+      expect(HttpTransport.isAttemptTimeoutError(error.cause)).toBe(true)
+      expect(Date.now() - started).toBeLessThan(2_000)
+    }))
 })

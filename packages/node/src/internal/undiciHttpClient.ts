@@ -153,7 +153,6 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   /** The reader waiting for more, if any. */
   wake: (() => void) | undefined = undefined
   private controller: Undici.Dispatcher.DispatchController | undefined = undefined
-  private cancelled: Error | undefined = undefined
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
 
   constructor(
@@ -172,8 +171,9 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   }
 
   onRequestStart(controller: Undici.Dispatcher.DispatchController): void {
-    if (this.cancelled !== undefined) controller.abort(this.cancelled)
-    else this.controller = controller
+    this.controller = controller
+    // aborted while queued or connecting: the exchange already failed, the request must not go out
+    if (this.error !== undefined) controller.abort(this.error)
   }
 
   onResponseStart(
@@ -205,24 +205,33 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
 
   /** Also called before `onRequestStart` (a refused connection, invalid options), without a controller. */
   onResponseError(_controller: Undici.Dispatcher.DispatchController | undefined, error: Error): void {
+    this.fail(error)
+  }
+
+  /**
+   * Closes the connection unless the exchange is over. Before the request starts (queued for a connection, or
+   * connecting) there is nothing to close: the exchange fails at once, and `onRequestStart` aborts the request.
+   */
+  abort(reason?: Error): void {
+    if (this.done || this.error !== undefined) return
+    const error = reason ?? new UndiciErrors.RequestAbortedError()
+    // undici reports an abort back through `onResponseError`, after which this `fail` does nothing
+    this.controller?.abort(error)
+    this.fail(error)
+  }
+
+  private fail(error: Error): void {
     this.disarm()
     this.upload?.stop()
+    if (this.done || this.error !== undefined) return
+    this.error = error
     const onHead = this.onHead
     if (onHead !== undefined) {
       this.onHead = undefined
       onHead(error)
-      return
+    } else {
+      this.notify()
     }
-    if (!this.done) this.error = error
-    this.notify()
-  }
-
-  /** Closes the connection unless the exchange is over. */
-  abort(reason: Error = new UndiciErrors.RequestAbortedError()): void {
-    this.disarm()
-    if (this.done || this.error !== undefined) return
-    if (this.controller !== undefined) this.controller.abort(reason)
-    else this.cancelled = reason
   }
 
   private disarm(): void {
