@@ -316,6 +316,19 @@ describe("the lean HttpClient over node:http", () => {
       expect(yield* send(HttpClientRequest.setBody(post, HttpBody.raw("raw text", { contentType: "text/x-raw" }))))
         .toMatchObject({ contentType: "text/x-raw", body: "raw text" })
 
+      // Node's global FormData as well as undici's own
+      for (const form of [new FormData(), new Undici.FormData() as unknown as FormData]) {
+        form.append("purpose", "fine-tune")
+        form.append("file", new File(["{\"a\":1}"], "data.jsonl", { type: "application/jsonl" }))
+        form.append("blob", new Blob(["bytes"]))
+        const sent = yield* send(HttpClientRequest.bodyFormData(post, form))
+        expect(sent.contentType).toMatch(/^multipart\/form-data; boundary=/)
+        expect(sent.body).toContain("name=\"purpose\"\r\n\r\nfine-tune\r\n")
+        expect(sent.body).toContain("name=\"file\"; filename=\"data.jsonl\"\r\nContent-Type: application/jsonl")
+        expect(sent.body).toContain("{\"a\":1}")
+        expect(sent.body).toContain("name=\"blob\"; filename=\"blob\"")
+      }
+
       // a stream body is sent as it comes, across chunk boundaries and empty chunks
       const parts = Stream.fromIterable(["a", "", "bc", "d".repeat(100_000)]).pipe(Stream.map(bytes), Stream.rechunk(2))
       const streamed = yield* send(HttpClientRequest.bodyStream(post, parts, { contentType: "text/plain" }))

@@ -19,7 +19,7 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import type * as Undici from "undici"
-import { errors as UndiciErrors } from "undici"
+import { errors as UndiciErrors, FormData as UndiciFormData } from "undici"
 
 /**
  * Bytes a response may queue ahead of its reader before the socket is paused (undici's own body stream uses the
@@ -42,8 +42,19 @@ const inMemoryBody = (body: Exclude<HttpBody.HttpBody, HttpBody.Stream>): Reques
     case "Raw":
       return body.body as Uint8Array
     case "FormData":
-      return body.formData as unknown as Undici.FormData
+      return toUndiciFormData(body.formData)
   }
+}
+
+/**
+ * undici encodes only its own `FormData` class; Node's global one (from the copy of undici inside Node) fails the
+ * request ("action is not a function"), so its entries are copied.
+ */
+const toUndiciFormData = (form: FormData): UndiciFormData => {
+  if (form instanceof UndiciFormData) return form
+  const copy = new UndiciFormData()
+  for (const [name, value] of form) copy.append(name, value)
+  return copy
 }
 
 /**
