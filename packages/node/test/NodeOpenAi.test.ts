@@ -14,6 +14,8 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
+import * as V8 from "node:v8"
+import * as Vm from "node:vm"
 import * as Undici from "undici"
 import { client, eventually } from "./utils.js"
 
@@ -278,6 +280,9 @@ interface Echoed {
   readonly body: string
 }
 
+V8.setFlagsFromString("--expose-gc")
+const gc = Vm.runInNewContext("gc") as () => void
+
 const bytes = (text: string) => new TextEncoder().encode(text)
 
 /** A stream body that sends `first`, then waits forever; `stopped` turns true when the stream is ended. */
@@ -441,6 +446,18 @@ describe("the lean HttpClient over node:http", () => {
         Option.some(true)
       )
       expect(Cookies.isEmpty((yield* http.get(`${url}/none`)).cookies)).toBe(true)
+    }))
+
+  it.scopedLive("a response nobody reads is aborted once it is collected, which closes its socket", () =>
+    Effect.gen(function*() {
+      let closed = false
+      const url = yield* httpServer((request, response) => {
+        request.on("close", () => closed = true)
+        response.writeHead(200, { "content-type": "text/plain" }).write("a body that never ends")
+      })
+      const http = yield* leanHttpClient
+      yield* Effect.asVoid(http.get(url))
+      yield* eventually(Effect.sync(() => (gc(), closed)), (closed) => closed)
     }))
 
   it.scopedLive("redirects are returned, not followed", () =>
