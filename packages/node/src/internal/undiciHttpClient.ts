@@ -27,7 +27,10 @@ import { errors as UndiciErrors, FormData as UndiciFormData } from "undici"
  */
 const highWaterMark = 64 * 1024
 
-/** A response body nobody consumed is aborted when its response is collected, so its socket is not held. */
+/**
+ * A response body nobody consumed is aborted when its response is collected, so its socket is not held; registered
+ * from the head until a reader takes the body or the exchange is over.
+ */
 const unconsumed = new FinalizationRegistry<Exchange>((exchange) => exchange.abort())
 
 type RequestBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
@@ -182,9 +185,9 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   }
 
   onRequestStart(controller: Undici.Dispatcher.DispatchController): void {
-    this.controller = controller
     // aborted while queued or connecting: the exchange already failed, the request must not go out
     if (this.error !== undefined) controller.abort(this.error)
+    else this.controller = controller
   }
 
   onResponseStart(
@@ -208,9 +211,7 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.done = true
-    this.disarm()
-    // a response can end before its request body (the server did not read it all)
-    this.upload?.stop()
+    this.release()
     this.notify()
   }
 
@@ -232,10 +233,9 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   }
 
   private fail(error: Error): void {
-    this.disarm()
-    this.upload?.stop()
     if (this.done || this.error !== undefined) return
     this.error = error
+    this.release()
     const onHead = this.onHead
     if (onHead !== undefined) {
       this.onHead = undefined
@@ -245,11 +245,19 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
     }
   }
 
-  private disarm(): void {
+  /**
+   * The exchange is over: its timer and stream body are stopped, and nothing is kept for an abort (the controller
+   * holds the raw head; a registration would keep the exchange alive until its response is collected).
+   */
+  private release(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer)
       this.timer = undefined
     }
+    // a response can end before its request body (the server did not read it all)
+    this.upload?.stop()
+    this.controller = undefined
+    unconsumed.unregister(this)
   }
 
   /** Takes every queued chunk, resuming the socket if it was paused. */
@@ -344,7 +352,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     private readonly setCookie: ReadonlyArray<string> | undefined
   ) {
     super()
-    unconsumed.register(this, exchange, this)
+    unconsumed.register(this, exchange, exchange)
   }
 
   decodeError(cause: unknown) {
@@ -370,7 +378,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     if (now !== undefined) return now
     const exchange = this.exchange
     return Effect.async<Buffer, HttpClientError.ResponseError>((resume) => {
-      unconsumed.unregister(this)
+      unconsumed.unregister(exchange)
       exchange.collecting = true
       exchange.flow()
       const check = () => {
@@ -384,8 +392,8 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    unconsumed.unregister(this)
     const exchange = this.exchange
+    unconsumed.unregister(exchange)
     const pull = Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError>>((resume) => {
       const check = () => {
         if (exchange.chunks.length > 0) resume(Effect.succeed(Chunk.unsafeFromArray<Uint8Array>(exchange.take())))
