@@ -433,6 +433,7 @@ describe("the lean HttpClient over node:http", () => {
           response.setHeader("set-cookie", ["a=1; Path=/", "b=2; HttpOnly"])
           response.setHeader("x-repeated", ["one", "two"])
           response.setHeader("X-Mixed-Case", "Value")
+          response.setHeader("constructor", "a header named like an Object.prototype member")
         }
         response.end()
       })
@@ -440,6 +441,7 @@ describe("the lean HttpClient over node:http", () => {
       const response = yield* http.get(`${url}/`)
       expect(response.headers["x-repeated"]).toBe("one, two")
       expect(response.headers["x-mixed-case"]).toBe("Value")
+      expect(response.headers["constructor"]).toBe("a header named like an Object.prototype member")
       expect(response.headers["set-cookie"]).toBe("a=1; Path=/, b=2; HttpOnly")
       expect(Cookies.toRecord(response.cookies)).toStrictEqual({ a: "1", b: "2" })
       expect(Option.map(Cookies.get(response.cookies, "b"), (cookie) => cookie.options?.httpOnly)).toStrictEqual(
