@@ -1,13 +1,21 @@
-import { Chat, Models, OpenAiClient } from "@effect-openai/core"
+import { Chat, HttpTransport, Models, OpenAiClient } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
 import { MockServer } from "@effect-openai/testing"
+import * as Cookies from "@effect/platform/Cookies"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as V8 from "node:v8"
+import * as Vm from "node:vm"
 import * as Undici from "undici"
 import { client, eventually } from "./utils.js"
 
@@ -228,5 +236,284 @@ describe("NodeOpenAi against MockServer (real sockets)", () => {
         "completed",
         "completed"
       ])
+    }))
+})
+
+/** A node:http server for the lean client's own tests, closed with the scope; its URL. */
+const httpServer = (handle: Http.RequestListener) =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.async<Http.Server>((resume) => {
+        const server = Http.createServer(handle)
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+      }),
+      (server) =>
+        Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    ),
+    (server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  )
+
+/** Replies with what it received: method, content type and length, whether it was chunked, and the body. */
+const echo: Http.RequestListener = (request, response) => {
+  const chunks: Array<Buffer> = []
+  request.on("data", (chunk: Buffer) => chunks.push(chunk))
+  request.on("end", () => {
+    response.setHeader("content-type", "application/json")
+    response.end(JSON.stringify({
+      method: request.method,
+      contentType: request.headers["content-type"],
+      contentLength: request.headers["content-length"],
+      chunked: request.headers["transfer-encoding"] === "chunked",
+      body: Buffer.concat(chunks).toString("utf8")
+    }))
+  })
+}
+
+interface Echoed {
+  readonly method: string
+  readonly contentType: string | undefined
+  readonly contentLength: string | undefined
+  readonly chunked: boolean
+  readonly body: string
+}
+
+V8.setFlagsFromString("--expose-gc")
+const gc = Vm.runInNewContext("gc") as () => void
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+
+/** A stream body that sends `first`, then waits forever; `stopped` turns true when the stream is ended. */
+const hangingBody = (first: string) => {
+  const state = { stopped: false }
+  const stream = Stream.concat(Stream.make(bytes(first)), Stream.never).pipe(
+    Stream.ensuring(Effect.sync(() => state.stopped = true))
+  )
+  return { state, request: (url: string) => HttpClientRequest.post(url).pipe(HttpClientRequest.bodyStream(stream)) }
+}
+
+/** An agent whose connections never open, so every request waits before it starts. */
+const neverConnecting = Effect.acquireRelease(
+  Effect.sync(() => new Undici.Agent({ connect: () => {} })),
+  (agent) => Effect.promise(() => agent.destroy())
+)
+
+describe("the lean HttpClient over node:http", () => {
+  it.scopedLive("sends every kind of request body", () =>
+    Effect.gen(function*() {
+      const url = yield* httpServer(echo)
+      const http = yield* leanHttpClient
+      const send = (request: HttpClientRequest.HttpClientRequest) =>
+        Effect.flatMap(http.execute(request), (response) => response.json) as Effect.Effect<Echoed, unknown>
+      const post = HttpClientRequest.post(url)
+
+      expect(yield* send(HttpClientRequest.get(url))).toMatchObject({ method: "GET", body: "" })
+      expect(yield* send(post)).toMatchObject({ method: "POST", contentLength: "0", body: "" })
+      expect(yield* send(HttpClientRequest.bodyText(post, "héllo", "text/plain"))).toStrictEqual({
+        method: "POST",
+        contentType: "text/plain",
+        contentLength: "6",
+        chunked: false,
+        body: "héllo"
+      })
+      expect(yield* send(HttpClientRequest.setBody(post, HttpBody.raw("raw text", { contentType: "text/x-raw" }))))
+        .toMatchObject({ contentType: "text/x-raw", body: "raw text" })
+
+      // Node's global FormData as well as undici's own
+      for (const form of [new FormData(), new Undici.FormData() as unknown as FormData]) {
+        form.append("purpose", "fine-tune")
+        form.append("file", new File(["{\"a\":1}"], "data.jsonl", { type: "application/jsonl" }))
+        form.append("blob", new Blob(["bytes"]))
+        const sent = yield* send(HttpClientRequest.bodyFormData(post, form))
+        expect(sent.contentType).toMatch(/^multipart\/form-data; boundary=/)
+        expect(sent.body).toContain("name=\"purpose\"\r\n\r\nfine-tune\r\n")
+        expect(sent.body).toContain("name=\"file\"; filename=\"data.jsonl\"\r\nContent-Type: application/jsonl")
+        expect(sent.body).toContain("{\"a\":1}")
+        expect(sent.body).toContain("name=\"blob\"; filename=\"blob\"")
+      }
+
+      // a stream body is sent as it comes, across chunk boundaries and empty chunks
+      const parts = Stream.fromIterable(["a", "", "bc", "d".repeat(100_000)]).pipe(Stream.map(bytes), Stream.rechunk(2))
+      const streamed = yield* send(HttpClientRequest.bodyStream(post, parts, { contentType: "text/plain" }))
+      expect(streamed).toMatchObject({ contentType: "text/plain", chunked: true, body: `abc${"d".repeat(100_000)}` })
+      expect(streamed.contentLength).toBeUndefined()
+      const known = HttpClientRequest.bodyStream(post, Stream.make(bytes("12"), bytes("345")), { contentLength: 5 })
+      expect(yield* send(known)).toMatchObject({ contentLength: "5", chunked: false, body: "12345" })
+    }))
+
+  it.scopedLive("a failing stream body fails the request with the stream's error", () =>
+    Effect.gen(function*() {
+      const url = yield* httpServer(echo)
+      const http = yield* leanHttpClient
+      const failing = Stream.concat(Stream.make(bytes("partial")), Stream.fail(new Error("source failed")))
+      const error = yield* Effect.flip(http.execute(
+        HttpClientRequest.post(url).pipe(
+          HttpClientRequest.bodyStream(failing)
+        )
+      ))
+      expect(error._tag).toBe("RequestError")
+      expect(error.reason).toBe("Transport")
+      expect((error.cause as Error).message).toBe("source failed")
+    }))
+
+  it.scopedLive("interrupted while its stream body is sent, the stream is ended and the socket closed", () =>
+    Effect.gen(function*() {
+      let received = false
+      let closed = false
+      const url = yield* httpServer((request) => {
+        request.on("data", () => received = true)
+        request.on("close", () => closed = true)
+      })
+      const http = yield* leanHttpClient
+      const body = hangingBody("first bytes")
+      const fiber = yield* Effect.fork(http.execute(body.request(url)))
+      yield* eventually(Effect.sync(() => received), (received) => received)
+      expect(Exit.isInterrupted(yield* Fiber.interrupt(fiber))).toBe(true)
+      yield* eventually(Effect.sync(() => body.state.stopped && closed), (done) => done)
+    }))
+
+  it.scopedLive("the deadline passing while the stream body is sent fails with AttemptTimeoutError", () =>
+    Effect.gen(function*() {
+      const url = yield* httpServer(() => {})
+      const http = yield* leanHttpClient
+      const body = hangingBody("first bytes")
+      const error = yield* Effect.flip(
+        Effect.locally(http.execute(body.request(url)), HttpTransport.currentDeadline, Date.now() + 200)
+      )
+      expect(HttpTransport.isAttemptTimeoutError(error.cause)).toBe(true)
+      yield* eventually(Effect.sync(() => body.state.stopped), (stopped) => stopped)
+    }))
+
+  it.scopedLive("a connection lost while the stream body is sent fails the request and ends the stream", () =>
+    Effect.gen(function*() {
+      const url = yield* httpServer((request) => request.once("data", () => request.socket.destroy()))
+      const http = yield* leanHttpClient
+      const body = hangingBody("first bytes")
+      const error = yield* Effect.flip(http.execute(body.request(url)))
+      expect(error._tag).toBe("RequestError")
+      expect(error.reason).toBe("Transport")
+      yield* eventually(Effect.sync(() => body.state.stopped), (stopped) => stopped)
+    }))
+
+  it.scopedLive("a response that ends before the stream body does ends the stream", () =>
+    Effect.gen(function*() {
+      const url = yield* httpServer((request, response) => {
+        request.once("data", () => response.writeHead(413, { "content-type": "text/plain" }).end("too large"))
+      })
+      const http = yield* leanHttpClient
+      const body = hangingBody("first bytes")
+      const response = yield* http.execute(body.request(url))
+      expect(response.status).toBe(413)
+      expect(yield* response.text).toBe("too large")
+      yield* eventually(Effect.sync(() => body.state.stopped), (stopped) => stopped)
+    }))
+
+  it.scopedLive("informational 1xx responses are skipped; the final head and body are returned", () =>
+    Effect.gen(function*() {
+      const url = yield* httpServer((_, response) => {
+        response.writeProcessing()
+        response.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" }, () => {
+          setTimeout(() => response.writeHead(201, { "x-final": "yes" }).end("created"), 20)
+        })
+      })
+      const http = yield* leanHttpClient
+      const response = yield* http.get(url)
+      expect(response.status).toBe(201)
+      expect(response.headers["x-final"]).toBe("yes")
+      expect(response.headers["link"]).toBeUndefined()
+      expect(yield* response.text).toBe("created")
+    }))
+
+  it.scopedLive("repeated headers are joined; set-cookie is also kept apart as cookies", () =>
+    Effect.gen(function*() {
+      const url = yield* httpServer((request, response) => {
+        if (request.url === "/") {
+          response.setHeader("set-cookie", ["a=1; Path=/", "b=2; HttpOnly"])
+          response.setHeader("x-repeated", ["one", "two"])
+          response.setHeader("X-Mixed-Case", "Value")
+          response.setHeader("constructor", "a header named like an Object.prototype member")
+        }
+        response.end()
+      })
+      const http = yield* leanHttpClient
+      const response = yield* http.get(`${url}/`)
+      expect(response.headers["x-repeated"]).toBe("one, two")
+      expect(response.headers["x-mixed-case"]).toBe("Value")
+      expect(response.headers["constructor"]).toBe("a header named like an Object.prototype member")
+      expect(response.headers["set-cookie"]).toBe("a=1; Path=/, b=2; HttpOnly")
+      expect(Cookies.toRecord(response.cookies)).toStrictEqual({ a: "1", b: "2" })
+      expect(Option.map(Cookies.get(response.cookies, "b"), (cookie) => cookie.options?.httpOnly)).toStrictEqual(
+        Option.some(true)
+      )
+      expect(Cookies.isEmpty((yield* http.get(`${url}/none`)).cookies)).toBe(true)
+    }))
+
+  it.scopedLive("a response nobody reads is aborted once it is collected, which closes its socket", () =>
+    Effect.gen(function*() {
+      let closed = false
+      const url = yield* httpServer((request, response) => {
+        request.on("close", () => closed = true)
+        response.writeHead(200, { "content-type": "text/plain" }).write("a body that never ends")
+      })
+      const http = yield* leanHttpClient
+      yield* Effect.asVoid(http.get(url))
+      yield* eventually(Effect.sync(() => (gc(), closed)), (closed) => closed)
+    }))
+
+  it.scopedLive("redirects are returned, not followed", () =>
+    Effect.gen(function*() {
+      const url = yield* httpServer((request, response) => {
+        response.writeHead(request.url === "/from" ? 302 : 200, { location: "/to" }).end()
+      })
+      const http = yield* leanHttpClient
+      const response = yield* http.get(`${url}/from`)
+      expect(response.status).toBe(302)
+      expect(response.headers["location"]).toBe("/to")
+    }))
+
+  it.scopedLive("interrupted while queued for a connection, the request is never sent", () =>
+    Effect.gen(function*() {
+      const paths: Array<string> = []
+      let release: (() => void) | undefined
+      const url = yield* httpServer((request, response) => {
+        paths.push(request.url!)
+        if (request.url === "/first") release = () => response.end("done")
+        else response.end()
+      })
+      const agent = yield* Effect.acquireRelease(
+        Effect.sync(() => new Undici.Agent({ connections: 1 })),
+        (agent) => Effect.promise(() => agent.close())
+      )
+      const http = NodeOpenAi.makeHttpClient(agent)
+      const first = yield* Effect.fork(Effect.flatMap(http.get(`${url}/first`), (response) => response.text))
+      yield* eventually(Effect.sync(() => paths.length), (count) => count === 1)
+      const queued = yield* Effect.fork(http.get(`${url}/queued`))
+      yield* Effect.sleep("50 millis")
+      expect(Exit.isInterrupted(yield* Fiber.interrupt(queued))).toBe(true)
+      release!()
+      expect(yield* Fiber.join(first)).toBe("done")
+      expect((yield* http.get(`${url}/after`)).status).toBe(200)
+      expect(paths).toStrictEqual(["/first", "/after"])
+    }))
+
+  it.scopedLive("interrupted while connecting, the call ends at once", () =>
+    Effect.gen(function*() {
+      const http = NodeOpenAi.makeHttpClient(yield* neverConnecting)
+      const fiber = yield* Effect.fork(http.get("http://127.0.0.1:9/never"))
+      yield* Effect.sleep("50 millis")
+      expect(Exit.isInterrupted(yield* Fiber.interrupt(fiber))).toBe(true)
+    }))
+
+  it.scopedLive("the deadline passing while connecting fails with AttemptTimeoutError at once", () =>
+    Effect.gen(function*() {
+      const http = NodeOpenAi.makeHttpClient(yield* neverConnecting)
+      const started = Date.now()
+      const error = yield* Effect.flip(
+        Effect.locally(http.get("http://127.0.0.1:9/never"), HttpTransport.currentDeadline, Date.now() + 100)
+      )
+      expect(HttpTransport.isAttemptTimeoutError(error.cause)).toBe(true)
+      expect(Date.now() - started).toBeLessThan(2_000)
     }))
 })

@@ -1,5 +1,4 @@
 import * as HttpTransport from "@effect-openai/core/HttpTransport"
-import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
 import type * as HttpBody from "@effect/platform/HttpBody"
@@ -9,13 +8,18 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import type * as Undici from "undici"
-import { errors as UndiciErrors } from "undici"
+import { errors as UndiciErrors, FormData as UndiciFormData } from "undici"
 
 /**
  * Bytes a response may queue ahead of its reader before the socket is paused (undici's own body stream uses the
@@ -23,12 +27,15 @@ import { errors as UndiciErrors } from "undici"
  */
 const highWaterMark = 64 * 1024
 
-/** A response body nobody consumed is aborted when its response is collected, so its socket is not held. */
+/**
+ * A response body nobody consumed is aborted when its response is collected, so its socket is not held; registered
+ * from the head until a reader takes the body or the exchange is over.
+ */
 const unconsumed = new FinalizationRegistry<Exchange>((exchange) => exchange.abort())
 
 type RequestBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
-/** An in-memory body as undici takes it; a stream body needs an Effect to become a `Readable`. */
+/** An in-memory body as undici takes it. */
 const inMemoryBody = (body: Exclude<HttpBody.HttpBody, HttpBody.Stream>): RequestBody => {
   switch (body._tag) {
     case "Empty":
@@ -38,28 +45,117 @@ const inMemoryBody = (body: Exclude<HttpBody.HttpBody, HttpBody.Stream>): Reques
     case "Raw":
       return body.body as Uint8Array
     case "FormData":
-      return body.formData as unknown as Undici.FormData
+      return toUndiciFormData(body.formData)
   }
 }
 
-/** Lower-cased names; repeated headers joined with `, ` (as `Headers.fromInput` does), `set-cookie` kept apart. */
-const parseHeaders = (raw: Array<Buffer>): { headers: Headers.Headers; setCookie: Array<string> | undefined } => {
-  const headers: Record<string, string> = {}
-  let setCookie: Array<string> | undefined
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString("latin1").toLowerCase()
-    const value = raw[i + 1]!.toString("latin1")
-    if (name === "set-cookie") (setCookie ??= []).push(value)
-    const previous = headers[name]
-    headers[name] = previous === undefined ? value : `${previous}, ${value}`
+/**
+ * undici encodes only its own `FormData` class; Node's global one (from the copy of undici inside Node) fails the
+ * request ("action is not a function"), so its entries are copied.
+ */
+const toUndiciFormData = (form: FormData): UndiciFormData => {
+  if (form instanceof UndiciFormData) return form
+  const copy = new UndiciFormData()
+  for (const [name, value] of form) copy.append(name, value)
+  return copy
+}
+
+/**
+ * A stream request body as undici takes it, an async iterable: the stream runs on a fiber of its own that waits with
+ * each chunk until undici asks for it. undici cannot end an iterable that is waiting, so the exchange stops it.
+ */
+class StreamBody implements AsyncIterableIterator<Uint8Array> {
+  private fiber: Fiber.RuntimeFiber<void, unknown> | undefined = undefined
+  private exit: Exit.Exit<void, unknown> | undefined = undefined
+  /** Closed from the moment the fiber hands a chunk over until undici asks for the next one. */
+  private readonly latch = Effect.unsafeMakeLatch(true)
+  /** The rest of the last chunk handed over. */
+  private ready: Array<Uint8Array> = []
+  /** Settles the pending `next()`, if any. */
+  private reader: ((result: IteratorResult<Uint8Array> | Promise<IteratorResult<Uint8Array>>) => void) | undefined =
+    undefined
+
+  constructor(
+    private readonly runtime: Runtime.Runtime<never>,
+    private readonly stream: Stream.Stream<Uint8Array, unknown>
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this
   }
-  return { headers: Headers.unsafeFromRecord(headers), setCookie }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.ready.length > 0) return Promise.resolve({ done: false, value: this.ready.shift()! })
+    if (this.exit !== undefined) return ended(this.exit)
+    const next = new Promise<IteratorResult<Uint8Array>>((resolve) => this.reader = resolve)
+    if (this.fiber === undefined) this.start()
+    else this.latch.unsafeOpen()
+    return next
+  }
+
+  /** undici stopped iterating early (its socket failed). */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.stop()
+    return Promise.resolve({ done: true, value: undefined })
+  }
+
+  /** Interrupts the stream, or keeps it from starting. */
+  stop(): void {
+    if (this.fiber !== undefined) this.fiber.unsafeInterruptAsFork(FiberId.none)
+    else this.exit ??= Exit.interrupt(FiberId.none)
+  }
+
+  private start(): void {
+    this.fiber = Runtime.runFork(this.runtime)(
+      Stream.runForEachChunk(this.stream, (chunk) =>
+        this.latch.whenOpen(Effect.sync(() => {
+          if (chunk.length === 0) return
+          this.latch.unsafeClose()
+          const [first, ...rest] = chunk
+          this.ready = rest
+          this.claim()?.({ done: false, value: first! })
+        })))
+    )
+    this.fiber.addObserver((exit) => {
+      this.exit = exit
+      this.claim()?.(ended(exit))
+    })
+  }
+
+  private claim() {
+    const reader = this.reader
+    this.reader = undefined
+    return reader
+  }
+}
+
+/** The end of a stream body: done, or its failure (undici fails the request with it). */
+const ended = (exit: Exit.Exit<void, unknown>): Promise<IteratorResult<Uint8Array>> =>
+  Exit.isSuccess(exit) ? Promise.resolve({ done: true, value: undefined }) : Promise.reject(Cause.squash(exit.cause))
+
+/** Response headers as undici hands them over (its `IncomingHttpHeaders`, not exported): lower-cased names. */
+type IncomingHeaders = Record<string, string | Array<string> | undefined>
+
+/** Repeated headers joined with `, ` (as `Headers.fromInput` does), `set-cookie` kept apart. */
+const toHeaders = (
+  incoming: IncomingHeaders
+): { headers: Headers.Headers; setCookie: ReadonlyArray<string> | undefined } => {
+  const headers: Record<string, string> = {}
+  for (const name in incoming) {
+    const value = incoming[name]
+    if (value !== undefined) headers[name] = typeof value === "string" ? value : value.join(", ")
+  }
+  const setCookie = incoming["set-cookie"]
+  return {
+    headers: Headers.unsafeFromRecord(headers),
+    setCookie: typeof setCookie === "string" ? [setCookie] : setCookie
+  }
 }
 
 /**
  * One request/response exchange, as an undici dispatch handler: undici pushes the head and the body chunks here,
  * and the response's readers take them. No `AbortSignal`, no Node stream and no async resource per request:
- * interruption calls undici's abort function directly (the socket is closed).
+ * interruption aborts through undici's controller (the socket is closed).
  */
 class Exchange implements Undici.Dispatcher.DispatchHandler {
   readonly chunks: Array<Buffer> = []
@@ -70,16 +166,14 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   collecting = false
   /** The reader waiting for more, if any. */
   wake: (() => void) | undefined = undefined
-  private abortRequest: ((reason?: Error) => void) | undefined = undefined
-  private cancelled: Error | undefined = undefined
+  private controller: Undici.Dispatcher.DispatchController | undefined = undefined
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
-  private paused = false
-  private resumeSocket: (() => void) | undefined = undefined
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
     /** Receives the head, or the error that came before it; cleared once called. */
-    private onHead: ((result: UndiciResponse | Error) => void) | undefined
+    private onHead: ((result: UndiciResponse | Error) => void) | undefined,
+    private readonly upload: StreamBody | undefined
   ) {}
 
   /** Aborts the exchange with an `AttemptTimeoutError` at `deadline` (epoch ms) unless it is over by then. */
@@ -90,63 +184,80 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
     }, Math.max(0, deadline - Date.now()))
   }
 
-  onConnect(abort: (reason?: Error) => void): void {
-    if (this.cancelled !== undefined) abort(this.cancelled)
-    else this.abortRequest = abort
+  onRequestStart(controller: Undici.Dispatcher.DispatchController): void {
+    // aborted while queued or connecting: the exchange already failed, the request must not go out
+    if (this.error !== undefined) controller.abort(this.error)
+    else this.controller = controller
   }
 
-  onHeaders(statusCode: number, rawHeaders: Array<Buffer>, resume: () => void): boolean {
-    if (statusCode < 200) return true // informational: the final head follows
-    this.resumeSocket = resume
+  onResponseStart(
+    _controller: Undici.Dispatcher.DispatchController,
+    statusCode: number,
+    incoming: IncomingHeaders
+  ): void {
+    if (statusCode < 200) return // informational: the final head follows
     const onHead = this.onHead
     this.onHead = undefined
-    const { headers, setCookie } = parseHeaders(rawHeaders)
+    const { headers, setCookie } = toHeaders(incoming)
     onHead?.(new UndiciResponse(this.request, this, statusCode, headers, setCookie))
-    return true
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(controller: Undici.Dispatcher.DispatchController, chunk: Buffer): void {
     this.chunks.push(chunk)
     this.queued += chunk.length
     this.notify()
-    if (this.queued >= highWaterMark && !this.collecting) {
-      this.paused = true
-      return false
-    }
-    return true
+    if (this.queued >= highWaterMark && !this.collecting) controller.pause()
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     this.done = true
-    this.disarm()
+    this.release()
     this.notify()
   }
 
-  onError(error: Error): void {
-    this.disarm()
+  /** Also called before `onRequestStart` (a refused connection, invalid options), without a controller. */
+  onResponseError(_controller: Undici.Dispatcher.DispatchController | undefined, error: Error): void {
+    this.fail(error)
+  }
+
+  /**
+   * Closes the connection unless the exchange is over. Before the request starts (queued for a connection, or
+   * connecting) there is nothing to close: the exchange fails at once, and `onRequestStart` aborts the request.
+   */
+  abort(reason?: Error): void {
+    if (this.done || this.error !== undefined) return
+    const error = reason ?? new UndiciErrors.RequestAbortedError()
+    // undici reports an abort back through `onResponseError`, after which this `fail` does nothing
+    this.controller?.abort(error)
+    this.fail(error)
+  }
+
+  private fail(error: Error): void {
+    if (this.done || this.error !== undefined) return
+    this.error = error
+    this.release()
     const onHead = this.onHead
     if (onHead !== undefined) {
       this.onHead = undefined
       onHead(error)
-      return
+    } else {
+      this.notify()
     }
-    if (!this.done) this.error = error
-    this.notify()
   }
 
-  /** Closes the connection unless the exchange is over. */
-  abort(reason: Error = new UndiciErrors.RequestAbortedError()): void {
-    this.disarm()
-    if (this.done || this.error !== undefined) return
-    if (this.abortRequest !== undefined) this.abortRequest(reason)
-    else this.cancelled = reason
-  }
-
-  private disarm(): void {
+  /**
+   * The exchange is over: its timer and stream body are stopped, and nothing is kept for an abort (the controller
+   * holds the raw head; a registration would keep the exchange alive until its response is collected).
+   */
+  private release(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer)
       this.timer = undefined
     }
+    // a response can end before its request body (the server did not read it all)
+    this.upload?.stop()
+    this.controller = undefined
+    unconsumed.unregister(this)
   }
 
   /** Takes every queued chunk, resuming the socket if it was paused. */
@@ -158,10 +269,7 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   }
 
   flow(): void {
-    if (this.paused) {
-      this.paused = false
-      this.resumeSocket?.()
-    }
+    if (this.controller?.paused === true) this.controller.resume()
   }
 
   private notify(): void {
@@ -187,14 +295,18 @@ const send = (
     return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
   }
   const { origin, pathname, search } = url.right
-  const dispatch = (body: RequestBody) =>
+  const dispatch = (body: RequestBody | StreamBody) =>
     Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
-      const exchange = new Exchange(request, (result) =>
-        resume(
-          result instanceof UndiciResponse
-            ? Effect.succeed(result)
-            : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
-        ))
+      const exchange = new Exchange(
+        request,
+        (result) =>
+          resume(
+            result instanceof UndiciResponse
+              ? Effect.succeed(result)
+              : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
+          ),
+        body instanceof StreamBody ? body : undefined
+      )
       if (deadline !== undefined) exchange.expireAt(deadline)
       try {
         dispatcher.dispatch({
@@ -202,18 +314,19 @@ const send = (
           path: pathname + search,
           method: request.method,
           headers: request.headers,
-          body,
+          // undici takes an async iterable body, though its types do not say so
+          body: body as RequestBody,
           headersTimeout: 0,
           bodyTimeout: 0
         }, exchange)
       } catch (cause) {
-        exchange.onError(cause as Error)
+        exchange.onResponseError(undefined, cause as Error)
       }
       return Effect.sync(() => exchange.abort())
     })
   const body = request.body
   return body._tag === "Stream"
-    ? Effect.flatMap(NodeStream.toReadable(body.stream), dispatch)
+    ? Effect.flatMap(Effect.runtime<never>(), (runtime) => dispatch(new StreamBody(runtime, body.stream)))
     : dispatch(inMemoryBody(body))
 }
 
@@ -236,10 +349,10 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     private readonly exchange: Exchange,
     readonly status: number,
     readonly headers: Headers.Headers,
-    private readonly setCookie: Array<string> | undefined
+    private readonly setCookie: ReadonlyArray<string> | undefined
   ) {
     super()
-    unconsumed.register(this, exchange, this)
+    unconsumed.register(this, exchange, exchange)
   }
 
   decodeError(cause: unknown) {
@@ -265,7 +378,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     if (now !== undefined) return now
     const exchange = this.exchange
     return Effect.async<Buffer, HttpClientError.ResponseError>((resume) => {
-      unconsumed.unregister(this)
+      unconsumed.unregister(exchange)
       exchange.collecting = true
       exchange.flow()
       const check = () => {
@@ -279,8 +392,8 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    unconsumed.unregister(this)
     const exchange = this.exchange
+    unconsumed.unregister(exchange)
     const pull = Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError>>((resume) => {
       const check = () => {
         if (exchange.chunks.length > 0) resume(Effect.succeed(Chunk.unsafeFromArray<Uint8Array>(exchange.take())))
