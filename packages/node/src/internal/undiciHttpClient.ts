@@ -10,6 +10,7 @@ import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -17,6 +18,7 @@ import * as FiberId from "effect/FiberId"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Undici from "undici"
 import { errors as UndiciErrors, FormData as UndiciFormData } from "undici"
@@ -169,10 +171,11 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
   private controller: Undici.Dispatcher.DispatchController | undefined = undefined
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
 
+  /** Receives the head, or the error that came before it; cleared once called. */
+  onHead: ((result: UndiciResponse | Error) => void) | undefined = undefined
+
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
-    /** Receives the head, or the error that came before it; cleared once called. */
-    private onHead: ((result: UndiciResponse | Error) => void) | undefined,
     private readonly upload: StreamBody | undefined
   ) {}
 
@@ -288,25 +291,23 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
 const send = (
   dispatcher: Undici.Dispatcher,
   request: HttpClientRequest.HttpClientRequest,
-  deadline: number | undefined
+  deadline: number | undefined,
+  scope: Scope.Scope | undefined
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
   const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
   if (url._tag === "Left") {
     return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
   }
   const { origin, pathname, search } = url.right
-  const dispatch = (body: RequestBody | StreamBody) =>
-    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
-      const exchange = new Exchange(
-        request,
-        (result) =>
-          resume(
-            result instanceof UndiciResponse
-              ? Effect.succeed(result)
-              : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
-          ),
-        body instanceof StreamBody ? body : undefined
-      )
+  const dispatch = (body: RequestBody | StreamBody) => {
+    const exchange = new Exchange(request, body instanceof StreamBody ? body : undefined)
+    const exchanged = Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+      exchange.onHead = (result) =>
+        resume(
+          result instanceof UndiciResponse
+            ? Effect.succeed(result)
+            : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
+        )
       if (deadline !== undefined) exchange.expireAt(deadline)
       try {
         dispatcher.dispatch({
@@ -324,6 +325,12 @@ const send = (
       }
       return Effect.sync(() => exchange.abort())
     })
+    // the exchange belongs to the scope in context (the client's attempt) from before it starts: closing the scope
+    // closes a connection still in use, whoever holds the response
+    return scope === undefined
+      ? exchanged
+      : Effect.zipRight(Scope.addFinalizer(scope, Effect.sync(() => exchange.abort())), exchanged)
+  }
   const body = request.body
   return body._tag === "Stream"
     ? Effect.flatMap(Effect.runtime<never>(), (runtime) => dispatch(new StreamBody(runtime, body.stream)))
@@ -462,16 +469,25 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
         request,
         (request) =>
           Effect.withFiberRuntime((fiber) =>
-            send(dispatcher, request, fiber.getFiberRef(HttpTransport.currentDeadline))
+            send(
+              dispatcher,
+              request,
+              fiber.getFiberRef(HttpTransport.currentDeadline),
+              Context.getOrElse(fiber.currentContext, Scope.Scope, () => undefined)
+            )
           )
       ),
     Effect.succeed
   )
 
 /**
- * What this client does itself: undici's dispatch never follows redirects, and each exchange has its deadline's
- * timer.
+ * What this client does itself: undici's dispatch never follows redirects, each exchange has its deadline's timer,
+ * and each exchange is tied to the scope in context.
  *
  * @internal
  */
-export const capabilities: HttpTransport.Capabilities = { returnsRedirects: true, enforcesDeadline: true }
+export const capabilities: HttpTransport.Capabilities = {
+  returnsRedirects: true,
+  enforcesDeadline: true,
+  abortsWithScope: true
+}
