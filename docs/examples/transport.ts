@@ -16,7 +16,7 @@ const timedTransport = Layer.effect(
       HttpClient.mapRequest(HttpClientRequest.setHeader("x-client", "docs-example")),
       HttpClient.transform((exchange, request) =>
         Effect.gen(function*() {
-          const deadline = yield* FiberRef.get(HttpTransport.currentDeadline)
+          const deadline = (yield* FiberRef.get(HttpTransport.currentAttempt))?.deadline
           const [took, response] = yield* Effect.timed(exchange)
           const left = deadline === undefined ? "none" : `${deadline - Date.now()} ms left`
           yield* Console.log(

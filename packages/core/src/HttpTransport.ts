@@ -3,11 +3,11 @@
  * transport that does nothing of this is used correctly; one that follows it lets the client leave it the work it
  * does better (`@effect-openai/node` follows all of it).
  *
- * - Per request, the client sets {@link currentDeadline} (a `FiberRef`, so every request combinator keeps it: a
- *   rebuilt request, added headers, a wrapping client) to the attempt's deadline. A transport that declares
- *   `enforcesDeadline` aborts the exchange when it passes and fails with an {@link AttemptTimeoutError}.
- * - Every attempt runs with a `Scope` of its own in context. A transport that declares `abortsWithScope` ties each
- *   exchange to it, so closing the scope (an interruption, a failed attempt) closes the connection.
+ * - For each attempt, the client sets {@link currentAttempt} (a `FiberRef`, so every request combinator keeps it: a
+ *   rebuilt request, added headers, a wrapping client): the attempt's scope and, when the transport enforces
+ *   deadlines, its deadline. A transport that declares `abortsWithScope` ties each exchange to the scope, so closing
+ *   it (an interruption, a failed attempt) closes the connection; one that declares `enforcesDeadline` aborts the
+ *   exchange when the deadline passes and fails with an {@link AttemptTimeoutError}.
  * - A transport declares what it does with {@link Declared}, a context value provided next to its `HttpClient`
  *   ({@link layer} provides both).
  *
@@ -18,6 +18,7 @@ import * as Context from "effect/Context"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 
 /**
  * What a transport does itself.
@@ -32,18 +33,25 @@ export interface Capabilities {
    */
   readonly returnsRedirects?: boolean | undefined
   /**
-   * The transport reads {@link currentDeadline} on each request and, when it passes, fails the exchange with an
-   * {@link AttemptTimeoutError} and closes its connection, across the whole exchange: connecting, the head and the
-   * body. Without it, the client runs each attempt on a forked fiber with a timer.
+   * The transport reads the deadline of {@link currentAttempt} on each request and, when it passes, fails the
+   * exchange with an {@link AttemptTimeoutError} and closes its connection, across the whole exchange: connecting,
+   * the head and the body. Without it, the client runs each attempt on a forked fiber with a timer.
    */
   readonly enforcesDeadline?: boolean | undefined
   /**
-   * Each exchange is tied to the `Scope` in the fiber's context when it is executed: closing the scope aborts the
+   * Each exchange is tied to the scope of {@link currentAttempt} when it is executed: closing the scope aborts the
    * exchange (closing its connection) unless it is over. The client runs every attempt with a scope of its own, so a
-   * response is owned from the moment it exists. Without it, the client wraps the transport with the platform's
-   * `HttpClient.withScope`, which does the same for clients made with `HttpClient.make`.
+   * response is owned from the moment it exists. Without it, the client also puts the scope in the context and
+   * wraps the transport with the platform's `HttpClient.withScope`, which does the same for clients made with
+   * `HttpClient.make`.
    */
   readonly abortsWithScope?: boolean | undefined
+  /**
+   * The transport never adds trace context headers of its own (the client adds them, from the operation's span,
+   * when `propagateTraceContext` is on). Without it, the client turns the platform's propagation off for each
+   * request (`HttpClient.withTracerPropagation(false)`), since clients made with `HttpClient.make` add them by default.
+   */
+  readonly omitsTraceHeaders?: boolean | undefined
 }
 
 /**
@@ -57,15 +65,32 @@ export class Declared extends Context.Reference<Declared>()("@effect-openai/core
 }) {}
 
 /**
- * The current attempt's deadline in epoch milliseconds (`Date.now()` time), or `undefined` when it has none. Set by
- * the client around each attempt, redirect hops included, only with the live clock.
+ * The attempt an exchange belongs to, as the client tells its transport.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Attempt {
+  /**
+   * The attempt's deadline in epoch milliseconds (`Date.now()` time): set when the transport declares
+   * `enforcesDeadline`, the clock is the live one and the attempt reads its whole response (a stream's attempt is
+   * timed by the client until its first chunk).
+   */
+  readonly deadline: number | undefined
+  /** The attempt's scope: closed when the attempt ends, it must abort the exchanges made in it that are not over. */
+  readonly scope: Scope.Scope
+}
+
+/**
+ * The attempt the fiber is running, set by the client around each attempt (redirect hops included) when the
+ * transport declares `enforcesDeadline` or `abortsWithScope`; `undefined` otherwise.
  *
  * @since 0.1.0
  * @category fiber refs
  */
-export const currentDeadline: FiberRef.FiberRef<number | undefined> = globalValue(
-  "@effect-openai/core/HttpTransport/currentDeadline",
-  () => FiberRef.unsafeMake<number | undefined>(undefined)
+export const currentAttempt: FiberRef.FiberRef<Attempt | undefined> = globalValue(
+  "@effect-openai/core/HttpTransport/currentAttempt",
+  () => FiberRef.unsafeMake<Attempt | undefined>(undefined)
 )
 
 /**
@@ -83,8 +108,8 @@ export const layer = (
 const timedOutKey = Symbol.for("@effect-openai/core/HttpTransport/AttemptTimeoutError")
 
 /**
- * The error a transport fails an exchange with when {@link currentDeadline} passes; the client turns it into a
- * `TimeoutError`.
+ * The error a transport fails an exchange with when the deadline of {@link currentAttempt} passes; the client turns
+ * it into a `TimeoutError`.
  *
  * @since 0.1.0
  * @category errors

@@ -13,8 +13,8 @@ import { messages } from "./utils.js"
 const expiringTransport = (capabilities: HttpTransport.Capabilities) => {
   const seen: Array<number | undefined> = []
   const client = HttpClient.make((request) =>
-    Effect.flatMap(FiberRef.get(HttpTransport.currentDeadline), (deadline) => {
-      seen.push(deadline)
+    Effect.flatMap(FiberRef.get(HttpTransport.currentAttempt), (attempt) => {
+      seen.push(attempt?.deadline)
       return Effect.fail(
         new HttpClientError.RequestError({
           request,

@@ -11,6 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -20,6 +21,9 @@ import * as Undici from "undici"
 import { client, eventually } from "./utils.js"
 
 const messages = [{ role: "user", content: "Say this is a test!" }] as const
+
+/** An attempt as the client tells it to its transport, with this deadline and a scope of its own. */
+const attemptUntil = (deadline: number): HttpTransport.Attempt => ({ deadline, scope: Effect.runSync(Scope.make()) })
 
 /** `NodeOpenAi.makeHttpClient` over an agent closed with the scope. */
 const leanHttpClient = Effect.map(
@@ -380,7 +384,7 @@ describe("the lean HttpClient over node:http", () => {
       const http = yield* leanHttpClient
       const body = hangingBody("first bytes")
       const error = yield* Effect.flip(
-        Effect.locally(http.execute(body.request(url)), HttpTransport.currentDeadline, Date.now() + 200)
+        Effect.locally(http.execute(body.request(url)), HttpTransport.currentAttempt, attemptUntil(Date.now() + 200))
       )
       expect(HttpTransport.isAttemptTimeoutError(error.cause)).toBe(true)
       yield* eventually(Effect.sync(() => body.state.stopped), (stopped) => stopped)
@@ -511,7 +515,11 @@ describe("the lean HttpClient over node:http", () => {
       const http = NodeOpenAi.makeHttpClient(yield* neverConnecting)
       const started = Date.now()
       const error = yield* Effect.flip(
-        Effect.locally(http.get("http://127.0.0.1:9/never"), HttpTransport.currentDeadline, Date.now() + 100)
+        Effect.locally(
+          http.get("http://127.0.0.1:9/never"),
+          HttpTransport.currentAttempt,
+          attemptUntil(Date.now() + 100)
+        )
       )
       expect(HttpTransport.isAttemptTimeoutError(error.cause)).toBe(true)
       expect(Date.now() - started).toBeLessThan(2_000)

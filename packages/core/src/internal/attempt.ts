@@ -5,7 +5,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as HttpTransport from "../HttpTransport.js"
 import * as OpenAiError from "../OpenAiError.js"
 import type { Pipeline, Prepared } from "./pipeline.js"
@@ -35,7 +35,7 @@ const execute = (
   pipeline: Pipeline,
   request: HttpClientRequest.HttpClientRequest,
   propagate: boolean
-): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, Scope.Scope> =>
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
   manualRedirects(
     pipeline,
     propagate
@@ -60,20 +60,16 @@ export const transportError = (
     : new OpenAiError.ConnectionError({ request: prepared.info, cause })
 
 /**
- * Sends the prepared request and follows its redirects. The transport ties the exchange to the `Scope` in context
- * (the attempt's), so closing it closes a connection still in use: from the moment the response exists, it is
- * owned.
+ * Sends the prepared request and follows its redirects. Run inside {@link run} or {@link runUntilFirstChunk}: the
+ * transport ties the exchange to the attempt's scope, so closing it closes a connection still in use, and from the
+ * moment the response exists it is owned.
  *
  * @internal
  */
 export const send = (
   pipeline: Pipeline,
   prepared: Prepared
-): Effect.Effect<
-  HttpClientResponse.HttpClientResponse,
-  OpenAiError.ConnectionError | OpenAiError.TimeoutError,
-  Scope.Scope
-> =>
+): Effect.Effect<HttpClientResponse.HttpClientResponse, OpenAiError.ConnectionError | OpenAiError.TimeoutError> =>
   Effect.mapError(
     Effect.flatMap(
       execute(pipeline, prepared.request, pipeline.propagate),
@@ -94,38 +90,67 @@ const attemptTimeoutError = (prepared: Prepared) => () =>
   new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.timeout, phase: "attempt" })
 
 /**
- * Bounds an attempt that reads its whole response by the attempt timeout. With the live clock and a transport that
- * enforces deadlines, the deadline is handed to the transport (`HttpTransport.currentDeadline`, across redirect
- * hops) and nothing is forked; otherwise (a `TestClock`, any other transport) the attempt runs on a forked fiber
- * with a timer. Both fail with a `TimeoutError` of phase `attempt`. A timeout past `setTimeout`'s range (or
- * infinite) means none.
- *
- * @internal
+ * Hands the attempt's scope (and deadline) to the transport: through `HttpTransport.currentAttempt` to a transport
+ * that declares it reads it, and in the context for the platform's `HttpClient.withScope` otherwise.
  */
-export const timed = <A, E, R>(
+const told = <A, E, R>(
   pipeline: Pipeline,
-  prepared: Prepared,
-  attempt: Effect.Effect<A, E, R>
-): Effect.Effect<A, E | OpenAiError.TimeoutError, R> => {
-  const millis = Duration.toMillis(prepared.limits.timeout)
-  if (pipeline.capabilities.enforcesDeadline !== true || !(millis <= maxTimerMillis)) {
-    return timeoutFail(attempt, prepared.limits.timeout, attemptTimeoutError(prepared))
-  }
-  return Effect.clockWith((clock) =>
-    isLiveClock(clock)
-      ? Effect.suspend(() => Effect.locally(attempt, HttpTransport.currentDeadline, Date.now() + millis))
-      : timeoutFail(attempt, prepared.limits.timeout, attemptTimeoutError(prepared))
-  )
+  attempt: Effect.Effect<A, E, R>,
+  scope: Scope.Scope,
+  deadline: number | undefined
+): Effect.Effect<A, E, R> => {
+  const { abortsWithScope, enforcesDeadline } = pipeline.capabilities
+  const inContext = abortsWithScope === true ? attempt : Effect.provideService(attempt, Scope.Scope, scope)
+  return abortsWithScope === true || enforcesDeadline === true
+    ? Effect.locally(inContext, HttpTransport.currentAttempt, { deadline, scope })
+    : inContext
 }
 
 /**
- * Bounds the first part of a stream's attempt (until its first chunk) by the attempt timeout, on a forked fiber
- * with a timer: a transport deadline would cover the whole body.
+ * Runs one attempt of a call that reads its whole response: in a scope of its own, closed when the attempt ends (so
+ * an exchange left unfinished is aborted), and bounded by the attempt timeout. With the live clock and a transport
+ * that enforces deadlines, the deadline is handed to the transport (across redirect hops) and nothing is forked;
+ * otherwise (a `TestClock`, any other transport) the attempt runs on a forked fiber with a timer. Both fail with a
+ * `TimeoutError` of phase `attempt`. A timeout past `setTimeout`'s range (or infinite) means none.
  *
  * @internal
  */
-export const timedUntilFirstChunk = <A, E, R>(
+export const run = <A, E, R>(
+  pipeline: Pipeline,
   prepared: Prepared,
   attempt: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | OpenAiError.TimeoutError, R> =>
-  timeoutFail(attempt, prepared.limits.timeout, attemptTimeoutError(prepared))
+  Effect.flatMap(Scope.make(), (scope) => {
+    const millis = Duration.toMillis(prepared.limits.timeout)
+    const timed = pipeline.capabilities.enforcesDeadline === true && millis <= maxTimerMillis
+      ? Effect.clockWith((clock) =>
+        isLiveClock(clock)
+          ? Effect.suspend(() => told(pipeline, attempt, scope, Date.now() + millis))
+          : timeoutFail(
+            told(pipeline, attempt, scope, undefined),
+            prepared.limits.timeout,
+            attemptTimeoutError(prepared)
+          )
+      )
+      : timeoutFail(told(pipeline, attempt, scope, undefined), prepared.limits.timeout, attemptTimeoutError(prepared))
+    return Effect.onExit(timed, (exit) => Scope.close(scope, exit))
+  })
+
+/**
+ * One attempt of a stream, until its first chunk: in `scope` (the caller's, kept open for the rest of the stream),
+ * told to the transport without a deadline, and bounded by the attempt timeout on a forked fiber with a timer (a
+ * transport deadline would cover the whole body).
+ *
+ * @internal
+ */
+export const runUntilFirstChunk = <A, E, R>(
+  pipeline: Pipeline,
+  prepared: Prepared,
+  scope: Scope.Scope,
+  attempt: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | OpenAiError.TimeoutError, Exclude<R, Scope.Scope>> =>
+  timeoutFail(
+    told(pipeline, Scope.extend(attempt, scope), scope, undefined),
+    prepared.limits.timeout,
+    attemptTimeoutError(prepared)
+  )

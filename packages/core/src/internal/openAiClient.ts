@@ -55,11 +55,11 @@ export const pipeline = (
     const capabilities = yield* HttpTransport.Declared
     const given = yield* HttpClient.HttpClient
     // trace context is propagated by the pipeline, from the operation's span, whatever the transport; a transport
-    // that does not tie exchanges to the Scope in context itself gets the platform's wrapper that does
-    const httpClient = HttpClient.withTracerPropagation(
-      capabilities.abortsWithScope === true ? given : HttpClient.withScope(given),
-      false
-    ) as HttpClient.HttpClient
+    // that does not tie exchanges to its attempt's scope gets the platform's wrapper that does
+    const scoped = capabilities.abortsWithScope === true ? given : HttpClient.withScope(given) as HttpClient.HttpClient
+    const httpClient = capabilities.omitsTraceHeaders === true
+      ? scoped
+      : HttpClient.withTracerPropagation(scoped, false)
     const headers: Record<string, string> = {
       authorization: `Bearer ${Redacted.value(options.apiKey)}`,
       accept: "application/json",
@@ -93,12 +93,10 @@ export const make = (
       const prepared = Request.prepare(pipeline, operation, options, acceptOf(operation.response._tag))
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
       const call = prepared.right
-      const attempt = Effect.scoped(
-        Attempt.timed(
-          pipeline,
-          call,
-          Effect.flatMap(Attempt.send(pipeline, call), (response) => Response.read(call, operation.response, response))
-        )
+      const attempt = Attempt.run(
+        pipeline,
+        call,
+        Effect.flatMap(Attempt.send(pipeline, call), (response) => Response.read(call, operation.response, response))
       )
       return withOperationSpan(operation, retrying(attempt, call.policy))
     }

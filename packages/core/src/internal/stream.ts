@@ -145,36 +145,38 @@ const attempt = <A>(
   outer: Scope.Scope
 ) =>
   Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (scope) =>
-    Effect.gen(function*() {
-      const response = yield* Attempt.send(pipeline, prepared)
-      const meta = ResponseMeta.make(response.status, response.headers)
-      yield* annotateRequestId(meta)
-      if (meta.status < 200 || meta.status >= 300) return yield* Response.statusError(prepared, meta, response)
-      const kind = operation.response
-      if (kind._tag === "Events" && !isEventStream(meta)) return yield* notAnEventStream(prepared, meta, response)
-      yield* Listener.notify(meta)
-      // the idle timeout watches bytes, so comments and keep-alive events count as activity
-      const bytes = yield* idleTimeoutPull(
-        yield* Stream.toPull(
-          Stream.mapError(response.stream, (error) => Attempt.transportError(prepared, error.cause))
-        ),
-        prepared.limits.idle,
-        () => new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.idle, phase: "idle" })
-      )
-      const chunks = Stream.repeatEffectChunkOption(bytes)
-      const values = (kind._tag === "Events"
-        ? Stream.pipeThroughChannel(chunks, eventsToValues(kind, prepared, meta))
-        : chunks) as Stream.Stream<A, OpenAiError.OpenAiError>
-      const pull = yield* Stream.toPull(values)
-      const first = yield* Effect.catchAll(
-        pull,
-        (error) => error._tag === "None" ? Effect.succeed(Chunk.empty<A>()) : Effect.fail(error.value)
-      )
-      return { first, pull }
-    }).pipe(
-      Scope.extend(scope),
-      Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
-    ))
+    Attempt.runUntilFirstChunk(
+      pipeline,
+      prepared,
+      scope,
+      Effect.gen(function*() {
+        const response = yield* Attempt.send(pipeline, prepared)
+        const meta = ResponseMeta.make(response.status, response.headers)
+        yield* annotateRequestId(meta)
+        if (meta.status < 200 || meta.status >= 300) return yield* Response.statusError(prepared, meta, response)
+        const kind = operation.response
+        if (kind._tag === "Events" && !isEventStream(meta)) return yield* notAnEventStream(prepared, meta, response)
+        yield* Listener.notify(meta)
+        // the idle timeout watches bytes, so comments and keep-alive events count as activity
+        const bytes = yield* idleTimeoutPull(
+          yield* Stream.toPull(
+            Stream.mapError(response.stream, (error) => Attempt.transportError(prepared, error.cause))
+          ),
+          prepared.limits.idle,
+          () => new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.idle, phase: "idle" })
+        )
+        const chunks = Stream.repeatEffectChunkOption(bytes)
+        const values = (kind._tag === "Events"
+          ? Stream.pipeThroughChannel(chunks, eventsToValues(kind, prepared, meta))
+          : chunks) as Stream.Stream<A, OpenAiError.OpenAiError>
+        const pull = yield* Stream.toPull(values)
+        const first = yield* Effect.catchAll(
+          pull,
+          (error) => error._tag === "None" ? Effect.succeed(Chunk.empty<A>()) : Effect.fail(error.value)
+        )
+        return { first, pull }
+      })
+    ).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))))
 
 /**
  * A streamed response: retried (by the call's policy) only until its first chunk of values, with the attempt
@@ -190,10 +192,7 @@ export const stream = <A>(
   Stream.unwrapScoped(
     Effect.gen(function*() {
       const outer = yield* Effect.scope
-      const { first, pull } = yield* retrying(
-        Attempt.timedUntilFirstChunk(prepared, attempt(pipeline, operation, prepared, outer)),
-        prepared.policy
-      )
+      const { first, pull } = yield* retrying(attempt(pipeline, operation, prepared, outer), prepared.policy)
       return Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
     })
   )

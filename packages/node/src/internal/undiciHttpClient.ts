@@ -10,7 +10,6 @@ import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -325,8 +324,8 @@ const send = (
       }
       return Effect.sync(() => exchange.abort())
     })
-    // the exchange belongs to the scope in context (the client's attempt) from before it starts: closing the scope
-    // closes a connection still in use, whoever holds the response
+    // the exchange belongs to the client's attempt from before it starts: closing the attempt's scope closes a
+    // connection still in use, whoever holds the response
     return scope === undefined
       ? exchanged
       : Effect.zipRight(Scope.addFinalizer(scope, Effect.sync(() => exchange.abort())), exchanged)
@@ -468,26 +467,23 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
       Effect.flatMap(
         request,
         (request) =>
-          Effect.withFiberRuntime((fiber) =>
-            send(
-              dispatcher,
-              request,
-              fiber.getFiberRef(HttpTransport.currentDeadline),
-              Context.getOrElse(fiber.currentContext, Scope.Scope, () => undefined)
-            )
-          )
+          Effect.withFiberRuntime((fiber) => {
+            const attempt = fiber.getFiberRef(HttpTransport.currentAttempt)
+            return send(dispatcher, request, attempt?.deadline, attempt?.scope)
+          })
       ),
     Effect.succeed
   )
 
 /**
- * What this client does itself: undici's dispatch never follows redirects, each exchange has its deadline's timer,
- * and each exchange is tied to the scope in context.
+ * What this client does itself: undici's dispatch never follows redirects, each exchange has its attempt's deadline
+ * as a timer and is aborted when its attempt's scope closes, and it adds no trace headers (no span of its own).
  *
  * @internal
  */
 export const capabilities: HttpTransport.Capabilities = {
   returnsRedirects: true,
   enforcesDeadline: true,
-  abortsWithScope: true
+  abortsWithScope: true,
+  omitsTraceHeaders: true
 }
