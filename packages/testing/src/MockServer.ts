@@ -115,7 +115,10 @@ export interface ServedRequest {
   /** Path below `/v1`, e.g. `/chat/completions`. */
   readonly path: string
   readonly query: Readonly<Record<string, string>>
-  /** Headers as received (lower-case names); `authorization` reads as sent but prints (JSON, inspect) redacted. */
+  /**
+   * Headers as received (lower-case names); credential headers (`authorization`, API keys, cookies, `openai-*`) read
+   * as sent but print (JSON, inspect) redacted.
+   */
   readonly headers: Readonly<Record<string, string>>
   /** The body parsed as JSON; `undefined` when there was none or it was not JSON (a multipart upload...). */
   readonly body: unknown

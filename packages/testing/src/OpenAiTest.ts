@@ -277,7 +277,10 @@ export interface RecordedRequest {
   /** The path below the base URL, e.g. `/chat/completions`. */
   readonly path: string
   readonly query: Readonly<Record<string, string>>
-  /** Headers as sent (lower-case names); `authorization` reads as sent but prints (JSON, inspect) redacted. */
+  /**
+   * Headers as sent (lower-case names); credential headers (`authorization`, API keys, cookies, `openai-*`) read as
+   * sent but print (JSON, inspect) redacted.
+   */
   readonly headers: Readonly<Record<string, string>>
   /** The body text (UTF-8), `undefined` when there was none. */
   readonly bodyText: string | undefined

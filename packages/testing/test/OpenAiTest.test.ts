@@ -53,11 +53,12 @@ describe("OpenAiTest", () => {
       })
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
-  it.effect("recorded requests print with the authorization header redacted", () =>
+  it.effect("recorded requests print with the credential headers redacted (the client's own list)", () =>
     Effect.gen(function*() {
       yield* Models.list()
       const [sent] = yield* OpenAiTest.requests
       expect(sent!.headers["authorization"]).toBe("Bearer test-api-key")
+      expect(sent!.headers["openai-organization"]).toBe("org-secret-name")
       const printed = [
         Inspectable.format(sent),
         JSON.stringify(sent),
@@ -68,9 +69,10 @@ describe("OpenAiTest", () => {
       ]
       for (const form of printed) {
         expect(form).not.toContain("test-api-key")
+        expect(form).not.toContain("org-secret-name")
         expect(form).toContain("authorization")
       }
-    }).pipe(Effect.provide(OpenAiTest.layer())))
+    }).pipe(Effect.provide(OpenAiTest.layer({ client: { organization: "org-secret-name" } }))))
 
   it.effect("a streamed reply read as text keeps UTF-8 split across parts whole", () =>
     Effect.gen(function*() {

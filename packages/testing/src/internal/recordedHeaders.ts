@@ -1,14 +1,8 @@
-const sensitiveHeaders: ReadonlySet<string> = new Set([
-  "authorization",
-  "proxy-authorization",
-  "api-key",
-  "x-api-key",
-  "cookie"
-])
+import { isCredentialHeader } from "@effect-openai/core/HttpTransport"
 
 const redactedCopy = (headers: Readonly<Record<string, string>>) => {
   const out: Record<string, string> = {}
-  for (const name in headers) out[name] = sensitiveHeaders.has(name) ? "<redacted>" : headers[name]!
+  for (const name in headers) out[name] = isCredentialHeader(name) ? "<redacted>" : headers[name]!
   return out
 }
 
@@ -26,7 +20,8 @@ const RecordedHeadersProto = {
 
 /**
  * A plain copy of recorded headers (lower-case names) that reads as sent but whose printed forms (JSON, `String`,
- * `util.inspect`) hide credentials.
+ * `util.inspect`) hide the headers the client never sends to another origin (the same list: authorization, API
+ * keys, cookies, `openai-*`).
  *
  * @internal
  */
