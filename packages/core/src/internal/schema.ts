@@ -29,42 +29,45 @@ const lazily = <A>(make: () => A): () => A => {
   return () => made ??= make()
 }
 
+const preserve = { onExcessProperty: "preserve" } as const
+
 /**
- * A decoder that keeps unknown object keys, so nothing the API sends is lost; compiled on its first call.
- *
  * Fast path: a value that already is of the type (checked with `Schema.is`, several times cheaper than a decode,
  * extra keys allowed) is returned as it is; anything else goes through the full decode, which applies defaults
  * and reports errors. Only for schemas without transformations (our response schemas), where a decode would
- * return an equal value.
+ * return an equal value. Both are compiled on the first call.
+ */
+const withFastPath = <A, I, Out>(
+  schema: Schema.Schema<A, I>,
+  full: () => (input: unknown) => Out,
+  as: (value: A) => Out
+) => {
+  const compiled = lazily(() => ({ is: Schema.is(schema), decode: full() }))
+  return (input: unknown): Out => {
+    const { decode, is } = compiled()
+    return is(input) ? as(input) : decode(input)
+  }
+}
+
+/**
+ * A decoder that keeps unknown object keys, so nothing the API sends is lost; compiled on its first call.
  *
  * @internal
  */
-export const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
-  const compiled = lazily(() => ({
-    is: Schema.is(schema),
-    decode: Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
-  }))
-  return (input: unknown): Effect.Effect<A, ParseResult.ParseError> => {
-    const { decode, is } = compiled()
-    return is(input) ? Effect.succeed(input) : decode(input)
-  }
-}
+export const decoder = <A, I>(
+  schema: Schema.Schema<A, I>
+): (input: unknown) => Effect.Effect<A, ParseResult.ParseError> =>
+  withFastPath(schema, () => Schema.decodeUnknown(schema, preserve), Effect.succeed)
 
 /**
  * {@link decoder} returning an `Either`, for per-event decoding in streams.
  *
  * @internal
  */
-export const decoderEither = <A, I>(schema: Schema.Schema<A, I>) => {
-  const compiled = lazily(() => ({
-    is: Schema.is(schema),
-    decode: Schema.decodeUnknownEither(schema, { onExcessProperty: "preserve" })
-  }))
-  return (input: unknown): Either.Either<A, ParseResult.ParseError> => {
-    const { decode, is } = compiled()
-    return is(input) ? Either.right(input) : decode(input)
-  }
-}
+export const decoderEither = <A, I>(
+  schema: Schema.Schema<A, I>
+): (input: unknown) => Either.Either<A, ParseResult.ParseError> =>
+  withFastPath(schema, () => Schema.decodeUnknownEither(schema, preserve), Either.right)
 
 /**
  * Encodes a path parameter.
