@@ -347,7 +347,8 @@ export class StreamError extends ResponseError<"StreamError", {
 
 /**
  * The request could not be built, so nothing was sent: parameters that cannot be encoded as JSON (a BigInt, a
- * cycle), or a header or query value containing CR/LF.
+ * cycle), a header HTTP cannot carry (CR/LF, a control character, a name that is not a token), or a per-call limit
+ * that makes no sense.
  *
  * @since 0.1.0
  * @category errors
