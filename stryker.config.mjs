@@ -1,0 +1,56 @@
+// StrykerJS mutation testing of the pipeline's rule modules: `npm run mutation` (not in CI or `npm test`; tens of
+// minutes). A subset: `npm run mutation -- --mutate packages/core/src/ResponseMeta.ts` (the CLI's --mutate replaces
+// the list below). Reports: .cache/mutation/ (git-ignored, and ignored by eslint and vitest).
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  // What is mutated: every module under packages/core/src/internal/ (where the core's rules are being split into), plus
+  // the public rule modules by name. The internal modules that are not rules (yet) are excluded by name, so a new
+  // module under internal/ is mutated without touching this file.
+  mutate: [
+    "packages/core/src/internal/*.ts",
+    "!packages/core/src/internal/openAiClient.ts",
+    "!packages/core/src/internal/schema.ts",
+    "!packages/core/src/internal/timeout.ts",
+    "!packages/core/src/internal/version.ts",
+    "packages/core/src/RetryPolicy.ts",
+    "packages/core/src/ResponseMeta.ts",
+    "packages/core/src/Sse.ts"
+  ],
+
+  testRunner: "vitest",
+  // Named, not found: Stryker's default "@stryker-mutator/*" scans the folder next to @stryker-mutator/core, which under
+  // pnpm is core's own node_modules/.pnpm/... folder, where the vitest runner is not.
+  plugins: ["@stryker-mutator/vitest-runner"],
+  // The repo's vitest.config.ts (aliases to the sources), less the tests that cannot kill a mutant or fail on main.
+  // `related` (the default) runs only the test files that import the mutated modules.
+  vitest: { configFile: "vitest.stryker.config.ts", related: true },
+  // Each mutant runs only the tests that covered it in the initial run (static mutants, executed when a module is
+  // loaded, still run every related test).
+  coverageAnalysis: "perTest",
+  // No type checker: vitest ignores types, and tsc over Effect's types costs seconds per mutant on 2 cores.
+  checkers: [],
+
+  // 2 cores: one vitest worker each. Most tests wait on sockets and timers, so 2 workers keep both cores busy; pass
+  // `--concurrency 1` when the machine is needed for something else.
+  concurrency: 2,
+  // A mutant's time limit is (its tests' time in the initial run) * timeoutFactor + timeoutMS. Generous, so that a
+  // loaded machine does not turn slow-but-correct runs into "Timeout" (which counts as killed and inflates the score).
+  timeoutFactor: 3,
+  timeoutMS: 15_000,
+  dryRunTimeoutMinutes: 15,
+
+  // A copy of the repo in a sandbox (not inPlace: the working tree is never touched); every node_modules folder
+  // (pnpm's root and packages/*/node_modules, symlinks inside) is symlinked into it, not copied.
+  inPlace: false,
+  symlinkNodeModules: true,
+  tempDirName: ".stryker-tmp",
+  // Nothing the tests need: build output, caches and reports, the benchmarks, the scratchpad.
+  ignorePatterns: ["dist", "/.cache", "/coverage", "/scratchpad", "/packages/bench", "*.tgz"],
+
+  reporters: ["clear-text", "progress", "html", "json"],
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
+  htmlReporter: { fileName: ".cache/mutation/mutation.html" },
+  jsonReporter: { fileName: ".cache/mutation/mutation.json" },
+  incrementalFile: ".cache/mutation/stryker-incremental.json",
+  thresholds: { high: 80, low: 60, break: null }
+}
