@@ -3,7 +3,16 @@ import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "**/.cache/**", "scratchpad/**", "packages/*/src/generated/**"] },
+  {
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "**/.cache/**",
+      "**/.stryker-tmp/**",
+      "scratchpad/**",
+      "packages/*/src/generated/**"
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
