@@ -5,9 +5,7 @@ import { beforeEach } from "vitest"
  * mutant when a test fails in its initial run. Each entry is `file > describe > ... > test`; remove it when the test
  * passes again (a stale entry only costs that test's kills).
  */
-const knownFailures: ReadonlySet<string> = new Set([
-  "packages/node/test/NodeStream.test.ts > chat streams over real sockets (MockServer) > interrupted while the withStreamResponse callback runs, the socket is closed"
-])
+const knownFailures: ReadonlySet<string> = new Set<string>([])
 
 interface Named {
   readonly name: string
