@@ -107,6 +107,25 @@ describe("errors", () => {
       expect(streamed.message).toContain("code: 7")
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
+  it.effect("error fields: null stays null where the API sends it (type, code, param), other keys are kept", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json({
+          error: { message: null, type: null, code: null, param: null, retry_in: 3, details: { a: 1 } }
+        }, { status: 400 }),
+        OpenAiTest.json({ message: "upstream overloaded" }, { status: 503 })
+      )
+      const first = yield* Effect.flip(create())
+      if (!OpenAiError.isHttpStatusError(first)) return expect.fail(first._tag)
+      expect(first.error).toStrictEqual({ type: null, code: null, param: null, retry_in: 3, details: { a: 1 } })
+      expect(first.message).toContain("400 (no body)")
+      // a compatible server's top-level message
+      const second = yield* Effect.flip(create())
+      if (!OpenAiError.isHttpStatusError(second)) return expect.fail(second._tag)
+      expect(second.error).toStrictEqual({ message: "upstream overloaded" })
+      expect(second.message).toContain("503 upstream overloaded")
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
   it.effect("an HTML page with status 200 fails with ResponseDecodeError, keeping a snippet", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.text("<!DOCTYPE html><title>Gateway</title>", {

@@ -59,3 +59,21 @@ describe("ResponseMeta", () => {
     expect("remainingTokens" in meta.rateLimit).toBe(false)
   })
 })
+
+describe("ResponseMeta counts and resets, edge by edge", () => {
+  const rateLimit = (headers: Record<string, string>) => ResponseMeta.make(200, Headers.fromInput(headers)).rateLimit
+
+  it("a blank count is absent (not 0); 0 is a count; a negative count is absent; spaces around one are fine", () => {
+    expect(rateLimit({ "x-ratelimit-remaining-requests": "" })).toStrictEqual({})
+    expect(rateLimit({ "x-ratelimit-remaining-requests": "   " })).toStrictEqual({})
+    expect(rateLimit({ "x-ratelimit-remaining-requests": "0" })).toStrictEqual({ remainingRequests: 0 })
+    expect(rateLimit({ "x-ratelimit-remaining-tokens": "-1" })).toStrictEqual({})
+    expect(rateLimit({ "x-ratelimit-limit-tokens": "1e309" })).toStrictEqual({})
+    expect(rateLimit({ "x-ratelimit-limit-requests": " 42 " })).toStrictEqual({ limitRequests: 42 })
+  })
+
+  it("a reset with spaces around it parses; a blank one is absent", () => {
+    expect(millis(ResponseMeta.parseResetDuration(" 6m0s "))).toBe(360_000)
+    expect(ResponseMeta.parseResetDuration("   ")).toBeUndefined()
+  })
+})

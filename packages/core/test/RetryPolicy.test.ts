@@ -1,5 +1,6 @@
-import { Chat, OpenAiError, RetryPolicy } from "@effect-openai/core"
+import { Chat, OpenAiError, ResponseMeta, RetryPolicy } from "@effect-openai/core"
 import { OpenAiTest } from "@effect-openai/testing"
+import * as Headers from "@effect/platform/Headers"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -248,4 +249,38 @@ describe("retries", () => {
       yield* TestClock.adjust("1 minute")
       expect(yield* requestCount).toBe(1)
     }).pipe(Effect.provide(OpenAiTest.layer())))
+})
+
+describe("retryAfterMillis, header by header", () => {
+  const limited = (headers: Record<string, string>) =>
+    OpenAiError.fromStatus({
+      request: { method: "POST", url: "https://api.openai.com/v1/chat/completions" },
+      response: ResponseMeta.make(429, Headers.fromInput(headers)),
+      error: undefined,
+      body: undefined
+    })
+  const wait = (headers: Record<string, string>) => RetryPolicy.retryAfterMillis(limited(headers), 0)
+
+  it("an empty or blank retry-after-ms is ignored, not read as 0 ms: retry-after decides", () => {
+    expect(wait({ "retry-after-ms": "", "retry-after": "2" })).toBe(2_000)
+    expect(wait({ "retry-after-ms": "   ", "retry-after": "2" })).toBe(2_000)
+    expect(wait({ "retry-after-ms": " 250 " })).toBe(250)
+  })
+
+  it("an unparsable retry-after-ms is ignored: retry-after decides", () => {
+    expect(wait({ "retry-after-ms": "soon", "retry-after": "3" })).toBe(3_000)
+  })
+
+  it("an empty or blank retry-after means no delay was asked for", () => {
+    expect(wait({ "retry-after": "" })).toBeUndefined()
+    expect(wait({ "retry-after": "  " })).toBeUndefined()
+    expect(wait({ "retry-after": " 1.5 " })).toBe(1_500)
+  })
+
+  it("honours a wait of exactly 60 s and 0 s; past 60 s or below 0 it is ignored", () => {
+    expect(wait({ "retry-after-ms": "60000" })).toBe(60_000)
+    expect(wait({ "retry-after-ms": "60001" })).toBeUndefined()
+    expect(wait({ "retry-after-ms": "0" })).toBe(0)
+    expect(wait({ "retry-after": "-1" })).toBeUndefined()
+  })
 })
