@@ -56,6 +56,14 @@ const dataOf = <A>(body: unknown): ReadonlyArray<A> => {
   return Array.isArray(data) ? data as ReadonlyArray<A> : []
 }
 
+/** The response's `last_id`, else the last item's `id`. */
+const lastId = (body: unknown, data: ReadonlyArray<unknown>): string | undefined => {
+  const stated = field(body, "last_id")
+  if (typeof stated === "string" && stated !== "") return stated
+  const id = field(data[data.length - 1], "id")
+  return typeof id === "string" ? id : undefined
+}
+
 /**
  * Cursor pages, the API's most common style: `has_more` says whether more follow, and the next page is asked for
  * with `after` set to the response's `last_id`, or else the last item's `id`.
@@ -75,15 +83,7 @@ export const cursor = <A, B = unknown>(options?: {
     read: (body) => {
       const data = options?.items?.(body) ?? dataOf<A>(body)
       const hasMore = options?.hasMore?.(body) ?? field(body, "has_more") === true
-      const lastId = field(body, "last_id")
-      const after = options?.cursor !== undefined
-        ? options.cursor(body, data)
-        : typeof lastId === "string" && lastId !== ""
-        ? lastId
-        : (() => {
-          const id = field(data[data.length - 1], "id")
-          return typeof id === "string" ? id : undefined
-        })()
+      const after = options?.cursor !== undefined ? options.cursor(body, data) : lastId(body, data)
       return { data, hasMore, next: hasMore && after !== undefined ? { [param]: after } : undefined }
     }
   }

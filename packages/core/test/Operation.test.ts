@@ -469,3 +469,136 @@ describe("pagination", () => {
       expect(third!.signal.aborted).toBe(true)
     }).pipe(Effect.provide(OpenAiTest.layer())))
 })
+
+describe("pagination rules, one by one", () => {
+  it("cursor: last_id first, else the last item's id; no cursor or no has_more means no next page", () => {
+    const cursor = Page.cursor()
+    expect(cursor.read({ data: [{ id: "a" }, { id: "b" }], has_more: true, last_id: "z" }, undefined).next)
+      .toStrictEqual({ after: "z" })
+    expect(cursor.read({ data: [{ id: "a" }, { id: "b" }], has_more: true, last_id: "" }, undefined).next)
+      .toStrictEqual({ after: "b" })
+    expect(cursor.read({ data: [], has_more: true }, undefined)).toStrictEqual({
+      data: [],
+      hasMore: true,
+      next: undefined
+    })
+    expect(cursor.read({ data: [{ id: 1 }], has_more: true }, undefined).next).toBeUndefined()
+    expect(cursor.read({ data: [{ id: "a" }], has_more: false, last_id: "a" }, undefined).next).toBeUndefined()
+    expect(cursor.read({ data: [{ id: "a" }], has_more: "yes" }, undefined).hasMore).toBe(false)
+    expect(cursor.read("not a list", undefined)).toStrictEqual({ data: [], hasMore: false, next: undefined })
+  })
+
+  it("cursor: every reader and the parameter can be replaced", () => {
+    const custom = Page.cursor<string, { readonly items: ReadonlyArray<string>; readonly more: boolean }>({
+      param: "starting_after",
+      items: (body) => body.items,
+      hasMore: (body) => body.more,
+      cursor: (_, items) => items.at(-1)
+    })
+    expect(custom.read({ items: ["x", "y"], more: true }, undefined)).toStrictEqual({
+      data: ["x", "y"],
+      hasMore: true,
+      next: { starting_after: "y" }
+    })
+  })
+
+  it("page numbers: from the query's number or the first; has_more when stated, else a non-empty page", () => {
+    const numbered = Page.pageNumber({ first: 0 })
+    expect(numbered.read({ data: [1] }, undefined).next).toStrictEqual({ page: 1 })
+    expect(numbered.read({ data: [1] }, { page: 4 }).next).toStrictEqual({ page: 5 })
+    expect(numbered.read({ data: [] }, { page: 4 })).toStrictEqual({ data: [], hasMore: false, next: undefined })
+    expect(numbered.read({ data: [1], has_more: false }, undefined).next).toBeUndefined()
+    expect(numbered.read({ data: [], has_more: true }, { page: 2 }).next).toStrictEqual({ page: 3 })
+    const named = Page.pageNumber<number, { readonly rows: ReadonlyArray<number> }>({
+      param: "p",
+      items: (body) => body.rows,
+      hasMore: (body) => body.rows.length === 2
+    })
+    expect(named.read({ rows: [1, 2] }, undefined)).toStrictEqual({ data: [1, 2], hasMore: true, next: { p: 2 } })
+    expect(named.read({ rows: [1] }, undefined).next).toBeUndefined()
+  })
+
+  it("next-page tokens: a missing, null or empty token, or has_more false, ends the list", () => {
+    const tokens = Page.nextToken()
+    expect(tokens.read({ data: [1], next_page: "t2" }, undefined)).toStrictEqual({
+      data: [1],
+      hasMore: true,
+      next: { page: "t2" }
+    })
+    for (const body of [{ data: [1] }, { data: [1], next_page: null }, { data: [1], next_page: "" }]) {
+      expect(tokens.read(body, undefined).next).toBeUndefined()
+    }
+    expect(tokens.read({ data: [1], next_page: "t2", has_more: false }, undefined).next).toBeUndefined()
+    const groups = Page.nextToken<string, { readonly groups: ReadonlyArray<string>; readonly next: string | null }>({
+      field: "next",
+      param: "after",
+      items: (body) => body.groups
+    })
+    expect(groups.read({ groups: ["g"], next: "cursor_1" }, undefined)).toStrictEqual({
+      data: ["g"],
+      hasMore: true,
+      next: { after: "cursor_1" }
+    })
+  })
+
+  it("a single page: its items, never a next one", () => {
+    expect(Page.single().read({ data: [1, 2], has_more: true }, undefined)).toStrictEqual({
+      data: [1, 2],
+      hasMore: false,
+      next: undefined
+    })
+    expect(
+      Page.single<number, { readonly n: ReadonlyArray<number> }>({ items: (body) => body.n }).read(
+        { n: [3] },
+        undefined
+      ).data
+    )
+      .toStrictEqual([3])
+  })
+})
+
+describe("event helpers", () => {
+  const event = (data: string, name = "message") => ({ event: name, data, id: undefined })
+
+  it("eventJson: JSON is the value; an error event or an error object fails with the error; bad JSON never echoes", () => {
+    expect(Operation.eventJson(event("{\"a\":1}"))).toStrictEqual(Either.right({ a: 1 }))
+    const errorEvent = Operation.eventJson(event("{\"error\":{\"message\":\"boom\",\"code\":5}}"))
+    expect(errorEvent).toStrictEqual(
+      Either.left(Operation.fail("ErrorEvent", { message: "boom", code: "5" }, "an event with an error object"))
+    )
+    const named = Operation.eventJson(event("{\"message\":\"down\"}", "error"))
+    expect(named).toStrictEqual(Either.left(Operation.fail("ErrorEvent", { message: "down" }, "an error event")))
+    const bad = Operation.eventJson(event("{secret"))
+    expect(bad).toStrictEqual(
+      Either.left(Operation.fail("InvalidEvent", undefined, "an event's data is not valid JSON (7 characters)"))
+    )
+    const badError = Operation.eventJson(event("oops", "error"))
+    expect(badError).toStrictEqual(
+      Either.left(Operation.fail("ErrorEvent", undefined, "an error event whose data is not JSON (4 characters)"))
+    )
+    expect(JSON.stringify(bad)).not.toContain("secret")
+  })
+
+  it("steps: end and fail carry a value only when given; invalidEvent names the paths, not the values", () => {
+    expect(Operation.end()).toStrictEqual({ _tag: "End" })
+    expect(Operation.end(1)).toStrictEqual({ _tag: "End", value: 1 })
+    expect(Operation.fail("Truncated", undefined, "d")).toStrictEqual({
+      _tag: "Fail",
+      reason: "Truncated",
+      error: undefined,
+      detail: "d"
+    })
+    expect(Operation.fail("ErrorEvent", undefined, "d", 2).value).toBe(2)
+    const decoded = Schema.decodeUnknownEither(
+      Schema.Struct({ a: Schema.Struct({ b: Schema.Number }), c: Schema.String })
+    )({
+      a: { b: "secret-value" },
+      c: 1
+    })
+    if (Either.isRight(decoded)) return expect.fail("decoded")
+    const failure = Operation.invalidEvent("a chunk", decoded.left)
+    expect(failure.reason).toBe("InvalidEvent")
+    expect(failure.detail).toBe("a chunk does not have the expected shape at a.b")
+    expect(failure.detail).not.toContain("secret-value")
+  })
+})
