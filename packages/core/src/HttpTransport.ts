@@ -4,10 +4,10 @@
  * does better (`@effect-openai/node` follows all of it).
  *
  * - For each attempt, the client sets {@link currentAttempt} (a `FiberRef`, so every request combinator keeps it: a
- *   rebuilt request, added headers, a wrapping client): the attempt's scope and, when the transport enforces
- *   deadlines, its deadline. A transport that declares `abortsWithScope` ties each exchange to the scope, so closing
- *   it (an interruption, a failed attempt) closes the connection; one that declares `enforcesDeadline` aborts the
- *   exchange when the deadline passes and fails with an {@link AttemptTimeoutError}.
+ *   rebuilt request, added headers, a wrapping client). A transport that declares `abortsWithScope` registers each
+ *   exchange's abort with it, so the end of the attempt (an interruption, a failure) closes the connection; one that
+ *   declares `enforcesDeadline` aborts the exchange when the attempt's deadline passes and fails with an
+ *   {@link AttemptTimeoutError}.
  * - A transport declares what it does with {@link Declared}, a context value provided next to its `HttpClient`
  *   ({@link layer} provides both).
  *
@@ -18,7 +18,6 @@ import * as Context from "effect/Context"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
 
 /**
  * What a transport does itself.
@@ -39,9 +38,9 @@ export interface Capabilities {
    */
   readonly enforcesDeadline?: boolean | undefined
   /**
-   * Each exchange is tied to the scope of {@link currentAttempt} when it is executed: closing the scope aborts the
-   * exchange (closing its connection) unless it is over. The client runs every attempt with a scope of its own, so a
-   * response is owned from the moment it exists. Without it, the client also puts the scope in the context and
+   * Each exchange is tied to its attempt when it is executed (`onEnd` of {@link currentAttempt}, before the request
+   * starts): the end of the attempt aborts the exchange (closing its connection) unless it is over, so a response is
+   * owned from the moment it exists. Without it, the client runs each attempt with a `Scope` in the context and
    * wraps the transport with the platform's `HttpClient.withScope`, which does the same for clients made with
    * `HttpClient.make`.
    */
@@ -77,8 +76,12 @@ export interface Attempt {
    * timed by the client until its first chunk).
    */
   readonly deadline: number | undefined
-  /** The attempt's scope: closed when the attempt ends, it must abort the exchanges made in it that are not over. */
-  readonly scope: Scope.Scope
+  /**
+   * Registers how to abort an exchange made in this attempt. The attempt's scope calls it once when it closes (at
+   * the end of the attempt, or of the stream it started), over or not, or at once if it is already closed: the
+   * transport makes it do nothing for an exchange that is over.
+   */
+  readonly onEnd: (abort: () => void) => void
 }
 
 /**

@@ -11,7 +11,6 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -22,8 +21,8 @@ import { client, eventually } from "./utils.js"
 
 const messages = [{ role: "user", content: "Say this is a test!" }] as const
 
-/** An attempt as the client tells it to its transport, with this deadline and a scope of its own. */
-const attemptUntil = (deadline: number): HttpTransport.Attempt => ({ deadline, scope: Effect.runSync(Scope.make()) })
+/** An attempt as the client tells it to its transport, with this deadline (and nothing to end it). */
+const attemptUntil = (deadline: number): HttpTransport.Attempt => ({ deadline, onEnd: () => {} })
 
 /** `NodeOpenAi.makeHttpClient` over an agent closed with the scope. */
 const leanHttpClient = Effect.map(

@@ -17,7 +17,6 @@ import * as FiberId from "effect/FiberId"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
-import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Undici from "undici"
 import { errors as UndiciErrors, FormData as UndiciFormData } from "undici"
@@ -290,8 +289,7 @@ class Exchange implements Undici.Dispatcher.DispatchHandler {
 const send = (
   dispatcher: Undici.Dispatcher,
   request: HttpClientRequest.HttpClientRequest,
-  deadline: number | undefined,
-  scope: Scope.Scope | undefined
+  attempt: HttpTransport.Attempt | undefined
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
   const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
   if (url._tag === "Left") {
@@ -307,7 +305,7 @@ const send = (
             ? Effect.succeed(result)
             : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: result }))
         )
-      if (deadline !== undefined) exchange.expireAt(deadline)
+      if (attempt?.deadline !== undefined) exchange.expireAt(attempt.deadline)
       try {
         dispatcher.dispatch({
           origin,
@@ -324,11 +322,10 @@ const send = (
       }
       return Effect.sync(() => exchange.abort())
     })
-    // the exchange belongs to the client's attempt from before it starts: closing the attempt's scope closes a
-    // connection still in use, whoever holds the response
-    return scope === undefined
-      ? exchanged
-      : Effect.zipRight(Scope.addFinalizer(scope, Effect.sync(() => exchange.abort())), exchanged)
+    // the exchange belongs to the client's attempt from before it starts: the attempt's end closes a connection
+    // still in use, whoever holds the response
+    attempt?.onEnd(() => exchange.abort())
+    return exchanged
   }
   const body = request.body
   return body._tag === "Stream"
@@ -467,10 +464,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
       Effect.flatMap(
         request,
         (request) =>
-          Effect.withFiberRuntime((fiber) => {
-            const attempt = fiber.getFiberRef(HttpTransport.currentAttempt)
-            return send(dispatcher, request, attempt?.deadline, attempt?.scope)
-          })
+          Effect.withFiberRuntime((fiber) => send(dispatcher, request, fiber.getFiberRef(HttpTransport.currentAttempt)))
       ),
     Effect.succeed
   )
