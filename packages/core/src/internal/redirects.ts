@@ -24,9 +24,9 @@ export const isRedirect = (response: HttpClientResponse.HttpClientResponse): boo
 
 /**
  * The request a redirect asks for, with `fetch`'s rules: 303 (and 301/302 after a POST) becomes a GET without a
- * body; 307/308 keep the method and body, so they are followed only when the body can be sent again. Going to
- * another origin drops the credential headers, for that hop and every later one. `undefined` when the response is
- * not a redirect that can be followed.
+ * body (fetch keeps a HEAD, but `Operation.Method` has none); 307/308 keep the method and body, so they are
+ * followed only when the body can be sent again. Going to another origin drops the credential headers, for that
+ * hop and every later one. `undefined` when the response is not a redirect that can be followed.
  *
  * @internal
  */
@@ -48,7 +48,7 @@ export const redirectRequest = (
   if (to.protocol !== "http:" && to.protocol !== "https:") return undefined
   let next = HttpClientRequest.setUrl(request, to)
   if (
-    (response.status === 303 && request.method !== "GET" && request.method !== "HEAD") ||
+    (response.status === 303 && request.method !== "GET") ||
     ((response.status === 301 || response.status === 302) && request.method === "POST")
   ) {
     next = HttpClientRequest.setBody(HttpClientRequest.setMethod(next, "GET"), HttpBody.empty)
