@@ -113,6 +113,17 @@ describe("query: client defaults, then the operation's, then the call's", () => 
       const [sent] = yield* OpenAiTest.requests
       expect(sent!.url).toBe(`${base}/items?tenant=acme&limit=20`)
     }).pipe(Effect.provide(OpenAiTest.layer({ client: { defaultQuery: { tenant: "acme", limit: null } } }))))
+
+  it.effect("parameters named like Object.prototype members (constructor, toString, __proto__) are kept and merged", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.empty())
+      yield* call(
+        { method: "GET", query: { constructor: "c", toString: "t", limit: 1 } },
+        { query: { order: "asc", ["__proto__"]: "p" } }
+      )
+      const [sent] = yield* OpenAiTest.requests
+      expect(sent!.url).toBe(`${base}/items?valueOf=v&constructor=c&toString=t&limit=1&order=asc&__proto__=p`)
+    }).pipe(Effect.provide(OpenAiTest.layer({ client: { defaultQuery: { valueOf: "v" } } }))))
 })
 
 describe("bodies", () => {
@@ -134,6 +145,21 @@ describe("bodies", () => {
       expect(error.cause).toBeInstanceOf(TypeError)
       expect(error.message).toBe(`The request body cannot be encoded as JSON: ${(error.cause as TypeError).message}`)
       expect(error.request).toStrictEqual({ method: "POST", url: `${base}/cyclic` })
+      expect(yield* requestCount).toBe(0)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a JSON body whose toJSON throws a non-Error names what was thrown", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(call({
+        body: Operation.jsonBody({
+          toJSON: () => {
+            throw "nope"
+          }
+        })
+      }))
+      if (error._tag !== "InvalidRequestError") return expect.fail(error._tag)
+      expect(error.message).toBe("The request body cannot be encoded as JSON: nope")
+      expect(error.cause).toBe("nope")
       expect(yield* requestCount).toBe(0)
     }).pipe(Effect.provide(OpenAiTest.layer())))
 

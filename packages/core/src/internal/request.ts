@@ -35,7 +35,8 @@ export const applyHeaders = (target: Record<string, string>, input: Operation.He
  */
 export const mergeQuery = (base: UrlParams.UrlParams, input: Operation.QueryInput | undefined): UrlParams.UrlParams => {
   if (input === undefined) return base
-  const given: Record<string, Exclude<Operation.QueryValue, null | undefined>> = {}
+  // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any other.
+  const given: Record<string, Exclude<Operation.QueryValue, null | undefined>> = Object.create(null)
   let any = false
   for (const name in input) {
     const value = input[name]
@@ -107,7 +108,8 @@ export const prepare = (
   const encoded = encodeBody(operation.body)
   if (Either.isLeft(encoded)) {
     const cause = encoded.left.cause
-    return invalid(`The request body cannot be encoded as JSON: ${(cause as Error).message}`, cause)
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    return invalid(`The request body cannot be encoded as JSON: ${reason}`, cause)
   }
   const headers = { ...pipeline.headers }
   if (accept !== headers.accept) headers.accept = accept
