@@ -42,7 +42,7 @@ export interface File {
 }
 
 /**
- * A field value.
+ * A field value. A `Blob` or bytes (`Uint8Array`) is sent as a file, as {@link file} would make it.
  *
  * @since 0.1.0
  * @category models
@@ -55,6 +55,7 @@ export type Value =
   | undefined
   | File
   | Blob
+  | Uint8Array
   | ReadonlyArray<Value>
   | { readonly [key: string]: Value }
 

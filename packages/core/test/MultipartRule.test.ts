@@ -180,6 +180,22 @@ describe("multipart bodies read from blobs and streams", () => {
       expect(request.headers["content-length"]).toBe(String(expected.length))
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
+  it.effect("bytes given as a field value are a file part, as Multipart.file makes it", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.empty())
+      yield* upload({ raw: new Uint8Array([0, 255, 10]), list: [new Uint8Array([1])] })
+      const { boundary, bytes } = yield* lastSent
+      expect(bytes).toStrictEqual(bytesOf(
+        fileHead(boundary, "raw", "blob", "application/octet-stream"),
+        new Uint8Array([0, 255, 10]),
+        "\r\n",
+        fileHead(boundary, "list[]", "blob", "application/octet-stream"),
+        new Uint8Array([1]),
+        "\r\n",
+        `--${boundary}--\r\n`
+      ))
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
   it.effect("a stream with its size given: a content-length; without it: none; the bytes in place either way", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.empty(), OpenAiTest.empty())

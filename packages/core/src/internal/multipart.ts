@@ -18,7 +18,7 @@ const partsOf = (fields: Multipart.Fields): Array<Part> => {
     if (typeof value === "string") parts.push([name, value])
     else if (typeof value === "number" || typeof value === "boolean") parts.push([name, String(value)])
     else if (Multipart.isFile(value)) parts.push([name, value])
-    else if (value instanceof Blob) parts.push([name, Multipart.file(value)])
+    else if (value instanceof Blob || value instanceof Uint8Array) parts.push([name, Multipart.file(value)])
     else if (Array.isArray(value)) { for (const item of value) add(`${name}[]`, item) }
     else if (isPlainObject(value)) { for (const key in value) add(`${name}[${key}]`, value[key]) }
   }
