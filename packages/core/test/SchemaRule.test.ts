@@ -5,6 +5,10 @@ import { OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { ChatCompletion, ChatCompletionChunk } from "../src/Chat.js"
+import { CreateEmbeddingResponse } from "../src/Embeddings.js"
+import { changesValues } from "../src/internal/schema.js"
+import { ModelDeleted, ModelsPage } from "../src/Models.js"
 
 const get = <A, I>(schema: Schema.Schema<A, I>) =>
   OpenAiClient.request({
@@ -43,4 +47,74 @@ describe("Operation.jsonResponse decoding", () => {
       expect(error.reason).toBe("UnexpectedShape")
       expect(error.detail).toContain("[\"count\"]")
     }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a transformation runs whether or not the raw body already looks like the type", () =>
+    Effect.gen(function*() {
+      const Millis = Schema.transform(Schema.Number, Schema.Number, {
+        strict: true,
+        decode: (seconds) => seconds * 1000,
+        encode: (millis) => millis / 1000
+      })
+      const Thing = Schema.Struct({ created: Millis, name: Schema.Trim })
+      yield* OpenAiTest.reply(
+        OpenAiTest.json({ created: 1_700_000_000, name: "a" }),
+        OpenAiTest.json({ created: 1_700_000_000, name: " a " })
+      )
+      expect(yield* get(Thing)).toStrictEqual({ created: 1_700_000_000_000, name: "a" })
+      expect(yield* get(Thing)).toStrictEqual({ created: 1_700_000_000_000, name: "a" })
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a field default fills in a missing field and leaves a present one as sent", () =>
+    Effect.gen(function*() {
+      const Thing = Schema.Struct({
+        id: Schema.String,
+        tags: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
+      })
+      yield* OpenAiTest.reply(OpenAiTest.json({ id: "a", extra: 1 }), OpenAiTest.json({ id: "b", tags: ["x"] }))
+      expect(yield* get(Thing)).toStrictEqual({ id: "a", extra: 1, tags: [] })
+      expect(yield* get(Thing)).toStrictEqual({ id: "b", tags: ["x"] })
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+})
+
+describe("which schemas may skip the full decode", () => {
+  it("none that transforms (a declaration through its type parameters) or defaults a field to another type; recursive ones are followed", () => {
+    expect(changesValues(Schema.NumberFromString.ast)).toBe(true)
+    expect(changesValues(Schema.Struct({ a: Schema.Array(Schema.Trim) }).ast)).toBe(true)
+    expect(changesValues(Schema.Union(Schema.String, Schema.Tuple(Schema.DateFromString)).ast)).toBe(true)
+    expect(changesValues(Schema.Record({ key: Schema.String, value: Schema.NumberFromString }).ast)).toBe(true)
+    expect(changesValues(Schema.DateFromSelf.ast)).toBe(false)
+    expect(changesValues(Schema.ChunkFromSelf(Schema.NumberFromString).ast)).toBe(true)
+    expect(
+      changesValues(Schema.Struct({ a: Schema.optionalWith(Schema.String, { nullable: true, default: () => "" }) }).ast)
+    )
+      .toBe(true)
+    expect(changesValues(Schema.Struct({ a: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("b")) }).ast))
+      .toBe(true)
+    interface Tree {
+      readonly value: string
+      readonly children: ReadonlyArray<Tree>
+    }
+    const Tree: Schema.Schema<Tree> = Schema.Struct({
+      value: Schema.String,
+      children: Schema.Array(Schema.suspend(() => Tree))
+    })
+    expect(changesValues(Tree.ast)).toBe(false)
+    const TrimmedTree: Schema.Schema<Tree, { readonly value: string; readonly children: ReadonlyArray<unknown> }> =
+      Schema.Struct({ value: Schema.Trim, children: Schema.Array(Schema.suspend(() => TrimmedTree)) })
+    expect(changesValues(TrimmedTree.ast)).toBe(true)
+    expect(changesValues(Schema.Struct({ a: Schema.NonEmptyString, b: Schema.NullOr(Schema.Number) }).ast)).toBe(false)
+    expect(changesValues(Schema.Struct({ a: Schema.optionalWith(Schema.String, { default: () => "" }) }).ast)).toBe(
+      false
+    )
+    expect(
+      changesValues(Schema.Struct({ a: Schema.optionalWith(Schema.String, { exact: true, default: () => "" }) }).ast)
+    )
+      .toBe(false)
+  })
+
+  it("our own response schemas keep the fast path (field defaults only)", () => {
+    for (const schema of [ChatCompletion, ChatCompletionChunk, CreateEmbeddingResponse, ModelsPage, ModelDeleted]) {
+      expect(changesValues(schema.ast)).toBe(false)
+    }
+  })
 })

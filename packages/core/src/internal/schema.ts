@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
 
 /**
  * A string enum that stays open: known members are typed, any other string decodes too, because OpenAI adds
@@ -32,20 +33,73 @@ const lazily = <A>(make: () => A): () => A => {
 const preserve = { onExcessProperty: "preserve" } as const
 
 /**
+ * Whether a decode can return something else than a value that already is of the type: any transformation
+ * (`Schema.transform`, `Schema.Trim`, a class …) but a field default (`Schema.optionalWith(X, { default })`), which
+ * only fills in a missing field. A declaration counts by its type parameters: one without (`Schema.declare(guard)`,
+ * `DateFromSelf`) is a check. Recursive schemas are followed once.
+ *
+ * @internal
+ */
+export const changesValues = (ast: AST.AST, seen: Set<AST.AST> = new Set()): boolean => {
+  if (seen.has(ast)) return false
+  seen.add(ast)
+  const any = (asts: ReadonlyArray<AST.AST>) => asts.some((each) => changesValues(each, seen))
+  switch (ast._tag) {
+    case "Transformation":
+      return !onlyDefaults(ast) || any([ast.from, ast.to])
+    case "Declaration":
+      return any(ast.typeParameters)
+    case "Refinement":
+      return changesValues(ast.from, seen)
+    case "Suspend":
+      return changesValues(ast.f(), seen)
+    case "Union":
+      return any(ast.types)
+    case "TupleType":
+      return any([...ast.elements.map((element) => element.type), ...ast.rest.map((rest) => rest.type)])
+    case "TypeLiteral":
+      return any([
+        ...ast.propertySignatures.map((field) => field.type),
+        ...ast.indexSignatures.map((index) => index.type)
+      ])
+    default:
+      return false
+  }
+}
+
+/** A struct whose only transformation turns optional fields into required ones of the same type: defaults. */
+const onlyDefaults = (ast: AST.Transformation): boolean => {
+  if (!AST.isTypeLiteralTransformation(ast.transformation)) return false
+  if (ast.from._tag !== "TypeLiteral" || ast.to._tag !== "TypeLiteral") return false
+  const { from, to } = ast
+  return ast.transformation.propertySignatureTransformations.every((field) => {
+    const before = from.propertySignatures.find((each) => each.name === field.from)
+    const after = to.propertySignatures.find((each) => each.name === field.to)
+    return field.from === field.to && before !== undefined && after !== undefined && before.isOptional &&
+      !after.isOptional && (before.type === after.type || isOrUndefined(before.type, after.type))
+  })
+}
+
+/** `A | undefined`, as an optional field's type is written. */
+const isOrUndefined = (union: AST.AST, member: AST.AST): boolean =>
+  AST.isUnion(union) && union.types.length === 2 && union.types.includes(member) &&
+  union.types.some(AST.isUndefinedKeyword)
+
+/**
  * Fast path: a value that already is of the type (checked with `Schema.is`, several times cheaper than a decode,
  * extra keys allowed) is returned as it is; anything else goes through the full decode, which applies defaults
- * and reports errors. Only for schemas without transformations (our response schemas), where a decode would
- * return an equal value. Both are compiled on the first call.
+ * and reports errors. Only for schemas whose decode would return an equal value (no transformation but field
+ * defaults: see `changesValues`); any other schema always gets the full decode. Compiled on the first call.
  */
 const withFastPath = <A, I, Out>(
   schema: Schema.Schema<A, I>,
   full: () => (input: unknown) => Out,
   as: (value: A) => Out
 ) => {
-  const compiled = lazily(() => ({ is: Schema.is(schema), decode: full() }))
+  const compiled = lazily(() => ({ is: changesValues(schema.ast) ? undefined : Schema.is(schema), decode: full() }))
   return (input: unknown): Out => {
     const { decode, is } = compiled()
-    return is(input) ? as(input) : decode(input)
+    return is !== undefined && is(input) ? as(input) : decode(input)
   }
 }
 
