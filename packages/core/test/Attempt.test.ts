@@ -236,7 +236,8 @@ describe("transport failures", () => {
         Effect.provide(clientOver({ layer: HttpTransport.layer(client, {}) }))
       )
       if (error._tag !== "ConnectionError") return expect.fail(error._tag)
-      expect(error.cause).toBe("Transport: TLS refused (GET https://api.openai.com/v1/things)")
+      expect(error.message).toBe("Connection error: TLS refused (GET https://api.openai.com/v1/things)")
+      expect((error.cause as Error).cause).toMatchObject({ _tag: "RequestError", reason: "Transport" })
       expect(error.request).toStrictEqual({ method: "GET", url: "https://api.openai.com/v1/things" })
     }))
 

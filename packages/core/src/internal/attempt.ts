@@ -83,8 +83,12 @@ export const send = (
           )
           : Effect.succeed(response)
     ),
-    (error) => transportError(prepared, error.cause ?? error.message)
+    (error) => transportError(prepared, error.cause ?? reasonOf(error))
   )
+
+/** A transport failure without a cause: its description (or reason) as the error, the platform's error as its cause. */
+const reasonOf = (error: HttpClientError.HttpClientError): Error =>
+  new Error(error.description ?? `${error.reason} error`, { cause: error })
 
 const attemptTimeoutError = (prepared: Prepared) => () =>
   new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.timeout, phase: "attempt" })
