@@ -99,8 +99,10 @@ describe("which schemas may skip the full decode", () => {
       children: Schema.Array(Schema.suspend(() => Tree))
     })
     expect(changesValues(Tree.ast)).toBe(false)
-    const TrimmedTree: Schema.Schema<Tree, { readonly value: string; readonly children: ReadonlyArray<unknown> }> =
-      Schema.Struct({ value: Schema.Trim, children: Schema.Array(Schema.suspend(() => TrimmedTree)) })
+    const TrimmedTree: Schema.Schema<Tree> = Schema.Struct({
+      value: Schema.Trim,
+      children: Schema.Array(Schema.suspend(() => TrimmedTree))
+    })
     expect(changesValues(TrimmedTree.ast)).toBe(true)
     expect(changesValues(Schema.Struct({ a: Schema.NonEmptyString, b: Schema.NullOr(Schema.Number) }).ast)).toBe(false)
     expect(changesValues(Schema.Struct({ a: Schema.optionalWith(Schema.String, { default: () => "" }) }).ast)).toBe(
