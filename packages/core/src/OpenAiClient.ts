@@ -7,7 +7,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -169,6 +169,26 @@ export const layer = (
 ): Layer.Layer<OpenAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(OpenAiClient, make(options))
 
+/** The configuration key each option is read from by {@link config}. */
+const environment = {
+  apiKey: "OPENAI_API_KEY",
+  baseURL: "OPENAI_BASE_URL",
+  organization: "OPENAI_ORG_ID",
+  project: "OPENAI_PROJECT_ID"
+} as const
+
+/**
+ * An option that is wrong because of the configuration it was read from: the error is reported at that key
+ * (`OPENAI_BASE_URL`), and its message names the option too.
+ */
+const fromEnvironment = (options: Partial<Options> | undefined) => (error: ConfigError.ConfigError) => {
+  if (error._op !== "InvalidData" || error.path.length !== 1) return error
+  const option = error.path[0] as keyof typeof environment
+  if (!Object.hasOwn(environment, option) || options?.[option] !== undefined) return error
+  const key = environment[option]
+  return ConfigError.InvalidData([key], `${error.message} (option ${option}, read from ${key})`)
+}
+
 /**
  * Reads the options from configuration: `OPENAI_API_KEY` (required), `OPENAI_BASE_URL`, `OPENAI_ORG_ID`,
  * `OPENAI_PROJECT_ID`. Options given here win over the environment. Empty variables count as unset.
@@ -184,18 +204,19 @@ export const config = (options?: Partial<Options>): Config.Config<Options> => {
       Config.map(Option.getOrUndefined)
     )
   return Config.all({
-    apiKey: options?.apiKey !== undefined ? Config.succeed(options.apiKey) : Config.redacted("OPENAI_API_KEY"),
-    baseURL: options?.baseURL !== undefined ? Config.succeed(options.baseURL) : optional("OPENAI_BASE_URL"),
+    apiKey: options?.apiKey !== undefined ? Config.succeed(options.apiKey) : Config.redacted(environment.apiKey),
+    baseURL: options?.baseURL !== undefined ? Config.succeed(options.baseURL) : optional(environment.baseURL),
     organization: options?.organization !== undefined
       ? Config.succeed(options.organization)
-      : optional("OPENAI_ORG_ID"),
-    project: options?.project !== undefined ? Config.succeed(options.project) : optional("OPENAI_PROJECT_ID")
+      : optional(environment.organization),
+    project: options?.project !== undefined ? Config.succeed(options.project) : optional(environment.project)
   }).pipe(Config.map((fromConfig): Options => ({ ...options, ...fromConfig })))
 }
 
 /**
  * A layer of the client whose options come from {@link config}. A missing `OPENAI_API_KEY` fails the layer with
- * a `ConfigError` when it is built, not with a 401 at the first request.
+ * a `ConfigError` when it is built, not with a 401 at the first request; an invalid value read from the
+ * environment is reported at its key (`OPENAI_BASE_URL`), with the option it sets named in the message.
  *
  * @since 0.1.0
  * @category layers
@@ -203,7 +224,10 @@ export const config = (options?: Partial<Options>): Config.Config<Options> => {
 export const layerConfig = (
   options?: Partial<Options>
 ): Layer.Layer<OpenAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(OpenAiClient, Effect.flatMap(config(options), make))
+  Layer.effect(
+    OpenAiClient,
+    Effect.flatMap(config(options), (resolved) => Effect.mapError(make(resolved), fromEnvironment(options)))
+  )
 
 /**
  * Runs an OpenAI call and returns its value together with the response metadata (request id, headers, rate

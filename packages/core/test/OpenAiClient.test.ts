@@ -257,6 +257,40 @@ describe("configuration", () => {
       expect(requests).toHaveLength(0)
     }))
 
+  it.effect("an invalid value from the environment is reported at its variable, naming the option it sets", () =>
+    Effect.gen(function*() {
+      const baseURL = yield* Effect.flip(
+        Effect.provide(Models.list(), clientFromEnv({ OPENAI_API_KEY: "k", OPENAI_BASE_URL: "ftp://example.com/v1" }))
+      )
+      if (baseURL._tag !== "ConfigError" || baseURL._op !== "InvalidData") return expect.fail(String(baseURL))
+      expect(baseURL.path).toStrictEqual(["OPENAI_BASE_URL"])
+      expect(baseURL.message).toBe(
+        "baseURL must be an absolute http(s) URL, got \"ftp://example.com/v1\" (option baseURL, read from OPENAI_BASE_URL)"
+      )
+      const organization = yield* Effect.flip(
+        Effect.provide(Models.list(), clientFromEnv({ OPENAI_API_KEY: "k", OPENAI_ORG_ID: "org\u0001" }))
+      )
+      if (organization._tag !== "ConfigError" || organization._op !== "InvalidData") {
+        return expect.fail("not InvalidData")
+      }
+      expect(organization.path).toStrictEqual(["OPENAI_ORG_ID"])
+      expect(organization.message).toMatch(/^organization .* \(option organization, read from OPENAI_ORG_ID\)$/)
+      // the same value given in code is reported at the option, as layer() does
+      const inCode = yield* Effect.flip(Effect.provide(
+        Models.list(),
+        clientFromEnv({ OPENAI_API_KEY: "k", OPENAI_BASE_URL: "https://ok.example/v1" }, { baseURL: "ftp://x" })
+      ))
+      if (inCode._tag !== "ConfigError" || inCode._op !== "InvalidData") return expect.fail("not InvalidData")
+      expect(inCode.path).toStrictEqual(["baseURL"])
+      expect(inCode.message).toBe("baseURL must be an absolute http(s) URL, got \"ftp://x\"")
+      // an option that is not read from the environment keeps its own name
+      const timeout = yield* Effect.flip(
+        Effect.provide(Models.list(), clientFromEnv({ OPENAI_API_KEY: "k" }, { timeout: -1 }))
+      )
+      if (timeout._tag !== "ConfigError" || timeout._op !== "InvalidData") return expect.fail("not InvalidData")
+      expect(timeout.path).toStrictEqual(["timeout"])
+    }))
+
   const invalidOptions: ReadonlyArray<[string, Partial<OpenAiClient.Options>, string]> = [
     ["an empty key", { apiKey: Redacted.make("  ") }, "apiKey"],
     ["a key with a line break", { apiKey: Redacted.make("sk-abc\r\nx: y") }, "line break"],
