@@ -11,7 +11,7 @@ import { isRecord } from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import { decoderEither, OpenEnum, optionalNullable } from "./internal/schema.js"
+import { decoderEither, OpenEnum, optionalNullable, sentAsNull } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
 import * as Operation from "./Operation.js"
@@ -321,8 +321,8 @@ export interface Annotation extends Schema.Schema.Type<typeof Annotation> {}
  */
 export const ChatCompletionMessage = Schema.Struct({
   role: OpenEnum("assistant"),
-  content: optionalNullable(Schema.String),
-  refusal: optionalNullable(Schema.String),
+  content: sentAsNull(Schema.String),
+  refusal: sentAsNull(Schema.String),
   tool_calls: optionalNullable(Schema.Array(ToolCall)),
   annotations: optionalNullable(Schema.Array(Annotation)),
   function_call: optionalNullable(Schema.Struct({ name: Schema.String, arguments: Schema.String })),

@@ -2,10 +2,10 @@
 // decoded, the full decode (a schema that transforms) as well as a body that already is of the type.
 import { OpenAiClient, Operation } from "@effect-openai/core"
 import { OpenAiTest } from "@effect-openai/testing"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { ChatCompletion, ChatCompletionChunk } from "../src/Chat.js"
+import { ChatCompletion, ChatCompletionChunk, ChatCompletionMessage } from "../src/Chat.js"
 import { CreateEmbeddingResponse } from "../src/Embeddings.js"
 import { changesValues } from "../src/internal/schema.js"
 import { ModelDeleted, ModelsPage } from "../src/Models.js"
@@ -118,5 +118,20 @@ describe("which schemas may skip the full decode", () => {
     for (const schema of [ChatCompletion, ChatCompletionChunk, CreateEmbeddingResponse, ModelsPage, ModelDeleted]) {
       expect(changesValues(schema.ast)).toBe(false)
     }
+  })
+})
+
+describe("fields the API always sends, as a value or null", () => {
+  it("a message's content and refusal are string | null; a server that leaves them out gives null", () => {
+    const decode = Schema.decodeUnknownSync(ChatCompletionMessage)
+    expect(decode({ role: "assistant" })).toStrictEqual({ role: "assistant", content: null, refusal: null })
+    expect(decode({ role: "assistant", content: "hi", refusal: null })).toStrictEqual({
+      role: "assistant",
+      content: "hi",
+      refusal: null
+    })
+    expect(() => decode({ role: "assistant", content: 1 })).toThrow(/content/)
+    expectTypeOf<ChatCompletionMessage["content"]>().toEqualTypeOf<string | null>()
+    expectTypeOf<ChatCompletionMessage["refusal"]>().toEqualTypeOf<string | null>()
   })
 })

@@ -23,6 +23,15 @@ export const OpenEnum = <const Members extends ReadonlyArray<string>>(
 export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
 /**
+ * A field the API always sends, as a value or `null`: typed `A | null`. A server that leaves it out (some
+ * compatible servers do) decodes as `null` rather than failing. Keeps the decoder's fast path (a field default).
+ *
+ * @internal
+ */
+export const sentAsNull = <S extends Schema.Schema.Any>(schema: S) =>
+  Schema.optionalWith(Schema.NullOr(schema), { exact: true, default: () => null })
+
+/**
  * `make()` on first call, then its result: schemas are compiled when an operation is first used, not at import.
  */
 const lazily = <A>(make: () => A): () => A => {
