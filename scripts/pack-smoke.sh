@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs @effect-openai/core, node and testing as they would be published, installs the tarballs with npm into a
-# fresh project outside the workspace, typechecks a TypeScript consumer against the shipped .d.ts, and runs a chat
-# completion against MockServer from plain Node ESM.
+# fresh project outside the workspace, typechecks a TypeScript consumer against the shipped .d.ts, runs a chat
+# completion against MockServer from plain Node ESM, and runs the core over FetchHttpClient on Node, Bun and Deno
+# (scripts/runtime-smoke/; Bun and Deno installed from npm into the user cache on first use).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/effect-openai-pack.XXXXXX")
@@ -31,7 +32,7 @@ cd "$work/consumer"
 npm init -y >/dev/null
 npm pkg set type=module
 npm install --no-audit --no-fund --loglevel=error "$work"/effect-openai-core-*.tgz "$work"/effect-openai-node-*.tgz \
-  "$work"/effect-openai-testing-*.tgz effect@~3.22.4 @types/node@^20.19.0 >/dev/null
+  "$work"/effect-openai-testing-*.tgz effect@~3.22.4 @effect/platform@~0.97.2 @types/node@^20.19.0 >/dev/null
 
 cat > smoke.mjs <<'JS'
 import { Chat, OpenAiClient } from "@effect-openai/core"
@@ -72,3 +73,26 @@ cat > tsconfig.json <<'JSON'
 JSON
 "$root/node_modules/.bin/tsc" -p tsconfig.json
 echo "pack smoke test: OK (typechecked consumer.ts against the shipped .d.ts)"
+
+# Other runtimes: the core over @effect/platform's FetchHttpClient (the layer the README names for Bun and Deno), a
+# chat completion and a stream against a MockServer served by Node. Bun and Deno come from npm, like Node 24 in CI.
+runtimes="${XDG_CACHE_HOME:-$HOME/.cache}/effect-openai/runtimes"
+bun="$runtimes/node_modules/@oven/bun-linux-x64/bin/bun"
+deno="$runtimes/node_modules/@deno/linux-x64-glibc/deno"
+if [ ! -x "$bun" ] || [ ! -x "$deno" ]; then
+  mkdir -p "$runtimes"
+  npm install --prefix "$runtimes" --no-audit --no-fund --loglevel=error @oven/bun-linux-x64@~1.4 \
+    @deno/linux-x64-glibc@~2.9 >/dev/null
+fi
+cp "$root"/scripts/runtime-smoke/*.mjs .
+node server.mjs >server.out &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do [ -s server.out ] && break; sleep 0.1; done
+MOCK_SERVER=$(head -n 1 server.out)
+export MOCK_SERVER
+node fetch.mjs
+"$bun" fetch.mjs
+"$deno" run --allow-env=MOCK_SERVER --allow-net=127.0.0.1 --allow-read=. fetch.mjs
+kill "$server"
+echo "runtime smoke: OK (Node, Bun and Deno over FetchHttpClient)"
