@@ -233,6 +233,124 @@ export const chatStreamParts = (
 ]
 
 /**
+ * Options of {@link chatCompletion} and {@link chatToolCalls}: the completion's fields (defaults: id
+ * `chatcmpl-test`, model `gpt-4o-mini`, created `1700000000`, 10 prompt tokens and a rough count of the reply's) and
+ * the reply's status and headers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CompletionOptions extends ReplyOptions {
+  readonly id?: string | undefined
+  readonly model?: string | undefined
+  /** Seconds since the epoch. */
+  readonly created?: number | undefined
+  /** Default `stop` for {@link chatCompletion}, `tool_calls` for {@link chatToolCalls}. */
+  readonly finishReason?: string | undefined
+  /** Token counts (`total_tokens` is their sum); `null` leaves `usage` out. */
+  readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | null | undefined
+}
+
+/**
+ * A function call the model asks for in {@link chatToolCalls}: `arguments` is JSON-encoded unless it is a string,
+ * which is sent as it is (so malformed arguments can be tested too). The id defaults to `call_test<index>`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ToolCallReply {
+  readonly name: string
+  readonly arguments: unknown
+  readonly id?: string | undefined
+}
+
+const completionReply = (
+  message: object,
+  replyTokens: number,
+  finishReason: string,
+  options: CompletionOptions | undefined
+): Reply => {
+  const usage = options?.usage === undefined
+    ? MockApi.completionUsage(10, replyTokens)
+    : options.usage === null
+    ? undefined
+    : MockApi.completionUsage(options.usage.prompt_tokens, options.usage.completion_tokens)
+  return json(
+    MockApi.chatCompletionBody({
+      id: options?.id ?? "chatcmpl-test",
+      model: options?.model ?? "gpt-4o-mini",
+      created: options?.created ?? 1_700_000_000,
+      message,
+      finishReason: options?.finishReason ?? finishReason,
+      usage
+    }),
+    options
+  )
+}
+
+/**
+ * A chat completion (`POST /chat/completions`, not streamed) whose one choice says `content`, shaped as OpenAI sends
+ * it (usage, `system_fingerprint`, `refusal: null`...), so it decodes as `Chat.completions.create` expects.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const chatCompletion = (content: string, options?: CompletionOptions): Reply =>
+  completionReply({ content, refusal: null, annotations: [] }, MockApi.countTokens(content), "stop", options)
+
+/**
+ * A chat completion whose one choice calls functions: `content: null`, one `tool_calls` entry per call in order, and
+ * `finish_reason: "tool_calls"`.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const chatToolCalls = (calls: ReadonlyArray<ToolCallReply>, options?: CompletionOptions): Reply => {
+  const toolCalls = calls.map((call, index) => ({
+    id: call.id ?? `call_test${index}`,
+    type: "function",
+    function: {
+      name: call.name,
+      arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments)
+    }
+  }))
+  const tokens = toolCalls.reduce((sum, call) => sum + MockApi.countTokens(call.function.arguments), 0)
+  return completionReply(
+    { content: null, refusal: null, tool_calls: toolCalls, annotations: [] },
+    tokens,
+    "tool_calls",
+    options
+  )
+}
+
+/**
+ * An embeddings response (`POST /embeddings`): one embedding per vector, in order. With `encodingFormat: "base64"`
+ * the vectors are sent as OpenAI sends them then (little-endian float32, base64), which `Embeddings.create` decodes
+ * back to numbers at float32 precision; by default they are sent as JSON floats. `promptTokens` defaults to one per
+ * vector, the model to `text-embedding-3-small`.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const embeddings = (
+  vectors: ReadonlyArray<ReadonlyArray<number>>,
+  options?: ReplyOptions & {
+    readonly model?: string | undefined
+    readonly encodingFormat?: "float" | "base64" | undefined
+    readonly promptTokens?: number | undefined
+  }
+): Reply =>
+  json(
+    MockApi.embeddingsBody({
+      model: options?.model ?? "text-embedding-3-small",
+      vectors,
+      base64: options?.encodingFormat === "base64",
+      tokens: options?.promptTokens ?? vectors.length
+    }),
+    options
+  )
+
+/**
  * A transport failure (connection refused or reset): no response at all.
  *
  * @since 0.1.0

@@ -85,3 +85,125 @@ describe("OpenAiTest", () => {
       expect(error.message).toContain("café crème")
     }).pipe(Effect.provide(OpenAiTest.layer())))
 })
+
+describe("OpenAiTest reply builders decode with core's schemas", () => {
+  const messages = [{ role: "user", content: "hi" }] as const
+  const create = Chat.completions.create({ model: "gpt-4o-mini", messages: [...messages] })
+
+  it.effect("chatCompletion: the content, OpenAI's shape and defaults, overridable fields", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatCompletion("Hello there."),
+        OpenAiTest.chatCompletion("Cut short", {
+          id: "chatcmpl-42",
+          model: "gpt-4.1",
+          created: 1_800_000_000,
+          finishReason: "length",
+          usage: { prompt_tokens: 7, completion_tokens: 3 }
+        }),
+        OpenAiTest.chatCompletion("No usage", { usage: null })
+      )
+      const plain = yield* create
+      expect(plain).toMatchObject({
+        id: "chatcmpl-test",
+        object: "chat.completion",
+        created: 1_700_000_000,
+        model: "gpt-4o-mini",
+        system_fingerprint: "fp_mock"
+      })
+      expect(plain.choices).toStrictEqual([{
+        index: 0,
+        message: { role: "assistant", content: "Hello there.", refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: "stop"
+      }])
+      expect(plain.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 })
+
+      const given = yield* create
+      expect(given).toMatchObject({ id: "chatcmpl-42", model: "gpt-4.1", created: 1_800_000_000 })
+      expect(given.choices[0]).toMatchObject({ message: { content: "Cut short" }, finish_reason: "length" })
+      expect(given.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 })
+
+      const noUsage = yield* create
+      expect(noUsage.choices[0]!.message.content).toBe("No usage")
+      expect(noUsage.usage).toBeUndefined()
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("chatToolCalls: content null, one tool call per call in order, finish_reason tool_calls", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.chatToolCalls([
+        { name: "get_weather", arguments: { city: "Paris", unit: "C" } },
+        { name: "broken", arguments: "{\"city\": ", id: "call_given" }
+      ]))
+      const completion = yield* create
+      const [choice] = completion.choices
+      expect(choice!.finish_reason).toBe("tool_calls")
+      expect(choice!.message.content).toBeNull()
+      expect(choice!.message.tool_calls).toStrictEqual([
+        {
+          id: "call_test0",
+          type: "function",
+          function: { name: "get_weather", arguments: "{\"city\":\"Paris\",\"unit\":\"C\"}" }
+        },
+        { id: "call_given", type: "function", function: { name: "broken", arguments: "{\"city\": " } }
+      ])
+      expect(JSON.parse(choice!.message.tool_calls![0]!.function!.arguments)).toStrictEqual({
+        city: "Paris",
+        unit: "C"
+      })
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("embeddings: floats as given, whatever the format the client asked for", () =>
+    Effect.gen(function*() {
+      const vectors = [[0.1, -0.2, 0.3], [1e-7, 0, -1]]
+      yield* OpenAiTest.reply(
+        OpenAiTest.embeddings(vectors, { model: "text-embedding-3-large", promptTokens: 12 }),
+        OpenAiTest.embeddings(vectors)
+      )
+      // without encoding_format the client asks for base64 but takes floats as they come
+      const decoded = yield* Embeddings.create({ model: "text-embedding-3-large", input: ["a", "b"] })
+      expect(decoded.data).toStrictEqual([
+        { object: "embedding", index: 0, embedding: vectors[0] },
+        { object: "embedding", index: 1, embedding: vectors[1] }
+      ])
+      expect(decoded.model).toBe("text-embedding-3-large")
+      expect(decoded.usage).toStrictEqual({ prompt_tokens: 12, total_tokens: 12 })
+      const asSent = yield* Embeddings.create({ model: "text-embedding-3-small", input: "a", encoding_format: "float" })
+      expect(asSent.data.map((item) => item.embedding)).toStrictEqual(vectors)
+      expect(asSent.usage).toStrictEqual({ prompt_tokens: 2, total_tokens: 2 })
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("embeddings with encodingFormat base64: float32 little-endian, decoded by Embeddings.create", () =>
+    Effect.gen(function*() {
+      const vectors = [[0.5, -0.25, 3], [0.1, -1e-3]]
+      yield* OpenAiTest.reply(
+        OpenAiTest.embeddings(vectors, { encodingFormat: "base64" }),
+        OpenAiTest.embeddings(vectors, { encodingFormat: "base64" })
+      )
+      const decoded = yield* Embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"] })
+      expect(decoded.data.map((item) => item.embedding)).toStrictEqual([
+        [0.5, -0.25, 3],
+        [Math.fround(0.1), Math.fround(-1e-3)]
+      ])
+      const raw = yield* Embeddings.create({ model: "text-embedding-3-small", input: "a", encoding_format: "base64" })
+      // 0.5, -0.25, 3 as float32 little-endian bytes
+      expect(raw.data[0]!.embedding).toBe(btoa(String.fromCharCode(0, 0, 0, 63, 0, 0, 128, 190, 0, 0, 64, 64)))
+      expect(Embeddings.decodeBase64Floats(raw.data[1]!.embedding as string)).toStrictEqual(decoded.data[1]!.embedding)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("error: an OpenAI error body the client maps to its typed error", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.error(400, { message: "Bad tools", param: "tools", code: "invalid_value" })
+      )
+      const error = yield* Effect.flip(create)
+      expect(error).toMatchObject({
+        _tag: "BadRequestError",
+        status: 400,
+        code: "invalid_value",
+        param: "tools",
+        type: "invalid_request_error"
+      })
+      expect(error.message).toContain("Bad tools")
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+})

@@ -189,6 +189,49 @@ const chatParams = (
   return { model: body.model, messages: body.messages, body }
 }
 
+/** Token counts as OpenAI reports them, with zero details. @internal */
+export const completionUsage = (promptTokens: number, completionTokens: number) => ({
+  prompt_tokens: promptTokens,
+  completion_tokens: completionTokens,
+  total_tokens: promptTokens + completionTokens,
+  prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+  completion_tokens_details: {
+    reasoning_tokens: 0,
+    audio_tokens: 0,
+    accepted_prediction_tokens: 0,
+    rejected_prediction_tokens: 0
+  }
+})
+
+/**
+ * The body of a chat completion with one choice: the assistant `message` fields given (content, tool calls...) and
+ * `usage` (left out when `undefined`).
+ *
+ * @internal
+ */
+export const chatCompletionBody = <Message extends object, Usage>(options: {
+  readonly id: string
+  readonly model: string
+  readonly created: number
+  readonly message: Message
+  readonly finishReason: string
+  readonly usage: Usage
+}) => ({
+  id: options.id,
+  object: "chat.completion" as const,
+  created: options.created,
+  model: options.model,
+  choices: [{
+    index: 0,
+    message: { role: "assistant" as const, ...options.message },
+    logprobs: null,
+    finish_reason: options.finishReason
+  }],
+  usage: options.usage,
+  service_tier: "default",
+  system_fingerprint: "fp_mock"
+})
+
 /** A complete chat completion for a conversation. @internal */
 export const chatCompletion = (state: MockState, model: string, messages: ReadonlyArray<unknown>) => {
   const content = replyText(messages)
@@ -196,33 +239,14 @@ export const chatCompletion = (state: MockState, model: string, messages: Readon
     (sum, message) => sum + (isRecord(message) ? countTokens(textOf(message.content)) + 4 : 0),
     3
   )
-  const completionTokens = countTokens(content)
-  return {
+  return chatCompletionBody({
     id: `chatcmpl-mock${state.requests + 1}`,
-    object: "chat.completion",
-    created: 1_700_000_000 + state.requests,
     model,
-    choices: [{
-      index: 0,
-      message: { role: "assistant", content, refusal: null, annotations: [] },
-      logprobs: null,
-      finish_reason: "stop"
-    }],
-    usage: {
-      prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      total_tokens: promptTokens + completionTokens,
-      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-      completion_tokens_details: {
-        reasoning_tokens: 0,
-        audio_tokens: 0,
-        accepted_prediction_tokens: 0,
-        rejected_prediction_tokens: 0
-      }
-    },
-    service_tier: "default",
-    system_fingerprint: "fp_mock"
-  }
+    created: 1_700_000_000 + state.requests,
+    message: { content, refusal: null, annotations: [] },
+    finishReason: "stop",
+    usage: completionUsage(promptTokens, countTokens(content))
+  })
 }
 
 /** Serializes one server-sent event. @internal */
@@ -299,7 +323,8 @@ export const embeddingVector = (text: string, dimensions: number): Array<number>
   return vector
 }
 
-const base64OfFloats = (values: ReadonlyArray<number>): string => {
+/** Little-endian float32 values as base64, as OpenAI sends `encoding_format: "base64"` vectors. @internal */
+export const base64OfFloats = (values: ReadonlyArray<number>): string => {
   const vector = Float32Array.from(values)
   const bytes = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)
   let binary = ""
@@ -308,6 +333,23 @@ const base64OfFloats = (values: ReadonlyArray<number>): string => {
   }
   return btoa(binary)
 }
+
+/** The body of an embeddings response: one embedding per vector, as floats or base64. @internal */
+export const embeddingsBody = (options: {
+  readonly model: string
+  readonly vectors: ReadonlyArray<ReadonlyArray<number>>
+  readonly base64: boolean
+  readonly tokens: number
+}) => ({
+  object: "list" as const,
+  data: options.vectors.map((vector, index) => ({
+    object: "embedding" as const,
+    index,
+    embedding: options.base64 ? base64OfFloats(vector) : vector
+  })),
+  model: options.model,
+  usage: { prompt_tokens: options.tokens, total_tokens: options.tokens }
+})
 
 const embeddings = (state: MockState, body: unknown): HttpServerResponse.HttpServerResponse => {
   if (!isRecord(body) || typeof body.model !== "string") {
@@ -332,15 +374,12 @@ const embeddings = (state: MockState, body: unknown): HttpServerResponse.HttpSer
   if (state.embeddings?.key !== key) {
     state.embeddings = {
       key,
-      json: JSON.stringify({
-        object: "list",
-        data: texts.map((text, index) => {
-          const vector = embeddingVector(text, dimensions)
-          return { object: "embedding", index, embedding: base64 ? base64OfFloats(vector) : vector }
-        }),
+      json: JSON.stringify(embeddingsBody({
         model: body.model,
-        usage: { prompt_tokens: tokens, total_tokens: tokens }
-      })
+        vectors: texts.map((text) => embeddingVector(text, dimensions)),
+        base64,
+        tokens
+      }))
     }
   }
   return HttpServerResponse.text(state.embeddings.json, {
