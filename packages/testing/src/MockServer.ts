@@ -58,7 +58,10 @@ export interface Fault {
   readonly delay?: Duration.DurationInput | undefined
   /** Destroy the connection instead of answering (after `delay`). */
   readonly drop?: boolean | undefined
-  /** Only apply to requests whose API path (e.g. `/chat/completions`) is this one. */
+  /**
+   * Only apply to requests whose API path is this one: `/chat/completions` or `/v1/chat/completions` (a leading `/v1`
+   * is ignored, so both name the same route).
+   */
   readonly path?: string | undefined
   /** How to stream an event-stream reply (`stream: true` chat requests, or a route's `text/event-stream` reply). */
   readonly stream?: StreamFault | undefined
@@ -134,8 +137,13 @@ export interface ServedRequest {
  * @category models
  */
 export interface Options {
-  /** The key clients must send as `Authorization: Bearer`; `undefined` accepts any. Default `mock-api-key`. */
+  /**
+   * The key clients must send as `Authorization: Bearer`. Default `mock-api-key` (an explicit `undefined` too: turn
+   * the check off with `checkApiKey: false`).
+   */
   readonly apiKey?: string | undefined
+  /** Check the API key (default `true`); `false` accepts any key, or none. */
+  readonly checkApiKey?: boolean | undefined
   /** Default 0: an ephemeral port. */
   readonly port?: number | undefined
   /** Keep every request for `requests` (default `true`); turn off for long runs whose memory is measured. */
@@ -174,10 +182,17 @@ export interface Service {
   /** The API base URL, e.g. `http://127.0.0.1:41234/v1`. */
   readonly url: string
   readonly port: number
-  /** The key the server accepts (`undefined`: any). */
-  readonly apiKey: string | undefined
+  /**
+   * A key the server accepts, for the client to send: the one it checks (with `checkApiKey: false` it accepts any,
+   * this one included).
+   */
+  readonly apiKey: string
   /** Queues faults: each following request (matching the fault's `path`) takes the next one. */
   readonly fault: (...faults: ReadonlyArray<Fault>) => Effect.Effect<void>
+  /** The queued faults no request has taken yet, oldest first (header faults are never queued). */
+  readonly queuedFaults: Effect.Effect<ReadonlyArray<Fault>>
+  /** Drops every queued fault, e.g. one whose `path` no request matched. */
+  readonly clearFaults: Effect.Effect<void>
   /** Every request received so far, oldest first, with its outcome. */
   readonly requests: Effect.Effect<ReadonlyArray<ServedRequest>>
   /** TCP connections accepted so far, and how many are open now. */
@@ -208,6 +223,9 @@ export const faultHeader = "x-mock-fault"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
+
+/** A path below `/v1`, whether given with the `/v1` prefix or without. */
+const apiPath = (path: string): string => path === "/v1" || path.startsWith("/v1/") ? path.slice(3) : path
 
 /** The writes of a streamed reply, shaped by the fault. */
 const streamWrites = (
@@ -375,7 +393,8 @@ const faultReply = (state: MockApi.MockState, status: number, fault: Fault) =>
  */
 export const make = (options?: Options): Effect.Effect<Service, HttpServerError.ServeError, Scope.Scope> =>
   Effect.gen(function*() {
-    const apiKey = options !== undefined && "apiKey" in options ? options.apiKey : defaultApiKey
+    const apiKey = options?.apiKey ?? defaultApiKey
+    const checkApiKey = options?.checkApiKey ?? true
     const state = MockApi.makeState()
     const api = MockApi.app(state, options?.routes)
     const faults: Array<Fault> = []
@@ -409,14 +428,14 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
           return fault
         }
       }
-      const index = faults.findIndex((fault) => fault.path === undefined || fault.path === path)
+      const index = faults.findIndex((fault) => fault.path === undefined || apiPath(fault.path) === path)
       return index < 0 ? undefined : faults.splice(index, 1)[0]
     }
 
     const app = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const url = new URL(request.url, "http://127.0.0.1")
-      const path = url.pathname.startsWith("/v1") ? url.pathname.slice(3) : url.pathname
+      const path = apiPath(url.pathname)
       const bytes = new Uint8Array(yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0)))
       const text = decoder.decode(bytes)
       const fault = takeFault(path, request.headers[faultHeader])
@@ -447,7 +466,7 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
       }
       const authorization = request.headers["authorization"]
       const presented = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined
-      const reply = apiKey !== undefined && presented !== apiKey
+      const reply = checkApiKey && presented !== apiKey
         ? MockApi.unauthorized(state, presented)
         : fault?.status !== undefined
         ? faultReply(state, fault.status, fault)
@@ -477,6 +496,10 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
         Effect.sync(() => {
           faults.push(...added)
         }),
+      queuedFaults: Effect.sync(() => faults.slice()),
+      clearFaults: Effect.sync(() => {
+        faults.length = 0
+      }),
       requests: Effect.sync(() => served.map((record) => ({ ...record }))),
       connections: Effect.sync(() => ({ accepted, open }))
     })

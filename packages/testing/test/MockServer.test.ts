@@ -80,10 +80,25 @@ describe("MockServer", () => {
       expect(JSON.parse(missing.text).error.message).toContain("You didn't provide an API key")
     }))
 
-  it.scopedLive("accepts any key when apiKey is undefined", () =>
+  it.scopedLive("accepts any key, or none, with checkApiKey: false; apiKey is still a key to send", () =>
     Effect.gen(function*() {
-      const server = yield* MockServer.make({ apiKey: undefined })
+      const server = yield* MockServer.make({ checkApiKey: false })
+      expect(server.apiKey).toBe(MockServer.defaultApiKey)
       expect((yield* call(server, "/models", { key: "anything" })).status).toBe(200)
+      expect((yield* call(server, "/models", { key: null })).status).toBe(200)
+      expect((yield* call(server, "/models")).status).toBe(200)
+    }))
+
+  it.scopedLive("an apiKey given, or an explicit undefined (the default key), is checked", () =>
+    Effect.gen(function*() {
+      const given = yield* MockServer.make({ apiKey: "sk-given" })
+      expect(given.apiKey).toBe("sk-given")
+      expect((yield* call(given, "/models")).status).toBe(200)
+      expect((yield* call(given, "/models", { key: MockServer.defaultApiKey })).status).toBe(401)
+      const unset = yield* MockServer.make({ apiKey: undefined })
+      expect(unset.apiKey).toBe(MockServer.defaultApiKey)
+      expect((yield* call(unset, "/models", { key: "anything" })).status).toBe(401)
+      expect((yield* call(unset, "/models")).status).toBe(200)
     }))
 
   it.scopedLive("answers bad requests and unknown routes as OpenAI does", () =>
@@ -116,6 +131,47 @@ describe("MockServer", () => {
       expect(limited.headers.get("retry-after")).toBe("1")
       expect(JSON.parse(limited.text).error.code).toBe("rate_limit_exceeded")
       expect((yield* call(server, "/chat/completions", { body: chat })).status).toBe(200)
+    }))
+
+  it.scopedLive("a fault path matches with or without the /v1 prefix", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      yield* server.fault(
+        { path: "/v1/chat/completions", status: 429 },
+        { path: "/models", status: 503 },
+        { path: "/v1/models/gpt-4o", status: 500 }
+      )
+      expect((yield* call(server, "/models/gpt-4o")).status).toBe(500)
+      expect((yield* call(server, "/chat/completions", { body: chat })).status).toBe(429)
+      expect((yield* call(server, "/models")).status).toBe(503)
+      expect(yield* server.queuedFaults).toStrictEqual([])
+      expect((yield* server.requests).map((request) => [request.path, request.fault])).toStrictEqual([
+        ["/models/gpt-4o", { path: "/v1/models/gpt-4o", status: 500 }],
+        ["/chat/completions", { path: "/v1/chat/completions", status: 429 }],
+        ["/models", { path: "/models", status: 503 }]
+      ])
+    }))
+
+  it.scopedLive("queuedFaults lists the faults no request took yet; clearFaults drops them", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const unmatched = { path: "/embeddings", status: 500 }
+      yield* server.fault({ path: "/models", status: 503 }, unmatched, { status: 502 })
+      expect(yield* server.queuedFaults).toStrictEqual([{ path: "/models", status: 503 }, unmatched, { status: 502 }])
+      expect((yield* call(server, "/models")).status).toBe(503)
+      expect(yield* server.queuedFaults).toStrictEqual([unmatched, { status: 502 }])
+      // the listing is a copy: emptying it leaves the queue as it was
+      const listed = (yield* server.queuedFaults) as Array<MockServer.Fault>
+      listed.length = 0
+      expect(yield* server.queuedFaults).toHaveLength(2)
+      yield* server.clearFaults
+      expect(yield* server.queuedFaults).toStrictEqual([])
+      expect((yield* call(server, "/embeddings", { body: { model: "text-embedding-3-small", input: "a" } })).status)
+        .toBe(200)
+      expect((yield* call(server, "/models")).status).toBe(200)
+      yield* server.fault({ status: 504 })
+      expect(yield* server.queuedFaults).toStrictEqual([{ status: 504 }])
+      expect((yield* call(server, "/models")).status).toBe(504)
     }))
 
   it.scopedLive("takes a per-request fault from the x-mock-fault header", () =>
