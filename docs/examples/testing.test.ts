@@ -1,5 +1,5 @@
 // Run: npx vitest run docs/examples/testing.test.ts
-import { Chat } from "@effect-openai/core"
+import { Chat, Embeddings } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
 import { MockServer, OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
@@ -14,13 +14,7 @@ const summarize = (text: string) =>
 describe("summarize", () => {
   it.effect("sends the text and returns the reply", () =>
     Effect.gen(function*() {
-      yield* OpenAiTest.reply(OpenAiTest.json({
-        id: "chatcmpl-1",
-        object: "chat.completion",
-        created: 0,
-        model: "gpt-4o-mini",
-        choices: [{ index: 0, message: { role: "assistant", content: "Short." }, finish_reason: "stop" }]
-      }))
+      yield* OpenAiTest.reply(OpenAiTest.chatCompletion("Short."))
       expect(yield* summarize("A long text")).toBe("Short.")
       const [sent] = yield* OpenAiTest.requests
       expect(sent?.body).toMatchObject({ messages: [{ content: "Summarize: A long text" }] })
@@ -40,8 +34,66 @@ describe("summarize", () => {
       const server = yield* MockServer.make()
       yield* server.fault({ status: 503, headers: { "retry-after-ms": "10" } })
       const reply = yield* summarize("text").pipe(
-        Effect.provide(NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: server.url }))
+        Effect.provide(NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey), baseURL: server.url }))
       )
       expect(reply).toBe("This is a mock reply to: Summarize: text")
+      expect(yield* server.queuedFaults).toStrictEqual([]) // the fault was used
+    }))
+})
+
+// A tool-using conversation, scripted with the reply builders.
+const messages: Array<Chat.MessageParam> = [{ role: "user", content: "Weather in Paris?" }]
+const tools: Array<Chat.Tool> = [{
+  type: "function",
+  function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } }
+}]
+
+describe("reply builders", () => {
+  it.effect("asks for the weather, then answers", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([{ name: "get_weather", arguments: { city: "Paris" } }]),
+        OpenAiTest.chatCompletion("Sunny in Paris.", { usage: { prompt_tokens: 30, completion_tokens: 4 } })
+      )
+      const first = yield* Chat.completions.create({ model: "gpt-4o-mini", messages, tools })
+      const call = first.choices[0]!.message.tool_calls![0]!
+      expect(JSON.parse(call.function!.arguments)).toStrictEqual({ city: "Paris" })
+      const second = yield* Chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [
+          ...messages,
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ id: call.id, type: "function", function: call.function! }]
+          },
+          { role: "tool", tool_call_id: call.id, content: "sunny" }
+        ]
+      })
+      expect(second.choices[0]!.message.content).toBe("Sunny in Paris.")
+      expect(second.usage?.total_tokens).toBe(34)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("embeddings, sent as base64 and decoded at float32 precision", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.embeddings([[0.5, 0.1]], { encodingFormat: "base64" }))
+      const { data } = yield* Embeddings.create({ model: "text-embedding-3-small", input: "hi" })
+      expect(data[0]!.embedding).toStrictEqual([0.5, Math.fround(0.1)])
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+})
+
+describe("MockServer faults", () => {
+  it.scopedLive("a fault path may carry the /v1 prefix; queued faults can be listed and cleared", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      yield* server.fault({ path: "/v1/embeddings", status: 500 }, { path: "/chat/completions", status: 429 })
+      const error = yield* summarize("text").pipe(
+        Effect.provide(NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey), baseURL: server.url, maxRetries: 0 })),
+        Effect.flip
+      )
+      expect(error._tag).toBe("RateLimitError")
+      expect(yield* server.queuedFaults).toStrictEqual([{ path: "/v1/embeddings", status: 500 }])
+      yield* server.clearFaults
+      expect(yield* server.queuedFaults).toStrictEqual([])
     }))
 })
