@@ -18,7 +18,7 @@ describe("the client through a faulty network", () => {
       const proxy = yield* FaultProxy.make(server.url)
       yield* proxy.fault({ _tag: "StallHeaders" })
       const client = NodeOpenAi.layer({
-        apiKey: Redacted.make(server.apiKey!),
+        apiKey: Redacted.make(server.apiKey),
         baseURL: proxy.url,
         timeout: "200 millis"
       })
@@ -34,7 +34,7 @@ describe("the client through a faulty network", () => {
       const server = yield* MockServer.make()
       const proxy = yield* FaultProxy.make(server.url)
       yield* proxy.fault(FaultProxy.htmlError(502))
-      const client = NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: proxy.url, maxRetries: 0 })
+      const client = NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey), baseURL: proxy.url, maxRetries: 0 })
       const error = yield* Effect.flip(Effect.provide(ask, client))
       expect(error._tag).toBe("InternalServerError")
     }))

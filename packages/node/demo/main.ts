@@ -86,7 +86,7 @@ const retried429 = Effect.gen(function*() {
   yield* server.fault({ status: 429, headers: { "retry-after-ms": "300" } })
   const started = Date.now()
   const completion = yield* Chat.completions.create({ model: "gpt-4o-mini", messages }).pipe(
-    Effect.provide(NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: server.url }))
+    Effect.provide(NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey), baseURL: server.url }))
   )
   const served = yield* server.requests
   yield* Console.log(`attempts: ${served.map((request) => request.fault?.status ?? 200).join(" -> ")}`)
@@ -103,7 +103,7 @@ const main = Effect.gen(function*() {
     const server = yield* MockServer.make()
     yield* Console.log(`OPENAI_API_KEY is not set: using the embedded MockServer at ${server.url}`)
     yield* tour({
-      client: NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: server.url }),
+      client: NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey), baseURL: server.url }),
       baseURL: server.url,
       server
     })

@@ -98,7 +98,7 @@ describe("interruption at any moment (real sockets, a client that outlives the c
       Effect.gen(function*() {
         const server = yield* MockServer.make({ routes: HttpRouter.empty.pipe(slowBodyRoute) })
         const context = yield* Layer.build(Layer.orDie(NodeOpenAi.layer({
-          apiKey: Redacted.make(server.apiKey!),
+          apiKey: Redacted.make(server.apiKey),
           baseURL: server.url,
           timeout: "10 seconds",
           streamIdleTimeout: "10 seconds"

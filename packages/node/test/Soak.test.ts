@@ -143,7 +143,7 @@ describe("soak", () => {
         const measured = yield* client.pipe(
           Effect.provide(
             NodeOpenAi.layer({
-              apiKey: Redacted.make(server.apiKey!),
+              apiKey: Redacted.make(server.apiKey),
               baseURL: server.url,
               timeout: 2_000,
               streamIdleTimeout: 1_000

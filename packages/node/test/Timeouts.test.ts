@@ -51,7 +51,7 @@ const setup = (transport: Transport, options?: Partial<OpenAiClient.Options>) =>
     const server = yield* MockServer.make()
     const proxy = yield* FaultProxy.make(server.url)
     const layer = layerOf(transport, {
-      apiKey: Redacted.make(server.apiKey!),
+      apiKey: Redacted.make(server.apiKey),
       baseURL: proxy.url,
       timeout: 300,
       streamIdleTimeout: 300,

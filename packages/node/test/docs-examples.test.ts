@@ -22,7 +22,7 @@ const runExample = (server: MockServer.Service, name: string) =>
       {
         cwd: root,
         timeout: 60_000,
-        env: { ...process.env, OPENAI_API_KEY: server.apiKey!, OPENAI_BASE_URL: server.url }
+        env: { ...process.env, OPENAI_API_KEY: server.apiKey, OPENAI_BASE_URL: server.url }
       },
       (error, stdout, stderr) =>
         resume(Effect.succeed({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }))

@@ -7,7 +7,7 @@ import * as Stream from "effect/Stream"
 
 /** A Node client of the server, with the given options. */
 export const client = (server: MockServer.Service, options?: Partial<Parameters<typeof NodeOpenAi.layer>[0]>) =>
-  NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey!), baseURL: server.url, ...options })
+  NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey), baseURL: server.url, ...options })
 
 /** Polls (in real time, up to 5 s) until `until` holds for what `check` returns. */
 export const eventually = <A>(check: Effect.Effect<A>, until: (a: A) => boolean) =>
