@@ -571,7 +571,8 @@ const formOf = (bytes: Uint8Array | undefined, contentType: string | undefined):
 
 /**
  * An in-memory `HttpClient` answering from the script, plus the `OpenAiTest` service. `apiRoot` is the path
- * prefix stripped to find the API path (`/v1` by default).
+ * prefix stripped to find the API path (`/v1` by default). Opt-in: provided to a whole app, it answers every
+ * outgoing call of the app as the fake OpenAI would; {@link layer} keeps it to the OpenAI client.
  *
  * @since 0.1.0
  * @category layers
@@ -675,6 +676,10 @@ export const apiKey: Redacted.Redacted<string> = Redacted.make("test-api-key")
  * to the test key, the real base URL (nothing leaves the process) and `dangerouslyAllowBrowser: true` (so it builds
  * under jsdom or happy-dom).
  *
+ * The fake `HttpClient` is the OpenAI client's own: it is not in the layer's output, so the rest of the app under
+ * test keeps its `HttpClient` (a webhook to another host goes where it always goes, and is not recorded here). To
+ * share one fake transport with the app, use {@link layerHttpClient} and build the client over it.
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -683,12 +688,13 @@ export const layer = (
     readonly replies?: ReadonlyArray<Reply> | undefined
     readonly client?: Partial<OpenAiClient.Options> | undefined
   }
-): Layer.Layer<OpenAiClient.OpenAiClient | OpenAiTest | HttpClient.HttpClient, ConfigError.ConfigError> => {
+): Layer.Layer<OpenAiClient.OpenAiClient | OpenAiTest, ConfigError.ConfigError> => {
   const baseURL = options?.client?.baseURL ?? "https://api.openai.com/v1"
   // the key is a fake one and nothing leaves the process, so component tests under jsdom or happy-dom may build it
-  return OpenAiClient.layer({ apiKey, dangerouslyAllowBrowser: true, ...options?.client }).pipe(
+  const withFake = OpenAiClient.layer({ apiKey, dangerouslyAllowBrowser: true, ...options?.client }).pipe(
     Layer.provideMerge(
       layerHttpClient({ replies: options?.replies, apiRoot: new URL(baseURL).pathname.replace(/\/+$/, "") })
     )
   )
+  return Layer.scopedContext(Effect.map(Layer.build(withFake), Context.omit(HttpClient.HttpClient)))
 }

@@ -1,8 +1,12 @@
 import { Chat, Embeddings, Models } from "@effect-openai/core"
 import { OpenAiTest } from "@effect-openai/testing"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { inspect } from "node:util"
 
@@ -32,6 +36,28 @@ describe("OpenAiTest", () => {
         requestId: "req_mock000000000000000000000003"
       })
     }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("layer() fakes the OpenAI client only: the app's own HttpClient calls go to the app's client", () => {
+    const webhooks: Array<string> = []
+    const appClient = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.sync(() => {
+          webhooks.push(request.url)
+          return HttpClientResponse.fromWeb(request, new Response("ok"))
+        })
+      )
+    )
+    return Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.json({ object: "list", data: [] }))
+      expect((yield* Models.list()).data).toStrictEqual([])
+      const webhook = yield* HttpClient.execute(HttpClientRequest.post("https://hooks.example.com/done"))
+      expect(yield* webhook.text).toBe("ok")
+      expect(webhooks).toStrictEqual(["https://hooks.example.com/done"])
+      const recorded = yield* OpenAiTest.requests
+      expect(recorded.map((request) => request.path)).toStrictEqual(["/models"])
+    }).pipe(Effect.provide(OpenAiTest.layer()), Effect.provide(appClient))
+  })
 
   it.effect("takes replies given to the layer", () =>
     Effect.gen(function*() {
