@@ -1,3 +1,4 @@
+import type { Chat } from "@effect-openai/core"
 import { MockServer } from "@effect-openai/testing"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -216,5 +217,49 @@ describe("docs examples run against MockServer", () => {
       )
       expect(result.stdout).toContain("This is a mock reply to: Say this is a test!")
       expect((yield* server.requests)[0]!.headers["x-client"]).toBe("docs-example")
+    }), 60_000)
+
+  it.scopedLive("migrating.ts", () =>
+    Effect.gen(function*() {
+      // every snippet of the page is an excerpt of the example
+      const example = readFileSync(`${root}/docs/examples/migrating.ts`, "utf8")
+      const page = readFileSync(`${root}/docs/migrating-from-openai.md`, "utf8")
+      const snippets = Array.from(page.matchAll(/```ts\n([\s\S]*?)```/g), (match) => match[1]!)
+      expect(snippets.length).toBeGreaterThanOrEqual(8)
+      for (const snippet of snippets) expect(example).toContain(snippet)
+
+      const server = yield* MockServer.make()
+      // streams paced so that stopping after the first chunk leaves the server still writing
+      const paced: MockServer.Fault = { path: "/chat/completions", stream: { interval: "30 millis" } }
+      yield* server.fault(...Array.from({ length: 12 }, () => paced))
+      yield* server.fault({ path: "/embeddings", status: 503, headers: { "retry-after-ms": "10" } })
+      const result = yield* runExample(server, "migrating.ts")
+      expect(result.stderr).toBe("")
+      expect(result.code).toBe(0)
+      const lines = result.stdout.trim().split("\n")
+      expect(lines).toStrictEqual([
+        expect.stringMatching(/^client: \d+ models through the explicit layer$/),
+        "create: This is a mock reply to: Say this is a test! (model gpt-4o-mini)",
+        expect.stringMatching(
+          /^request id: chat\.completion req_mock\w+, failed 404 req_mock\w+, raw 200 application\/json \(\d+ characters\)$/
+        ),
+        expect.stringMatching(/^errors: AuthenticationError 401 \(request req_mock\w+\)$/),
+        "stream: This is a mock reply to: Write a haiku about streams.",
+        "for await: This is a mock reply to: Count to five.",
+        "readable stream: This is a mock reply to: Say hello.",
+        "break: stopped after the first chat.completion.chunk",
+        "abort: interrupted",
+        "per call: retrying after InternalServerError",
+        "per call: This is a mock reply to: Hi, 1536 dimensions",
+        "test layer: Scripted. (POST /chat/completions)",
+        "mock server: RateLimitError, quota: true"
+      ])
+      // break and abort closed their connections while the server was still writing
+      const outcomes = (yield* server.requests)
+        .filter((request) => request.path === "/chat/completions")
+        .map((request) => [(request.body as Chat.ChatCompletionCreateParams).messages[0]!.content, request.outcome])
+      expect(outcomes).toContainEqual(["Count to ten.", "aborted-by-client"])
+      expect(outcomes).toContainEqual(["Count to twenty.", "aborted-by-client"])
+      expect(outcomes).toContainEqual(["Count to five.", "completed"])
     }), 60_000)
 })
