@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -231,13 +232,16 @@ export const layerConfig = (
 
 /**
  * Runs an OpenAI call and returns its value together with the response metadata (request id, headers, rate
- * limits). When the effect makes several calls, the last response is the one returned.
+ * limits). When the effect makes several calls, the response is that of the last successful one (a failed call,
+ * even one the effect recovers from, has its metadata on its error: `error.response`). An effect that makes no
+ * successful call fails with `NoSuchElementException`.
  *
  * @since 0.1.0
  * @category combinators
  */
-export const withResponse: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<WithResponse<A>, E, R> =
-  listener.withResponse
+export const withResponse: <A, E, R>(
+  self: Effect.Effect<A, E, R>
+) => Effect.Effect<WithResponse<A>, E | Cause.NoSuchElementException, R> = listener.withResponse
 
 /**
  * Calls `f` with the metadata of the response behind a stream (request id, rate limits) as soon as its headers

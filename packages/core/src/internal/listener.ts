@@ -1,3 +1,4 @@
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -24,7 +25,7 @@ export const notify = (meta: ResponseMeta.ResponseMeta): Effect.Effect<void> =>
 /** @internal */
 export const withResponse = <A, E, R>(
   self: Effect.Effect<A, E, R>
-): Effect.Effect<OpenAiClient.WithResponse<A>, E, R> =>
+): Effect.Effect<OpenAiClient.WithResponse<A>, E | Cause.NoSuchElementException, R> =>
   Effect.suspend(() => {
     let meta: ResponseMeta.ResponseMeta | undefined
     return self.pipe(
@@ -34,7 +35,9 @@ export const withResponse = <A, E, R>(
         })),
       Effect.flatMap((data) =>
         meta === undefined
-          ? Effect.dieMessage("OpenAiClient.withResponse: the effect completed without an OpenAI response")
+          ? Effect.fail(
+            new Cause.NoSuchElementException("OpenAiClient.withResponse: the effect made no successful OpenAI call")
+          )
           : Effect.succeed({ data, response: meta })
       )
     )
