@@ -39,6 +39,20 @@ const program = Effect.gen(function*() {
     })
   )
   yield* Console.log(outcome)
+
+  // 5. Opened before committing to a status (a proxy answering its own client): the effect fails with the typed
+  // error (429, 401, timeout, an error event) before any chunk, or succeeds with the stream of every chunk
+  const status = yield* Effect.scoped(
+    Chat.completions.openStream(params).pipe(
+      Effect.flatMap((chunks) => Stream.runDrain(chunks)),
+      Effect.as("opened: 200"),
+      Effect.catchTags({
+        RateLimitError: (error) => Effect.succeed(`would answer 429: ${error.message}`),
+        AuthenticationError: () => Effect.succeed("would answer 502")
+      })
+    )
+  )
+  yield* Console.log(status)
 })
 
 program.pipe(Effect.provide(NodeOpenAi.layerConfig()), NodeRuntime.runMain)

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { isRecord } from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import { decoderEither, OpenEnum, optionalNullable, sentAsNull } from "./internal/schema.js"
@@ -578,6 +579,17 @@ const chunkStreamResponse = Operation.eventStreamResponse({
   events: () => onChunkEvent
 })
 
+const streamOperation = (
+  params: Omit<ChatCompletionCreateParams, "stream">
+): Operation.StreamOperation<ChatCompletionChunk> => ({
+  name: "chat.completions.stream",
+  method: "POST",
+  path: "/chat/completions",
+  body: Operation.jsonBody({ ...params, stream: true }),
+  model: params.model,
+  response: chunkStreamResponse
+})
+
 /**
  * Streams a chat completion chunk by chunk (`stream: true` is set for you; `stream_options.include_usage` passes
  * through). The stream ends at `data: [DONE]`; an error event fails it with `StreamError` after every earlier
@@ -592,14 +604,26 @@ const stream = (
   params: Omit<ChatCompletionCreateParams, "stream">,
   options?: OpenAiClient.StreamRequestOptions
 ): Stream.Stream<ChatCompletionChunk, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> =>
-  OpenAiClient.stream({
-    name: "chat.completions.stream",
-    method: "POST",
-    path: "/chat/completions",
-    body: Operation.jsonBody({ ...params, stream: true }),
-    model: params.model,
-    response: chunkStreamResponse
-  }, options)
+  OpenAiClient.stream(streamOperation(params), options)
+
+/**
+ * Opens a chat completion stream, as the official SDK's `await create({ stream: true })` does: the effect
+ * succeeds once the stream is established (status 2xx, an event stream, its first chunk received, after retries)
+ * with the stream of every chunk, and fails with the typed error otherwise (`RateLimitError`, `AuthenticationError`,
+ * `TimeoutError`, an error event before any chunk), so a service proxying the stream can answer its own client with
+ * a real status first. The stream keeps every rule of {@link stream}; its connection belongs to the scope.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+const openStream = (
+  params: Omit<ChatCompletionCreateParams, "stream">,
+  options?: OpenAiClient.StreamRequestOptions
+): Effect.Effect<
+  Stream.Stream<ChatCompletionChunk, OpenAiError.OpenAiError>,
+  OpenAiError.OpenAiError,
+  OpenAiClient.OpenAiClient | Scope.Scope
+> => OpenAiClient.openStream(streamOperation(params), options)
 
 /**
  * `chat.completions`: the same resource path as the official SDK.
@@ -609,7 +633,8 @@ const stream = (
  */
 export const completions = {
   create,
-  stream
+  stream,
+  openStream
 } as const
 
 // ---------------------------------------------------------------------------------------------------------------

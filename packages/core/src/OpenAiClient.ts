@@ -16,6 +16,7 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as listener from "./internal/listener.js"
 import * as internal from "./internal/openAiClient.js"
@@ -129,6 +130,16 @@ export interface Service {
     operation: Operation.StreamOperation<A>,
     options?: StreamRequestOptions
   ) => Stream.Stream<A, OpenAiError.OpenAiError>
+  /**
+   * Opens a streaming operation: succeeds once the response is established (a 2xx event stream whose first values
+   * arrived, after any retries) with the stream of every value, or fails with the typed error (a 429, a 401, a
+   * timeout, an error event before any value). The rest of the stream keeps every stream rule; its connection
+   * belongs to the scope, so consume it inside that scope.
+   */
+  readonly openStream: <A>(
+    operation: Operation.StreamOperation<A>,
+    options?: StreamRequestOptions
+  ) => Effect.Effect<Stream.Stream<A, OpenAiError.OpenAiError>, OpenAiError.OpenAiError, Scope.Scope>
 }
 
 /**
@@ -271,6 +282,20 @@ export const stream = <A>(
   options?: StreamRequestOptions
 ): Stream.Stream<A, OpenAiError.OpenAiError, OpenAiClient> =>
   Stream.unwrap(Effect.map(OpenAiClient, (client) => client.stream(operation, options)))
+
+/**
+ * Opens a streaming operation through the client in context: the effect succeeds once the response is
+ * established, with the stream of its values, and fails with the typed error otherwise (see
+ * {@link Service.openStream}). `withResponse` around it gives the response's metadata.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const openStream = <A>(
+  operation: Operation.StreamOperation<A>,
+  options?: StreamRequestOptions
+): Effect.Effect<Stream.Stream<A, OpenAiError.OpenAiError>, OpenAiError.OpenAiError, OpenAiClient | Scope.Scope> =>
+  Effect.flatMap(OpenAiClient, (client) => client.openStream(operation, options))
 
 /**
  * Runs an operation through the client in context. Resource modules are built on it.

@@ -287,6 +287,79 @@ describe("Chat.completions.stream", () => {
     }).pipe(Effect.provide(OpenAiTest.layer())))
 })
 
+describe("Chat.completions.openStream: the stream opened before the caller commits", () => {
+  const open = (options?: OpenAiClient.StreamRequestOptions) => Chat.completions.openStream(params, options)
+
+  it.effect("fails with the typed error before any chunk, after the retries: 429, 401, an error event", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.error(429, { message: "slow down" }, { "retry-after-ms": "10" }),
+        OpenAiTest.error(429, { message: "slow down" }, { "retry-after-ms": "10" })
+      )
+      const limited = yield* Effect.fork(Effect.flip(Effect.scoped(open({ maxRetries: 1 }))))
+      yield* TestClock.adjust("1 second")
+      expect((yield* Fiber.join(limited))._tag).toBe("RateLimitError")
+      expect(yield* requestCount).toBe(2)
+      yield* OpenAiTest.reply(OpenAiTest.error(401, { message: "bad key" }))
+      expect((yield* Effect.flip(Effect.scoped(open())))._tag).toBe("AuthenticationError")
+      yield* OpenAiTest.reply(
+        OpenAiTest.stream([OpenAiTest.sseEvent({ error: { message: "overloaded", type: "server_error" } }, "error")])
+      )
+      const errorEvent = yield* Effect.flip(Effect.scoped(open({ maxRetries: 0 })))
+      expect(errorEvent._tag).toBe("StreamError")
+      expect(errorEvent.message).toContain("overloaded")
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a retried failure before the first chunk is invisible: the opened stream has every chunk once", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.stream([OpenAiTest.cut("reset before any event")]),
+        OpenAiTest.stream([chunk("a"), chunk("b"), OpenAiTest.sseDone])
+      )
+      const fiber = yield* Effect.fork(Effect.scoped(Effect.flatMap(open(), (rest) => collect(rest))))
+      yield* TestClock.adjust("10 seconds")
+      const { delivered, error } = yield* Fiber.join(fiber)
+      expect(error).toBeUndefined()
+      expect(contents(delivered)).toBe("ab")
+      expect(yield* requestCount).toBe(2)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("opened, the rest keeps the stream rules: a typed error mid-stream, the idle timeout", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.stream([chunk("a"), OpenAiTest.sseEvent({ error: { message: "mid-stream" } }, "error")])
+      )
+      const midStream = yield* Effect.scoped(Effect.flatMap(open(), (rest) => collect(rest)))
+      expect(contents(midStream.delivered)).toBe("a")
+      expect(midStream.error?._tag).toBe("StreamError")
+      expect(midStream.error?.message).toContain("mid-stream")
+      yield* OpenAiTest.reply(OpenAiTest.stream([chunk("a"), OpenAiTest.pause("1 hour"), chunk("b")]))
+      const stalled = yield* Effect.fork(
+        Effect.scoped(Effect.flatMap(open({ idleTimeout: "30 seconds" }), (rest) => collect(rest)))
+      )
+      yield* TestClock.adjust("30 seconds")
+      const { delivered, error } = yield* Fiber.join(stalled)
+      expect(contents(delivered)).toBe("a")
+      expect(error?._tag === "TimeoutError" && error.phase).toBe("idle")
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("withResponse around it gives the response's metadata as soon as it is open", () =>
+    Effect.gen(function*() {
+      const { data: rest, response } = yield* OpenAiClient.withResponse(open())
+      expect(response.status).toBe(200)
+      expect(response.requestId).toMatch(/^req_mock/)
+      expect(contents((yield* collect(rest)).delivered)).toBe("This is a mock reply to: Say this is a test!")
+    }).pipe(Effect.scoped, Effect.provide(OpenAiTest.layer())))
+
+  it.effect("closing the scope ends the exchange: the request is aborted, even with the stream unread", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.stream([chunk("a"), OpenAiTest.pause("1 hour"), OpenAiTest.sseDone]))
+      yield* Effect.scoped(Effect.asVoid(open()))
+      const [sent] = yield* OpenAiTest.requests
+      expect(sent!.signal.aborted).toBe(true)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+})
+
 describe("stream helpers", () => {
   it.effect("textDeltas gives the first choice's non-empty text deltas", () =>
     Effect.gen(function*() {

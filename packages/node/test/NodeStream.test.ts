@@ -118,6 +118,25 @@ describe("chat streams over real sockets (MockServer)", () => {
       expect(served!.outcome).toBe("aborted-by-client")
     }))
 
+  it.scopedLive("openStream: a 429 is the effect's error before any event; opened, closing its scope closes the socket", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const context = yield* Layer.build(client(server))
+      yield* server.fault({ status: 429, headers: { "retry-after-ms": "10" } })
+      const limited = yield* Effect.flip(Effect.scoped(Chat.completions.openStream(params, { maxRetries: 0 }))).pipe(
+        Effect.provide(context)
+      )
+      expect(limited._tag).toBe("RateLimitError")
+      yield* server.fault({ stream: { chunks: 1000, interval: "20 millis" } })
+      const firstTwo = yield* Effect.scoped(Effect.flatMap(
+        Chat.completions.openStream(params),
+        (rest) => Stream.runCollect(Stream.take(rest, 2))
+      )).pipe(Effect.provide(context))
+      expect(Chunk.size(firstTwo)).toBe(2)
+      const served = yield* eventually(server.requests, (all) => all[1]?.outcome !== "pending")
+      expect(served.map((request) => request.outcome)).toStrictEqual(["completed", "aborted-by-client"])
+    }))
+
   it.scopedLive("a 429 before the stream starts is retried", () =>
     Effect.gen(function*() {
       const server = yield* MockServer.make()

@@ -153,6 +153,9 @@ describe("docs examples run against MockServer", () => {
   it.scopedLive("streaming.ts", () =>
     Effect.gen(function*() {
       const server = yield* MockServer.make()
+      // the four first streams are served as they are; the fifth (opened) meets a 429 on every attempt
+      for (let i = 0; i < 4; i++) yield* server.fault({})
+      for (let i = 0; i < 3; i++) yield* server.fault({ status: 429, headers: { "retry-after-ms": "10" } })
       const result = yield* runExample(server, "streaming.ts")
       expect(result.stderr).toBe("")
       expect(result.code).toBe(0)
@@ -160,6 +163,16 @@ describe("docs examples run against MockServer", () => {
       expect(result.stdout).toMatch(/finish: stop, tokens: \d+/)
       expect(result.stdout).toMatch(/request id: req_mock/)
       expect(result.stdout).toContain("complete")
+      expect(result.stdout).toMatch(/would answer 429: 429 .*rate_limit_exceeded/)
+      expect((yield* server.requests).map((request) => request.fault?.status ?? 200)).toStrictEqual([
+        200,
+        200,
+        200,
+        200,
+        429,
+        429,
+        429
+      ])
     }), 60_000)
 
   it.scopedLive("embeddings.ts", () =>

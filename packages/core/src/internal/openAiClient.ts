@@ -4,6 +4,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as HttpTransport from "../HttpTransport.js"
 import type * as OpenAiClient from "../OpenAiClient.js"
@@ -15,7 +16,7 @@ import type { Pipeline } from "./pipeline.js"
 import * as Request from "./request.js"
 import * as Response from "./response.js"
 import { retrying } from "./retry.js"
-import { withOperationSpan, withOperationStreamSpan } from "./span.js"
+import { withOperationScopedSpan, withOperationSpan } from "./span.js"
 import * as Streaming from "./stream.js"
 import * as Validate from "./validate.js"
 import { version } from "./version.js"
@@ -101,14 +102,20 @@ export const make = (
       return withOperationSpan(operation, retrying(attempt, call.policy))
     }
 
+    const openStream = <A>(
+      operation: Operation.StreamOperation<A>,
+      options?: OpenAiClient.StreamRequestOptions
+    ): Effect.Effect<Stream.Stream<A, OpenAiError.OpenAiError>, OpenAiError.OpenAiError, Scope.Scope> => {
+      const prepared = Request.prepare(pipeline, operation, options, acceptOf(operation.response._tag))
+      if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+      return withOperationScopedSpan(operation, Streaming.open(pipeline, operation, prepared.right))
+    }
+
+    // one pipeline: a stream is an opened stream whose scope is the stream's own
     const stream = <A>(
       operation: Operation.StreamOperation<A>,
       options?: OpenAiClient.StreamRequestOptions
-    ): Stream.Stream<A, OpenAiError.OpenAiError> => {
-      const prepared = Request.prepare(pipeline, operation, options, acceptOf(operation.response._tag))
-      if (Either.isLeft(prepared)) return Stream.fail(prepared.left)
-      return withOperationStreamSpan(operation, Streaming.stream(pipeline, operation, prepared.right))
-    }
+    ): Stream.Stream<A, OpenAiError.OpenAiError> => Stream.unwrapScoped(openStream(operation, options))
 
-    return { baseURL: pipeline.baseURL, request, stream }
+    return { baseURL: pipeline.baseURL, request, stream, openStream }
   })

@@ -1,6 +1,6 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
+import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type * as Operation from "../Operation.js"
 import type * as ResponseMeta from "../ResponseMeta.js"
@@ -36,14 +36,21 @@ export const withOperationSpan = <A, E>(
   )
 
 /**
- * Runs a stream in its operation's span, `OpenAI <name>`.
+ * Opens a stream in its operation's span, `OpenAI <name>`: the span covers the opening (attempts, retries) and
+ * lasts until the scope that owns the stream closes.
  *
  * @internal
  */
-export const withOperationStreamSpan = <A, E>(
+export const withOperationScopedSpan = <A, E, R>(
   operation: Operation.OperationBase,
-  self: Stream.Stream<A, E>
-): Stream.Stream<A, E> => Stream.withSpan(self, `OpenAI ${operation.name}`, spanOptions(operation))
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | Scope.Scope> =>
+  Effect.tracerWith((tracer): Effect.Effect<A, E, R | Scope.Scope> =>
+    tracer === nativeTracer ? self : Effect.flatMap(
+      Effect.makeSpanScoped(`OpenAI ${operation.name}`, spanOptions(operation)),
+      (span) => Effect.withParentSpan(self, span)
+    )
+  )
 
 /**
  * Sets the request id on the operation's span. Not `Effect.annotateCurrentSpan`: without a span it builds (and

@@ -179,20 +179,22 @@ const attempt = <A>(
     ).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))))
 
 /**
- * A streamed response: retried (by the call's policy) only until its first chunk of values, with the attempt
- * timeout until then and the idle timeout between chunks after.
+ * Opens a streamed response: retried (by the call's policy) only until its first chunk of values, with the attempt
+ * timeout until then; succeeds with the stream of every value (that first chunk, then the rest with the idle
+ * timeout between chunks), whose connection belongs to the scope.
  *
  * @internal
  */
-export const stream = <A>(
+export const open = <A>(
   pipeline: Pipeline,
   operation: Operation.StreamOperation<A>,
   prepared: Prepared
-): Stream.Stream<A, OpenAiError.OpenAiError> =>
-  Stream.unwrapScoped(
-    Effect.gen(function*() {
-      const outer = yield* Effect.scope
-      const { first, pull } = yield* retrying(attempt(pipeline, operation, prepared, outer), prepared.policy)
-      return Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
-    })
+): Effect.Effect<Stream.Stream<A, OpenAiError.OpenAiError>, OpenAiError.OpenAiError, Scope.Scope> =>
+  Effect.flatMap(
+    Effect.scope,
+    (outer) =>
+      Effect.map(
+        retrying(attempt(pipeline, operation, prepared, outer), prepared.policy),
+        ({ first, pull }) => Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
+      )
   )
