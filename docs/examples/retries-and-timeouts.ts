@@ -10,7 +10,8 @@ const ask = (retryPolicy?: RetryPolicy.RetryPolicy) =>
     { timeout: "30 seconds", retryPolicy }
   )
 
-// The default rules, 5 retries, but never wait more than 20 seconds in all.
+// The default rules, 5 retries, none started after 20 seconds of retrying (a running attempt is not cut: for a
+// bound on the whole call, totalTimeout below).
 const patient = RetryPolicy.make({ maxRetries: 5 }).pipe(Schedule.upTo("20 seconds"))
 
 // Entirely your own: retry only connection errors, 3 times, 100 ms apart.
@@ -28,6 +29,12 @@ const program = Effect.gen(function*() {
     Effect.timeoutTo({ duration: "1 minute", onTimeout: () => "gave up", onSuccess: () => "done" })
   )
   yield* Console.log(raced)
+  // At most 20 seconds in all, whatever the retries: past it, a TimeoutError of phase "total".
+  const bounded = yield* Chat.completions.create(
+    { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] },
+    { timeout: "10 seconds", totalTimeout: "20 seconds" }
+  )
+  yield* Console.log(`within the budget: ${bounded.choices[0]?.message.content}`)
 })
 
 // Client-wide: a per-attempt timeout of 20 s and up to 4 retries with the default rules.

@@ -59,6 +59,12 @@ export interface Options {
   /** Per attempt (connect, headers and body); a number is milliseconds. Default 10 minutes. */
   readonly timeout?: Duration.DurationInput | undefined
   /**
+   * A call's whole budget: every attempt and every retry wait (a stream's until it is open: its first chunk). Past
+   * it the call fails with a `TimeoutError` of phase `total`, and the attempt running then is interrupted. Default:
+   * none, as the official SDK (each attempt has `timeout`, and the retry policy bounds the rest).
+   */
+  readonly totalTimeout?: Duration.DurationInput | undefined
+  /**
    * The longest a stream may go without receiving a byte before it fails with a `TimeoutError`. Default 5 minutes:
    * long enough for a reasoning model's silent thinking; lower it for faster models.
    */
@@ -91,6 +97,8 @@ export interface Options {
  */
 export interface RequestOptions {
   readonly timeout?: Duration.DurationInput | undefined
+  /** Overrides the client's `totalTimeout` (attempts and retry waits) for this call. */
+  readonly totalTimeout?: Duration.DurationInput | undefined
   readonly maxRetries?: number | undefined
   readonly retryPolicy?: RetryPolicy.RetryPolicy | undefined
   readonly headers?: HeadersInput | undefined

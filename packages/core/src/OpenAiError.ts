@@ -273,13 +273,18 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
 export class TimeoutError extends Data.TaggedError("TimeoutError")<{
   readonly request: RequestInfo
   readonly timeout: Duration.Duration
-  readonly phase: "attempt" | "idle"
+  readonly phase: "attempt" | "idle" | "total"
 }> {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
   override get message(): string {
-    const what = this.phase === "attempt" ? "Request" : "Stream idle gap"
-    return `${what} timed out after ${Duration.format(this.timeout)} (${describeRequest(this.request)})`
+    const after = Duration.format(this.timeout)
+    const what = this.phase === "attempt"
+      ? `Request timed out after ${after}`
+      : this.phase === "idle"
+      ? `Stream idle gap timed out after ${after}`
+      : `Request timed out after ${after} in all (attempts and retry waits)`
+    return `${what} (${describeRequest(this.request)})`
   }
 }
 

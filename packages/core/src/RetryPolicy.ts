@@ -30,8 +30,9 @@ export type RetryPolicy = Schedule.Schedule<unknown, OpenAiError.OpenAiError>
 export const isRetryable = (error: OpenAiError.OpenAiError): boolean => {
   switch (error._tag) {
     case "ConnectionError":
-    case "TimeoutError":
       return true
+    case "TimeoutError":
+      return error.phase !== "total"
     case "ResponseDecodeError":
     case "StreamError":
     case "InvalidRequestError":

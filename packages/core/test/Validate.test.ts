@@ -7,7 +7,7 @@ import * as Validate from "../src/internal/validate.js"
 // The rules of bad input, one by one, with the exact messages users see.
 
 const key = Redacted.make("sk-test")
-const limits = { timeout: Duration.seconds(10), idle: Duration.seconds(5) }
+const limits = { timeout: Duration.seconds(10), idle: Duration.seconds(5), total: Duration.infinity }
 
 const refused = (options: Parameters<typeof Validate.options>[0]) => {
   const result = Validate.options(options)
@@ -68,10 +68,16 @@ describe("limits", () => {
   it("a call's options: its limits over the client's, or the first problem", () => {
     expect(Validate.requestOptions(undefined, limits)).toStrictEqual(Either.right(limits))
     expect(Validate.requestOptions({ timeout: "1 second" }, limits)).toStrictEqual(
-      Either.right({ timeout: Duration.seconds(1), idle: limits.idle })
+      Either.right({ ...limits, timeout: Duration.seconds(1) })
     )
     expect(Validate.requestOptions({ idleTimeout: 250 }, limits)).toStrictEqual(
-      Either.right({ timeout: limits.timeout, idle: Duration.millis(250) })
+      Either.right({ ...limits, idle: Duration.millis(250) })
+    )
+    expect(Validate.requestOptions({ totalTimeout: "20 seconds" }, limits)).toStrictEqual(
+      Either.right({ ...limits, total: Duration.seconds(20) })
+    )
+    expect(Validate.requestOptions({ totalTimeout: 0 }, limits)).toStrictEqual(
+      Either.left("totalTimeout must be a positive duration, got 0")
     )
     expect(Validate.requestOptions({ timeout: 0 }, limits)).toStrictEqual(
       Either.left("timeout must be a positive duration, got 0")
@@ -89,13 +95,14 @@ describe("limits", () => {
 })
 
 describe("client options", () => {
-  it("defaults: 10 minutes per attempt, 5 minutes of idle stream", () => {
+  it("defaults: 10 minutes per attempt, 5 minutes of idle stream, no total budget", () => {
     expect(Validate.options({ apiKey: key })).toStrictEqual(
-      Either.right({ timeout: Duration.minutes(10), idle: Duration.minutes(5) })
+      Either.right({ timeout: Duration.minutes(10), idle: Duration.minutes(5), total: Duration.infinity })
     )
-    expect(Validate.options({ apiKey: key, timeout: 100, streamIdleTimeout: "1 second" })).toStrictEqual(
-      Either.right({ timeout: Duration.millis(100), idle: Duration.seconds(1) })
-    )
+    expect(Validate.options({ apiKey: key, timeout: 100, streamIdleTimeout: "1 second", totalTimeout: "20 seconds" }))
+      .toStrictEqual(
+        Either.right({ timeout: Duration.millis(100), idle: Duration.seconds(1), total: Duration.seconds(20) })
+      )
   })
 
   it("each bad option is refused with its path and a message that never quotes the key", () => {

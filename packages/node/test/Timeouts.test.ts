@@ -90,6 +90,26 @@ for (const transport of transports) {
         expect(served!.outcome).toBe("aborted-by-client")
       }))
 
+    it.scopedLive("the total budget spans attempts and retry waits, then closes the running attempt's connection", () =>
+      Effect.gen(function*() {
+        // attempts of 300 ms, retried at once: without a budget, 4 attempts would take 1.2 s
+        const { context, server } = yield* setup(transport, {
+          totalTimeout: 500,
+          retryPolicy: Schedule.recurs(3)
+        })
+        const { millis, result } = yield* timed(chat(slow(3_000))).pipe(Effect.provide(context))
+        expect(result._tag === "Left" && result.left._tag).toBe("TimeoutError")
+        if (result._tag === "Left" && result.left._tag === "TimeoutError") expect(result.left.phase).toBe("total")
+        expect(millis).toBeGreaterThanOrEqual(490)
+        expect(millis).toBeLessThan(2_000)
+        const served = yield* eventually(
+          server.requests,
+          (all) => all.length >= 2 && all.every((request) => request.outcome !== "pending")
+        )
+        expect(served.length).toBeLessThan(4)
+        expect(served.every((request) => request.outcome === "aborted-by-client")).toBe(true)
+      }))
+
     it.scopedLive("the attempt timeout spans redirect hops", () =>
       Effect.gen(function*() {
         const { context, proxy } = yield* setup(transport, { propagateTraceContext: true })

@@ -142,8 +142,10 @@ describe("docs examples run against MockServer", () => {
       expect(result.code).toBe(0)
       expect(result.stdout).toContain("This is a mock reply to: Hi / This is a mock reply to: Hi")
       expect(result.stdout).toContain("done")
+      expect(result.stdout).toContain("within the budget: This is a mock reply to: Hi")
       expect((yield* server.requests).map((request) => request.fault?.status ?? 200)).toStrictEqual([
         500,
+        200,
         200,
         200,
         200

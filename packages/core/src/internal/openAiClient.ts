@@ -15,7 +15,7 @@ import * as Attempt from "./attempt.js"
 import type { Pipeline } from "./pipeline.js"
 import * as Request from "./request.js"
 import * as Response from "./response.js"
-import { retrying } from "./retry.js"
+import { retrying, withinTotal } from "./retry.js"
 import { withOperationScopedSpan, withOperationSpan } from "./span.js"
 import * as Streaming from "./stream.js"
 import * as Validate from "./validate.js"
@@ -99,7 +99,7 @@ export const make = (
         call,
         Effect.flatMap(Attempt.send(pipeline, call), (response) => Response.read(call, operation.response, response))
       )
-      return withOperationSpan(operation, retrying(attempt, call.policy))
+      return withOperationSpan(operation, withinTotal(call, retrying(attempt, call.policy)))
     }
 
     const openStream = <A>(

@@ -1,5 +1,9 @@
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
+import * as OpenAiError from "../OpenAiError.js"
+import type { Prepared } from "./pipeline.js"
+import { timeoutFail } from "./timeout.js"
 
 /**
  * Runs `attempt` again as long as `policy` says so, fed each failure; the policy decides the wait (see
@@ -21,3 +25,23 @@ export const retrying = <A, E, R>(
         })
       return retry(first)
     }))
+
+/**
+ * A call's total budget (`totalTimeout`): its attempts and the waits between them fail with a `TimeoutError` of
+ * phase `total` once it has passed, interrupting the attempt running then. Not set (infinite): nothing is added.
+ *
+ * @internal
+ */
+export const withinTotal = <A, E, R>(
+  prepared: Prepared,
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | OpenAiError.TimeoutError, R> => {
+  const total = prepared.limits.total
+  return Duration.isFinite(total)
+    ? timeoutFail(
+      self,
+      total,
+      () => new OpenAiError.TimeoutError({ request: prepared.info, timeout: total, phase: "total" })
+    )
+    : self
+}

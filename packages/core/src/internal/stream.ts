@@ -15,7 +15,7 @@ import * as Attempt from "./attempt.js"
 import * as Listener from "./listener.js"
 import type { Pipeline, Prepared } from "./pipeline.js"
 import * as Response from "./response.js"
-import { retrying } from "./retry.js"
+import { retrying, withinTotal } from "./retry.js"
 import { annotateRequestId } from "./span.js"
 import { idleTimeoutPull } from "./timeout.js"
 
@@ -194,7 +194,7 @@ export const open = <A>(
     Effect.scope,
     (outer) =>
       Effect.map(
-        retrying(attempt(pipeline, operation, prepared, outer), prepared.policy),
+        withinTotal(prepared, retrying(attempt(pipeline, operation, prepared, outer), prepared.policy)),
         ({ first, pull }) => Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
       )
   )

@@ -92,6 +92,8 @@ export interface Limits {
   readonly timeout: Duration.Duration
   /** Between chunks of a stream. */
   readonly idle: Duration.Duration
+  /** Across attempts and retry waits (a stream's until it is open); infinite when not set. */
+  readonly total: Duration.Duration
 }
 
 const invalid = (path: string, message: string) => ConfigError.InvalidData([path], message)
@@ -142,7 +144,9 @@ export const options = (options: OpenAiClient.Options): Either.Either<Limits, Co
   if (Either.isLeft(timeout)) return Either.left(invalid("timeout", timeout.left))
   const idle = decodeLimit("streamIdleTimeout", options.streamIdleTimeout, defaultStreamIdleTimeout)
   if (Either.isLeft(idle)) return Either.left(invalid("streamIdleTimeout", idle.left))
-  return Either.right({ timeout: timeout.right, idle: idle.right })
+  const total = decodeLimit("totalTimeout", options.totalTimeout, Duration.infinity)
+  if (Either.isLeft(total)) return Either.left(invalid("totalTimeout", total.left))
+  return Either.right({ timeout: timeout.right, idle: idle.right, total: total.right })
 }
 
 /**
@@ -159,6 +163,10 @@ export const requestOptions = (
   if (Either.isLeft(timeout)) return Either.left(timeout.left)
   const idle = decodeLimit("idleTimeout", options.idleTimeout, defaults.idle)
   if (Either.isLeft(idle)) return Either.left(idle.left)
+  const total = decodeLimit("totalTimeout", options.totalTimeout, defaults.total)
+  if (Either.isLeft(total)) return Either.left(total.left)
   const problem = retriesProblem(options.maxRetries) ?? headersProblem(options.headers)
-  return problem === undefined ? Either.right({ timeout: timeout.right, idle: idle.right }) : Either.left(problem)
+  return problem === undefined
+    ? Either.right({ timeout: timeout.right, idle: idle.right, total: total.right })
+    : Either.left(problem)
 }
