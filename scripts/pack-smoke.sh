@@ -31,8 +31,27 @@ mkdir "$work/consumer"
 cd "$work/consumer"
 npm init -y >/dev/null
 npm pkg set type=module
-npm install --no-audit --no-fund --loglevel=error "$work"/effect-openai-core-*.tgz "$work"/effect-openai-node-*.tgz \
-  "$work"/effect-openai-testing-*.tgz effect@~3.22.4 @effect/platform@~0.97.2 @types/node@^20.19.0 >/dev/null
+
+# Exactly the install line of docs/getting-started.md (our packages replaced by their tarballs), so the documented line
+# cannot drift from what works; then the testing kit and the TypeScript the docs name.
+install_line=$(grep -m 1 '^npm install @effect-openai/core ' "$root/docs/getting-started.md")
+[ -n "$install_line" ] || { echo "no install line in docs/getting-started.md"; exit 1; }
+echo "documented: $install_line"
+read -r -a documented <<<"${install_line#npm install }"
+packages=()
+for spec in "${documented[@]}"; do
+  case "$spec" in
+    @effect-openai/core) packages+=("$(ls "$work"/effect-openai-core-*.tgz)") ;;
+    @effect-openai/node) packages+=("$(ls "$work"/effect-openai-node-*.tgz)") ;;
+    @effect-openai/*) echo "unexpected package in the install line: $spec"; exit 1 ;;
+    *) packages+=("$spec") ;;
+  esac
+done
+npm install --no-audit --no-fund --loglevel=error "${packages[@]}" >/dev/null
+npm install --no-audit --no-fund --loglevel=error -D "$work"/effect-openai-testing-*.tgz typescript@~5.9.3 \
+  @types/node@^20.19.0 >/dev/null
+copies=$(find . -path '*/node_modules/effect/package.json' | wc -l)
+[ "$copies" = 1 ] || { echo "$copies copies of effect installed, expected one"; exit 1; }
 
 cat > smoke.mjs <<'JS'
 import { Chat, OpenAiClient } from "@effect-openai/core"
@@ -67,12 +86,16 @@ export const program: Effect.Effect<string, OpenAiError.OpenAiError, OpenAiClien
 export const live = program.pipe(Effect.provide(NodeOpenAi.layer({ apiKey: Redacted.make("k") })))
 export const test = program.pipe(Effect.provide(OpenAiTest.layer()))
 TS
-cat > tsconfig.json <<'JSON'
-{ "compilerOptions": { "strict": true, "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022",
-  "noEmit": true, "skipLibCheck": false, "types": ["node"] }, "files": ["consumer.ts"] }
-JSON
-"$root/node_modules/.bin/tsc" -p tsconfig.json
-echo "pack smoke test: OK (typechecked consumer.ts against the shipped .d.ts)"
+# The tsconfig.json of docs/getting-started.md, verbatim, over consumer.ts and the getting-started example
+awk '/^```json$/ { inside = 1; next } /^```$/ { if (inside) exit } inside' "$root/docs/getting-started.md" >tsconfig.json
+node -e '
+  const config = JSON.parse(require("fs").readFileSync("tsconfig.json", "utf8"))
+  config.files = ["consumer.ts", "getting-started.ts"]
+  require("fs").writeFileSync("tsconfig.json", JSON.stringify(config))
+'
+cp "$root/docs/examples/getting-started.ts" getting-started.ts
+npx --no-install tsc -p tsconfig.json
+echo "pack smoke test: OK (the documented install line and tsconfig; consumer.ts and the getting-started example typecheck against the shipped .d.ts)"
 
 # Other runtimes: the core over @effect/platform's FetchHttpClient (the layer the README names for Bun and Deno), a
 # chat completion and a stream against a MockServer served by Node. Bun and Deno come from npm, like Node 24 in CI.
