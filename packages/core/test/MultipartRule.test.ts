@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import { UnreadableBlob } from "./utils.js"
 
 // The exact bytes of multipart bodies, as a server receives them: part layout, names of arrays and objects, escaping
 // of names and file names, content types, content-length, and what is sent again on a retry.
@@ -20,19 +21,6 @@ const upload = (fields: Multipart.Fields) =>
 const encoder = new TextEncoder()
 
 const streamOf = (...pieces: ReadonlyArray<string>) => Stream.fromIterable(pieces.map((piece) => encoder.encode(piece)))
-
-/** A Blob whose bytes cannot be read (a file removed after it was opened). */
-class UnreadableBlob extends Blob {
-  constructor(readonly error: Error) {
-    super(["never read"])
-  }
-  override stream() {
-    const error = this.error
-    return new ReadableStream<Uint8Array>({
-      pull: (controller) => controller.error(error)
-    }) as ReturnType<Blob["stream"]>
-  }
-}
 
 /** The boundary the body was sent with, read from its content type. */
 const boundaryOf = (sent: OpenAiTest.RecordedRequest) => {

@@ -3,7 +3,7 @@ import { OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import { requestCount } from "./utils.js"
+import { requestCount, UnreadableBlob } from "./utils.js"
 
 // How one call's HTTP request is built: headers and query from three levels (client defaults, the operation, the
 // call), the body of each kind, the retry policy of the call, and the calls refused before anything is sent.
@@ -21,19 +21,6 @@ const call = (
     ...operation,
     response: Operation.emptyResponse
   }, options)
-
-/** A Blob whose bytes cannot be read (a file removed after it was opened). */
-class UnreadableBlob extends Blob {
-  constructor(readonly error: Error) {
-    super(["never read"])
-  }
-  override stream() {
-    const error = this.error
-    return new ReadableStream<Uint8Array>({
-      pull: (controller) => controller.error(error)
-    }) as ReturnType<Blob["stream"]>
-  }
-}
 
 /** A 500 that asks for an immediate retry, so no clock is needed. */
 const serverError = OpenAiTest.error(500, {}, { "retry-after-ms": "0" })

@@ -7,19 +7,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { vi } from "vitest"
-
-const encoder = new TextEncoder()
-const bytes = (text: string) => encoder.encode(text)
-
-const decodeChunks = (chunks: ReadonlyArray<Uint8Array>): Array<Sse.Event> => {
-  const decoder = new Sse.Decoder()
-  const out: Array<Sse.Event> = []
-  for (const chunk of chunks) decoder.push(chunk, (event) => out.push(event))
-  decoder.end()
-  return out
-}
-
-const decodeText = (...chunks: ReadonlyArray<string>) => decodeChunks(chunks.map(bytes))
+import { bytes, decodeChunks, decodeText } from "./utils.js"
 
 const message = (data: string, id?: string): Sse.Event => ({ event: "message", data, id })
 

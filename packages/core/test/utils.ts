@@ -1,3 +1,4 @@
+import { Sse } from "@effect-openai/core"
 import { OpenAiTest } from "@effect-openai/testing"
 import * as Effect from "effect/Effect"
 import * as Tracer from "effect/Tracer"
@@ -32,3 +33,33 @@ export const recordSpans = Effect.gen(function*() {
   })
   return { spans, tracer }
 })
+
+const encoder = new TextEncoder()
+
+/** UTF-8 bytes of a text. */
+export const bytes = (text: string): Uint8Array => encoder.encode(text)
+
+/** Decodes the chunks with the incremental SSE decoder, to its end. */
+export const decodeChunks = (chunks: ReadonlyArray<Uint8Array>): Array<Sse.Event> => {
+  const decoder = new Sse.Decoder()
+  const out: Array<Sse.Event> = []
+  for (const chunk of chunks) decoder.push(chunk, (event) => out.push(event))
+  decoder.end()
+  return out
+}
+
+/** {@link decodeChunks} of texts. */
+export const decodeText = (...chunks: ReadonlyArray<string>): Array<Sse.Event> => decodeChunks(chunks.map(bytes))
+
+/** A Blob whose bytes cannot be read (a file removed after it was opened). */
+export class UnreadableBlob extends Blob {
+  constructor(readonly error: Error) {
+    super(["never read"])
+  }
+  override stream() {
+    const error = this.error
+    return new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.error(error)
+    }) as ReturnType<Blob["stream"]>
+  }
+}
