@@ -46,6 +46,10 @@ const execute = (
       : pipeline.httpClient.execute(request)
   )
 
+/** The attempt's `TimeoutError`, whoever enforced the deadline (the transport or the client's timer). */
+const attemptTimeoutError = (prepared: Prepared) => () =>
+  new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.timeout, phase: "attempt" })
+
 /**
  * A transport failure: a `TimeoutError` when the transport enforced the attempt's deadline, else a connection one.
  *
@@ -56,7 +60,7 @@ export const transportError = (
   cause: unknown
 ): OpenAiError.ConnectionError | OpenAiError.TimeoutError =>
   HttpTransport.isAttemptTimeoutError(cause)
-    ? new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.timeout, phase: "attempt" })
+    ? attemptTimeoutError(prepared)()
     : new OpenAiError.ConnectionError({ request: prepared.info, cause })
 
 /**
@@ -89,9 +93,6 @@ export const send = (
 /** A transport failure without a cause: its description (or reason) as the error, the platform's error as its cause. */
 const reasonOf = (error: HttpClientError.HttpClientError): Error =>
   new Error(error.description ?? `${error.reason} error`, { cause: error })
-
-const attemptTimeoutError = (prepared: Prepared) => () =>
-  new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.timeout, phase: "attempt" })
 
 /**
  * What a transport registered to abort the exchanges of one attempt: run once, when the attempt's scope closes. A
