@@ -81,6 +81,19 @@ export interface ReplyOptions {
   readonly apiHeaders?: boolean | undefined
 }
 
+/** A reply with a body (or none) and its content type (or none), the options' status and headers over them. */
+const bodyReply = (
+  body: string | Uint8Array | undefined,
+  contentType: string | undefined,
+  options: ReplyOptions | undefined
+): Reply => ({
+  _tag: "Body",
+  status: options?.status ?? 200,
+  headers: contentType === undefined ? { ...options?.headers } : { "content-type": contentType, ...options?.headers },
+  body,
+  apiHeaders: options?.apiHeaders ?? true
+})
+
 /**
  * A JSON body (default status 200) with the headers OpenAI sends (`x-request-id`, rate limits, ...) unless
  * overridden.
@@ -88,13 +101,8 @@ export interface ReplyOptions {
  * @since 0.1.0
  * @category replies
  */
-export const json = (body: unknown, options?: ReplyOptions): Reply => ({
-  _tag: "Body",
-  status: options?.status ?? 200,
-  headers: { "content-type": "application/json", ...options?.headers },
-  body: JSON.stringify(body),
-  apiHeaders: options?.apiHeaders ?? true
-})
+export const json = (body: unknown, options?: ReplyOptions): Reply =>
+  bodyReply(JSON.stringify(body), "application/json", options)
 
 /**
  * A raw text body, e.g. an HTML page from a proxy or truncated JSON.
@@ -102,13 +110,8 @@ export const json = (body: unknown, options?: ReplyOptions): Reply => ({
  * @since 0.1.0
  * @category replies
  */
-export const text = (body: string, options?: ReplyOptions & { readonly contentType?: string }): Reply => ({
-  _tag: "Body",
-  status: options?.status ?? 200,
-  headers: { "content-type": options?.contentType ?? "text/plain", ...options?.headers },
-  body,
-  apiHeaders: options?.apiHeaders ?? true
-})
+export const text = (body: string, options?: ReplyOptions & { readonly contentType?: string }): Reply =>
+  bodyReply(body, options?.contentType ?? "text/plain", options)
 
 /**
  * A binary body, delivered byte for byte (default content type `application/octet-stream`).
@@ -116,13 +119,8 @@ export const text = (body: string, options?: ReplyOptions & { readonly contentTy
  * @since 0.1.0
  * @category replies
  */
-export const bytes = (body: Uint8Array, options?: ReplyOptions & { readonly contentType?: string }): Reply => ({
-  _tag: "Body",
-  status: options?.status ?? 200,
-  headers: { "content-type": options?.contentType ?? "application/octet-stream", ...options?.headers },
-  body,
-  apiHeaders: options?.apiHeaders ?? true
-})
+export const bytes = (body: Uint8Array, options?: ReplyOptions & { readonly contentType?: string }): Reply =>
+  bodyReply(body, options?.contentType ?? "application/octet-stream", options)
 
 /**
  * A reply without a body (default status 200), as several API operations answer (e.g. deleting a container).
@@ -130,13 +128,7 @@ export const bytes = (body: Uint8Array, options?: ReplyOptions & { readonly cont
  * @since 0.1.0
  * @category replies
  */
-export const empty = (options?: ReplyOptions): Reply => ({
-  _tag: "Body",
-  status: options?.status ?? 200,
-  headers: { ...options?.headers },
-  body: undefined,
-  apiHeaders: options?.apiHeaders ?? true
-})
+export const empty = (options?: ReplyOptions): Reply => bodyReply(undefined, undefined, options)
 
 /**
  * An OpenAI error reply: `{"error": {message, type, code, param}}` with the given status.
