@@ -302,6 +302,7 @@ describe("configuration", () => {
     ["a negative maxRetries", { maxRetries: -1 }, "maxRetries"],
     ["a negative timeout", { timeout: -5 }, "timeout"],
     ["a negative stream idle timeout", { streamIdleTimeout: -1 }, "streamIdleTimeout"],
+    ["a zero total timeout", { totalTimeout: 0 }, "totalTimeout"],
     ["a fractional maxRetries", { maxRetries: 1.5 }, "maxRetries"],
     ["a default header with a line break", { defaultHeaders: { "x-team": "a\r\nx-injected: 1" } }, "defaultHeaders"]
   ]
