@@ -51,17 +51,23 @@ const attemptTimeoutError = (prepared: Prepared) => () =>
   new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.timeout, phase: "attempt" })
 
 /**
- * A transport failure: a `TimeoutError` when the transport enforced the attempt's deadline, else a connection one.
+ * A transport failure (sending, or reading a body): a `TimeoutError` when the transport enforced the attempt's
+ * deadline, else a `ConnectionError` caused by what failed underneath, or, when the platform's error has no cause,
+ * by its description (the platform's error kept as that one's cause).
  *
  * @internal
  */
 export const transportError = (
   prepared: Prepared,
-  cause: unknown
+  error: HttpClientError.HttpClientError
 ): OpenAiError.ConnectionError | OpenAiError.TimeoutError =>
-  HttpTransport.isAttemptTimeoutError(cause)
+  HttpTransport.isAttemptTimeoutError(error.cause)
     ? attemptTimeoutError(prepared)()
-    : new OpenAiError.ConnectionError({ request: prepared.info, cause })
+    : new OpenAiError.ConnectionError({ request: prepared.info, cause: error.cause ?? reasonOf(error) })
+
+/** A platform error without a cause: its description (or reason) as the error, the platform's error as its cause. */
+const reasonOf = (error: HttpClientError.HttpClientError): Error =>
+  new Error(error.description ?? `${error.reason} error`, { cause: error })
 
 /**
  * Sends the prepared request and follows its redirects. Run inside {@link run} or {@link runUntilFirstChunk}: the
@@ -87,12 +93,8 @@ export const send = (
           )
           : Effect.succeed(response)
     ),
-    (error) => transportError(prepared, error.cause ?? reasonOf(error))
+    (error) => transportError(prepared, error)
   )
-
-/** A transport failure without a cause: its description (or reason) as the error, the platform's error as its cause. */
-const reasonOf = (error: HttpClientError.HttpClientError): Error =>
-  new Error(error.description ?? `${error.reason} error`, { cause: error })
 
 /**
  * What a transport registered to abort the exchanges of one attempt: run once, when the attempt's scope closes. A

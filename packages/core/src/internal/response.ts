@@ -45,7 +45,7 @@ const isSuccess = (status: number) => status >= 200 && status < 300
  * @internal
  */
 export const readText = (prepared: Prepared, response: HttpClientResponse.HttpClientResponse) =>
-  Effect.mapError(response.text, (error) => transportError(prepared, error.cause))
+  Effect.mapError(response.text, (error) => transportError(prepared, error))
 
 /**
  * The error of a non-2xx response, its body read.
@@ -126,7 +126,7 @@ const readBody = <A>(
 
 const readBytes = (prepared: Prepared, response: HttpClientResponse.HttpClientResponse) =>
   Effect.mapBoth(response.arrayBuffer, {
-    onFailure: (error) => transportError(prepared, error.cause),
+    onFailure: (error) => transportError(prepared, error),
     onSuccess: (buffer) => new Uint8Array(buffer)
   })
 

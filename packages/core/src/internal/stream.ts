@@ -160,7 +160,7 @@ const attempt = <A>(
         // the idle timeout watches bytes, so comments and keep-alive events count as activity
         const bytes = yield* idleTimeoutPull(
           yield* Stream.toPull(
-            Stream.mapError(response.stream, (error) => Attempt.transportError(prepared, error.cause))
+            Stream.mapError(response.stream, (error) => Attempt.transportError(prepared, error))
           ),
           prepared.limits.idle,
           () => new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.idle, phase: "idle" })
