@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as listener from "./internal/listener.js"
@@ -50,6 +50,11 @@ export type QueryInput = Operation.QueryInput
 export interface Options {
   /** The API key, sent as `Authorization: Bearer`. Kept `Redacted` so it never prints. */
   readonly apiKey: Redacted.Redacted<string>
+  /**
+   * The admin key, for the operations that need one (`Admin.*`, fine-tuning checkpoint permissions); sent instead of
+   * `apiKey` for those alone, never for the others. Kept `Redacted`.
+   */
+  readonly adminApiKey?: Redacted.Redacted<string> | undefined
   /** Sent as `OpenAI-Organization`. */
   readonly organization?: string | undefined
   /** Sent as `OpenAI-Project`. */
@@ -192,6 +197,7 @@ export const layer = (
 /** The configuration key each option is read from by {@link config}. */
 const environment = {
   apiKey: "OPENAI_API_KEY",
+  adminApiKey: "OPENAI_ADMIN_KEY",
   baseURL: "OPENAI_BASE_URL",
   organization: "OPENAI_ORG_ID",
   project: "OPENAI_PROJECT_ID"
@@ -210,8 +216,8 @@ const fromEnvironment = (options: Partial<Options> | undefined) => (error: Confi
 }
 
 /**
- * Reads the options from configuration: `OPENAI_API_KEY` (required), `OPENAI_BASE_URL`, `OPENAI_ORG_ID`,
- * `OPENAI_PROJECT_ID`. Options given here win over the environment. Empty variables count as unset.
+ * Reads the options from configuration: `OPENAI_API_KEY` (required), `OPENAI_ADMIN_KEY`, `OPENAI_BASE_URL`,
+ * `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`. Options given here win over the environment. Empty variables count as unset.
  *
  * @since 0.1.0
  * @category config
@@ -225,6 +231,9 @@ export const config = (options?: Partial<Options>): Config.Config<Options> => {
     )
   return Config.all({
     apiKey: options?.apiKey !== undefined ? Config.succeed(options.apiKey) : Config.redacted(environment.apiKey),
+    adminApiKey: options?.adminApiKey !== undefined
+      ? Config.succeed(options.adminApiKey)
+      : Config.map(optional(environment.adminApiKey), (key) => key === undefined ? undefined : Redacted.make(key)),
     baseURL: options?.baseURL !== undefined ? Config.succeed(options.baseURL) : optional(environment.baseURL),
     organization: options?.organization !== undefined
       ? Config.succeed(options.organization)

@@ -13,7 +13,7 @@ import * as ParseResult from "effect/ParseResult"
 import { isRecord } from "effect/Predicate"
 import type * as Schema from "effect/Schema"
 import { errorBodyOf } from "./internal/errorBody.js"
-import { decoder } from "./internal/schema.js"
+import { decoder, decoderEither } from "./internal/schema.js"
 import type * as Multipart from "./Multipart.js"
 import type * as OpenAiError from "./OpenAiError.js"
 import type * as Sse from "./Sse.js"
@@ -109,6 +109,11 @@ export interface OperationBase {
   readonly headers?: HeadersInput | undefined
   /** Recorded on the span as `gen_ai.request.model`. */
   readonly model?: string | undefined
+  /**
+   * `"admin"`: the call is authorized with the client's admin key (`adminApiKey`, `OPENAI_ADMIN_KEY`) instead of
+   * the API key; without one it fails with an `InvalidRequestError` before anything is sent.
+   */
+  readonly credential?: "admin" | undefined
 }
 
 /**
@@ -302,6 +307,41 @@ export const eventStreamResponse = <A>(options: {
   readonly terminal: ReadonlyArray<string>
   readonly events: () => (event: Sse.Event) => StreamStep<A>
 }): StreamResponse<A> => ({ _tag: "Events", terminal: options.terminal, events: options.events })
+
+/**
+ * The event stream of most OpenAI endpoints (Responses, images, audio, completions): each event's JSON is decoded
+ * with `schema` (a union tagged by `type`; unknown keys kept), a `type` in `terminal` ends the stream after
+ * delivering that event (the final response, image or transcript), `data: [DONE]` ends it when `terminal` lists
+ * `[DONE]`, and an `error` event (`type: "error"`, `event: error`, or a payload with an `error` object) fails it
+ * with an `ErrorEvent` `StreamError` after every earlier event was delivered.
+ *
+ * @since 0.2.0
+ * @category responses
+ */
+export const eventsResponse = <A, I>(
+  schema: Schema.Schema<A, I>,
+  options: { readonly terminal: ReadonlyArray<string> }
+): StreamResponse<A> => {
+  const decode = decoderEither(schema)
+  const terminal = new Set(options.terminal)
+  const done = terminal.has("[DONE]")
+  const step = (event: Sse.Event): StreamStep<A> => {
+    if (done && event.data === "[DONE]") return end()
+    const json = eventJson(event)
+    if (Either.isLeft(json)) return json.left
+    const type = isRecord(json.right) ? json.right.type : undefined
+    if (type === "error") {
+      // the error's fields sit beside `type` in these streams; `type: "error"` itself is not the error's type
+      return fail("ErrorEvent", errorBodyOf({ error: { ...json.right as object, type: undefined } }), "an error event")
+    }
+    const decoded = decode(json.right)
+    if (Either.isLeft(decoded)) {
+      return invalidEvent(typeof type === "string" ? `a ${type} event` : "an event", decoded.left)
+    }
+    return typeof type === "string" && terminal.has(type) ? end(decoded.right) : emit(decoded.right)
+  }
+  return eventStreamResponse({ terminal: options.terminal, events: () => step })
+}
 
 /**
  * A binary body as a stream of byte chunks (speech audio, file and video content): retried only before its first

@@ -72,6 +72,9 @@ export const pipeline = (
     return {
       baseURL: (options.baseURL ?? defaultBaseURL).replace(/\/+$/, ""),
       headers,
+      adminAuthorization: options.adminApiKey === undefined
+        ? undefined
+        : `Bearer ${Redacted.value(options.adminApiKey)}`,
       query: Request.mergeQuery(UrlParams.empty, options.defaultQuery),
       limits: limits.right,
       policy: options.retryPolicy ??

@@ -17,6 +17,8 @@ export interface Pipeline {
   readonly baseURL: string
   /** Lower-case names: authorization, accept, user agent, organization, project, then the default headers. */
   readonly headers: Readonly<Record<string, string>>
+  /** The `authorization` header of the operations that need the admin key, when the client has one. */
+  readonly adminAuthorization: string | undefined
   readonly query: UrlParams.UrlParams
   readonly limits: Limits
   readonly policy: RetryPolicy.RetryPolicy

@@ -112,6 +112,15 @@ export const prepare = (
     return invalid(`The request body cannot be encoded as JSON: ${reason}`, cause)
   }
   const headers = { ...pipeline.headers }
+  if (operation.credential === "admin") {
+    if (pipeline.adminAuthorization === undefined) {
+      return invalid(
+        `${operation.name} needs an admin key: set OPENAI_ADMIN_KEY or pass adminApiKey (the API key is never sent ` +
+          "in its place)"
+      )
+    }
+    headers.authorization = pipeline.adminAuthorization
+  }
   if (accept !== headers.accept) headers.accept = accept
   applyHeaders(headers, operation.headers)
   applyHeaders(headers, options?.headers)

@@ -16,6 +16,60 @@ export const OpenEnum = <const Members extends ReadonlyArray<string>>(
   Schema.String as Schema.Schema<Members[number] | (string & {}), string>
 
 /**
+ * `make()` on first call, then its result: schemas are compiled when an operation is first used, not at import.
+ */
+const lazily = <A>(make: () => A): () => A => {
+  let made: A | undefined
+  return () => made ??= make()
+}
+
+/**
+ * A union tagged by `tag` (`type` mostly) that stays open: a value whose tag is a string none of the members has
+ * passes through unchanged (OpenAI adds event and item types without notice), while a value with a known tag must
+ * match its member, so a malformed known variant is still a decode error naming its path. The type is the known
+ * members'; code that switches on the tag should keep a default branch.
+ *
+ * @internal
+ */
+export const OpenUnion = <const Members extends ReadonlyArray<Schema.Schema.Any>>(
+  tag: string,
+  members: Members
+): Schema.Schema<Schema.Schema.Type<Members[number]>, Schema.Schema.Encoded<Members[number]>, never> => {
+  // on first use: a member may be a suspended reference to the schema being defined
+  const known = lazily(() => new Set(members.flatMap((member) => tagValues(member.ast, tag))))
+  const unknownTag = Schema.declare(
+    (u: unknown): u is never =>
+      typeof u === "object" && u !== null && typeof (u as Record<string, unknown>)[tag] === "string" &&
+      !known().has((u as Record<string, unknown>)[tag]),
+    { identifier: `an object with an unknown ${tag}` }
+  )
+  return Schema.Union(...members, unknownTag) as any
+}
+
+/** The literal values a member's `tag` field can have. */
+const tagValues = (ast: AST.AST, tag: string): ReadonlyArray<unknown> => {
+  switch (ast._tag) {
+    case "TypeLiteral": {
+      const field = ast.propertySignatures.find((each) => each.name === tag)
+      return field === undefined ? [] : literals(field.type)
+    }
+    case "Transformation":
+      return tagValues(ast.to, tag)
+    case "Refinement":
+      return tagValues(ast.from, tag)
+    case "Suspend":
+      return tagValues(ast.f(), tag)
+    case "Union":
+      return ast.types.flatMap((each) => tagValues(each, tag))
+    default:
+      return []
+  }
+}
+
+const literals = (ast: AST.AST): ReadonlyArray<unknown> =>
+  AST.isLiteral(ast) ? [ast.literal] : AST.isUnion(ast) ? ast.types.flatMap(literals) : []
+
+/**
  * A field that may be missing, `null`, or present.
  *
  * @internal
@@ -30,14 +84,6 @@ export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Sche
  */
 export const sentAsNull = <S extends Schema.Schema.Any>(schema: S) =>
   Schema.optionalWith(Schema.NullOr(schema), { exact: true, default: () => null })
-
-/**
- * `make()` on first call, then its result: schemas are compiled when an operation is first used, not at import.
- */
-const lazily = <A>(make: () => A): () => A => {
-  let made: A | undefined
-  return () => made ??= make()
-}
 
 const preserve = { onExcessProperty: "preserve" } as const
 

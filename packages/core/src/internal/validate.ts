@@ -119,6 +119,11 @@ export const options = (options: OpenAiClient.Options): Either.Either<Limits, Co
   const keyProblem = headerValueProblem(key)
   // the message never quotes the key
   if (keyProblem !== undefined) return Either.left(invalid("apiKey", `The OpenAI API key ${keyProblem}`))
+  if (options.adminApiKey !== undefined) {
+    const admin = Redacted.value(options.adminApiKey)
+    const problem = typeof admin !== "string" || admin.trim() === "" ? "is empty" : headerValueProblem(admin)
+    if (problem !== undefined) return Either.left(invalid("adminApiKey", `The OpenAI admin key ${problem}`))
+  }
   if (options.baseURL !== undefined) {
     let url: URL | undefined
     try {

@@ -1,0 +1,347 @@
+/**
+ * JSON Schema → TypeScript: `Schema` code for what is decoded (responses, stream events, webhooks) and plain types
+ * for what is only sent (request bodies and parameters: encoded as written, no runtime cost).
+ *
+ * Decoding is tolerant, as DESIGN.md requires: unknown keys are kept (the decoder preserves them), string enums stay
+ * open, a required nullable field a server leaves out decodes as `null`, and a discriminated union lets a variant
+ * with an unknown tag through unchanged. Nullability is read in all three spellings of the spec: `anyOf`/`oneOf`
+ * with a `{type: "null"}` member, 3.0's `nullable: true` and 3.1's `type: [x, "null"]`.
+ */
+import type { JsonSchema } from "./spec.js"
+import { refName } from "./spec.js"
+
+/** What a schema references while it is emitted: named schemas, and whether it recurses through `$recursiveRef`. */
+export interface Uses {
+  readonly refs: Set<string>
+  recursive: boolean
+}
+
+export const newUses = (): Uses => ({ refs: new Set(), recursive: false })
+
+/** The TypeScript identifier of a component name (`Error-2` → `Error2`). */
+export const identifier = (name: string): string => {
+  const cleaned = name.replace(/[^A-Za-z0-9_$]/g, "")
+  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned
+}
+
+const isNullSchema = (schema: JsonSchema): boolean =>
+  schema.type === "null" || (Array.isArray(schema.type) && schema.type.length === 1 && schema.type[0] === "null")
+
+/** The schema without its null alternatives, and whether it had any. */
+export const splitNull = (schema: JsonSchema): { readonly schema: JsonSchema; readonly nullable: boolean } => {
+  let nullable = schema.nullable === true
+  let rest: JsonSchema = schema
+  if (schema.nullable !== undefined) {
+    const { nullable: _, ...without } = schema
+    rest = without
+  }
+  if (Array.isArray(rest.type) && rest.type.includes("null")) {
+    nullable = true
+    const types = rest.type.filter((type) => type !== "null")
+    rest = { ...rest, type: types.length === 1 ? types[0]! : types }
+  }
+  for (const key of ["anyOf", "oneOf"] as const) {
+    const members = rest[key]
+    if (members === undefined || !members.some(isNullSchema)) continue
+    nullable = true
+    const others = members.filter((member) => !isNullSchema(member))
+    const { [key]: _, ...without } = rest
+    if (others.length === 1 && !hasShape(without)) {
+      // `anyOf: [X, null]` with nothing else beside it but notes: the schema is X
+      rest = { ...others[0]!, ...pick(without, "description", "title", "deprecated") }
+    } else {
+      rest = { ...without, [key]: others }
+    }
+  }
+  return { schema: rest, nullable }
+}
+
+const shapeKeys = [
+  "$ref",
+  "$recursiveRef",
+  "type",
+  "enum",
+  "const",
+  "properties",
+  "additionalProperties",
+  "items",
+  "anyOf",
+  "oneOf",
+  "allOf"
+] as const
+
+const hasShape = (schema: JsonSchema): boolean => shapeKeys.some((key) => schema[key] !== undefined)
+
+const pick = (schema: JsonSchema, ...keys: ReadonlyArray<keyof JsonSchema>): JsonSchema => {
+  const out: Record<string, unknown> = {}
+  for (const key of keys) if (schema[key] !== undefined) out[key] = schema[key]
+  return out as JsonSchema
+}
+
+/** A property key as written in an object literal or type. */
+export const propertyKey = (name: string): string =>
+  /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name)
+
+/** The string members of an enum, or `undefined` when it has others. */
+const stringEnum = (schema: JsonSchema): ReadonlyArray<string> | undefined =>
+  schema.enum !== undefined && schema.enum.every((member) => typeof member === "string")
+    ? schema.enum as ReadonlyArray<string>
+    : undefined
+
+/** A single fixed value (`const`, or a one-member enum marked `x-stainless-const`). */
+const constant = (schema: JsonSchema): { readonly value: unknown } | undefined => {
+  if (schema.const !== undefined) return { value: schema.const }
+  if (schema.enum?.length === 1 && schema["x-stainless-const"] === true) return { value: schema.enum[0] }
+  return undefined
+}
+
+/** The fields of an `allOf`, merged into one object (the spec spreads `required` across the parts too). */
+export const mergeAllOf = (
+  schema: JsonSchema,
+  resolve: (name: string) => JsonSchema
+): JsonSchema | undefined => {
+  const properties: Record<string, JsonSchema> = {}
+  const required = new Set<string>()
+  let additional: JsonSchema["additionalProperties"]
+  const visit = (part: JsonSchema): boolean => {
+    if (part.$ref !== undefined) return visit(resolve(refName(part.$ref)))
+    if (part.allOf !== undefined && !part.allOf.every(visit)) return false
+    if (part.anyOf !== undefined || part.oneOf !== undefined) return false
+    if (part.type !== undefined && part.type !== "object") return false
+    Object.assign(properties, part.properties ?? {})
+    for (const name of part.required ?? []) required.add(name)
+    if (part.additionalProperties !== undefined && part.additionalProperties !== false) {
+      additional = part.additionalProperties
+    }
+    return true
+  }
+  const { allOf, ...own } = schema
+  if (!visit({ ...own, allOf: allOf ?? [] })) return undefined
+  return {
+    ...pick(schema, "description", "title", "deprecated"),
+    type: "object",
+    properties,
+    required: [...required],
+    ...(additional !== undefined ? { additionalProperties: additional } : {})
+  }
+}
+
+/** The tag value of a union variant, when it has a literal one. */
+const variantTag = (
+  variant: JsonSchema,
+  property: string,
+  resolve: (name: string) => JsonSchema
+): string | undefined => {
+  const object = variant.$ref !== undefined ? resolve(refName(variant.$ref)) : variant
+  const merged = object.allOf !== undefined ? mergeAllOf(object, resolve) : object
+  const tag = merged?.properties?.[property]
+  if (tag === undefined || !(merged?.required ?? []).includes(property)) return undefined
+  const fixed = constant(tag) ?? (tag.enum?.length === 1 ? { value: tag.enum[0] } : undefined)
+  return typeof fixed?.value === "string" ? fixed.value : undefined
+}
+
+/** How named schemas are written where they are used. */
+export interface Context {
+  /** A component schema by name. */
+  readonly resolve: (name: string) => JsonSchema
+  /** The identifier a component is referenced by (recorded in `uses`). */
+  readonly ref: (name: string, uses: Uses) => string
+  /** The identifier of the schema being emitted, for `$recursiveRef: "#"`. */
+  readonly self: string
+}
+
+const literal = (value: unknown): string => JSON.stringify(value)
+
+/**
+ * The `Schema` expression that decodes a JSON Schema. Field wrappers (`Schema.optional`, ...) are added by the
+ * struct that holds the field.
+ */
+export const runtime = (input: JsonSchema, context: Context, uses: Uses): string => {
+  const { nullable, schema } = splitNull(input)
+  if (!hasShape(schema) && nullable) return "Schema.Null"
+  const inner = runtimeInner(schema, context, uses)
+  return nullable ? `Schema.NullOr(${inner})` : inner
+}
+
+const runtimeInner = (schema: JsonSchema, context: Context, uses: Uses): string => {
+  if (schema.$ref !== undefined) return context.ref(refName(schema.$ref), uses)
+  if (schema.$recursiveRef !== undefined) {
+    uses.recursive = true
+    return `Schema.suspend((): Schema.Schema<${context.self}> => ${context.self})`
+  }
+  const fixed = constant(schema)
+  if (fixed !== undefined) return `Schema.Literal(${literal(fixed.value)})`
+  if (schema.enum !== undefined) {
+    const members = stringEnum(schema)
+    return members !== undefined
+      ? `OpenEnum(${members.map(literal).join(", ")})`
+      : `Schema.Literal(${schema.enum.map(literal).join(", ")})`
+  }
+  if (schema.allOf !== undefined) {
+    const merged = mergeAllOf(schema, context.resolve)
+    if (merged !== undefined) return runtimeInner(merged, context, uses)
+    const parts = schema.allOf.filter(hasShape)
+    if (parts.length === 1) return runtime(parts[0]!, context, uses)
+    return "Schema.Unknown"
+  }
+  const union = schema.oneOf ?? schema.anyOf
+  if (union !== undefined) return runtimeUnion(schema, union, context, uses)
+  const type = Array.isArray(schema.type) ? undefined : schema.type
+  switch (type) {
+    case "string":
+      return "Schema.String"
+    case "integer":
+    case "number":
+      return "Schema.Number"
+    case "boolean":
+      return "Schema.Boolean"
+    case "array":
+      return `Schema.Array(${schema.items !== undefined ? runtime(schema.items, context, uses) : "Schema.Unknown"})`
+    case "object":
+    case undefined:
+      if (schema.properties !== undefined || schema.additionalProperties !== undefined || type === "object") {
+        return runtimeObject(schema, context, uses)
+      }
+      return "Schema.Unknown"
+    default:
+      if (Array.isArray(schema.type)) {
+        return `Schema.Union(${schema.type.map((each) => runtimeInner({ type: each }, context, uses)).join(", ")})`
+      }
+      return "Schema.Unknown"
+  }
+}
+
+const runtimeUnion = (
+  schema: JsonSchema,
+  members: ReadonlyArray<JsonSchema>,
+  context: Context,
+  uses: Uses
+): string => {
+  if (members.length === 0) return "Schema.Unknown"
+  if (members.length === 1) return runtime(members[0]!, context, uses)
+  const emitted = members.map((member) => runtime(member, context, uses))
+  const property = schema.discriminator?.propertyName ?? "type"
+  const tags = members.map((member) => variantTag(member, property, context.resolve))
+  // an open union: every variant has a literal tag, so a value with a tag none of them knows passes through
+  if (tags.every((tag) => tag !== undefined)) {
+    return `OpenUnion(${literal(property)}, [${emitted.join(", ")}])`
+  }
+  return `Schema.Union(${emitted.join(", ")})`
+}
+
+const runtimeObject = (schema: JsonSchema, context: Context, uses: Uses): string => {
+  const required = new Set(schema.required ?? [])
+  const fields = Object.entries(schema.properties ?? {}).map(([name, property]) => {
+    const { nullable, schema: inner } = splitNull(property)
+    const value = hasShape(inner) ? runtimeInner(inner, context, uses) : nullable ? "Schema.Null" : "Schema.Unknown"
+    const wrapped = !nullable || !hasShape(inner)
+      ? (required.has(name) ? value : `Schema.optional(${value})`)
+      : required.has(name)
+      ? `sentAsNull(${value})`
+      : `optionalNullable(${value})`
+    return `${doc(property, "  ")}  ${propertyKey(name)}: ${wrapped}`
+  })
+  const additional = schema.additionalProperties
+  const record = additional === undefined || additional === false
+    ? undefined
+    : `Schema.Record({ key: Schema.String, value: ${
+      additional === true ? "Schema.Unknown" : runtime(additional, context, uses)
+    } })`
+  if (fields.length === 0) return record ?? "Schema.Record({ key: Schema.String, value: Schema.Unknown })"
+  const struct = `{\n${fields.join(",\n")}\n}`
+  return record === undefined ? `Schema.Struct(${struct})` : `Schema.Struct(${struct}, ${record})`
+}
+
+/** A JSDoc block from a schema's description (and `@deprecated`), indented; empty without either. */
+export const doc = (schema: JsonSchema, indent: string): string => {
+  const lines: Array<string> = []
+  const text = (schema.description ?? "").trim()
+  if (text !== "") lines.push(...text.replace(/\*\//g, "*\\/").split("\n").map((line) => line.trimEnd()))
+  if (schema.deprecated === true) lines.push("@deprecated")
+  if (lines.length === 0) return ""
+  if (lines.length === 1) return `${indent}/** ${lines[0]} */\n`
+  return `${indent}/**\n${
+    lines.map((line) => `${indent} *${line === "" ? "" : ` ${line}`}`).join("\n")
+  }\n${indent} */\n`
+}
+
+/** How the TypeScript type of a request is written: file fields accept what a multipart body takes. */
+export interface TypeOptions {
+  readonly multipart: boolean
+  /** The type a decoded value has: string enums open, as `OpenEnum` decodes them. */
+  readonly decoded?: boolean | undefined
+}
+
+/** The TypeScript type of a JSON Schema, for values that are only sent. */
+export const tsType = (input: JsonSchema, context: Context, uses: Uses, options: TypeOptions): string => {
+  const { nullable, schema } = splitNull(input)
+  if (!hasShape(schema)) return nullable ? "null" : "unknown"
+  const inner = tsInner(schema, context, uses, options)
+  return nullable ? `${inner} | null` : inner
+}
+
+const parens = (type: string): string => /[|&]/.test(type) && !/^[{(]/.test(type) ? `(${type})` : type
+
+const tsInner = (schema: JsonSchema, context: Context, uses: Uses, options: TypeOptions): string => {
+  if (schema.$ref !== undefined) return context.ref(refName(schema.$ref), uses)
+  if (schema.$recursiveRef !== undefined) {
+    uses.recursive = true
+    return context.self
+  }
+  const fixed = constant(schema)
+  if (fixed !== undefined) return literal(fixed.value)
+  if (schema.enum !== undefined) {
+    const members = schema.enum.map(literal).join(" | ")
+    return options.decoded === true && stringEnum(schema) !== undefined ? `${members} | (string & {})` : members
+  }
+  if (schema.allOf !== undefined) {
+    const parts = schema.allOf.filter(hasShape).map((part) => parens(tsType(part, context, uses, options)))
+    const own = schema.properties !== undefined ? [tsObject(schema, context, uses, options)] : []
+    const all = [...parts, ...own]
+    return all.length === 0 ? "unknown" : all.join(" & ")
+  }
+  const union = schema.oneOf ?? schema.anyOf
+  if (union !== undefined) {
+    const members = union.map((member) => parens(tsType(member, context, uses, options)))
+    return members.length === 0 ? "unknown" : [...new Set(members)].join(" | ")
+  }
+  switch (Array.isArray(schema.type) ? undefined : schema.type) {
+    case "string":
+      return schema.format === "binary" && options.multipart ? "Multipart.Value" : "string"
+    case "integer":
+    case "number":
+      return "number"
+    case "boolean":
+      return "boolean"
+    case "array":
+      return `ReadonlyArray<${schema.items !== undefined ? tsType(schema.items, context, uses, options) : "unknown"}>`
+    default:
+      if (Array.isArray(schema.type)) {
+        return schema.type.map((each) => tsInner({ type: each }, context, uses, options)).join(" | ")
+      }
+      if (schema.properties !== undefined || schema.additionalProperties !== undefined || schema.type === "object") {
+        return tsObject(schema, context, uses, options)
+      }
+      return "unknown"
+  }
+}
+
+/** An object type: `readonly` fields, optional ones also taking `undefined`. */
+export const tsObject = (schema: JsonSchema, context: Context, uses: Uses, options: TypeOptions): string => {
+  const required = new Set(schema.required ?? [])
+  const fields = Object.entries(schema.properties ?? {}).map(([name, property]) => {
+    const type = tsType(property, context, uses, options)
+    const optional = !required.has(name)
+    return `${doc(property, "  ")}  readonly ${propertyKey(name)}${optional ? "?" : ""}: ${type}${
+      optional ? " | undefined" : ""
+    }`
+  })
+  const additional = schema.additionalProperties
+  if (additional !== undefined && additional !== false) {
+    // beside named fields the index signature must admit theirs too, so it is `unknown` there
+    const value = additional === true || fields.length > 0 ? "unknown" : tsType(additional, context, uses, options)
+    fields.push(`  readonly [key: string]: ${value}`)
+  }
+  if (fields.length === 0) return "{ readonly [key: string]: unknown }"
+  return `{\n${fields.join("\n")}\n}`
+}

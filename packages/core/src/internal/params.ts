@@ -1,0 +1,80 @@
+import { isRecord } from "effect/Predicate"
+import * as Multipart from "../Multipart.js"
+import * as Operation from "../Operation.js"
+
+const isPlainObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  isRecord(value) && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype ||
+  isRecord(value) && Object.getPrototypeOf(value) === null
+
+const scalar = (value: unknown): value is string | number | boolean =>
+  typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+
+/**
+ * The query of a call from the fields of its params, as the official SDK writes it: an array as `name[]=a&name[]=b`,
+ * an object as `name[key]=value`, `null` and `undefined` left out.
+ *
+ * @internal
+ */
+export const query = (fields: object | undefined): Operation.QueryInput | undefined => {
+  if (fields === undefined) return undefined
+  const out: Record<string, Operation.QueryValue> = {}
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined || value === null) continue
+    if (Array.isArray(value)) {
+      out[name.endsWith("[]") ? name : `${name}[]`] = value.filter(scalar)
+    } else if (isPlainObject(value)) {
+      for (const [key, each] of Object.entries(value)) if (scalar(each)) out[`${name}[${key}]`] = each
+    } else if (scalar(value)) {
+      out[name] = value
+    }
+  }
+  return out
+}
+
+/**
+ * Splits params into the query fields of an operation that takes both (`names`) and its body fields.
+ *
+ * @internal
+ */
+export const split = (
+  fields: object | undefined,
+  names: ReadonlyArray<string>
+): readonly [Record<string, unknown>, Record<string, unknown>] => {
+  const queryFields: Record<string, unknown> = {}
+  const bodyFields: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(fields ?? {})) {
+    if (names.includes(name)) queryFields[name] = value
+    else bodyFields[name] = value
+  }
+  return [queryFields, bodyFields]
+}
+
+const holdsFile = (value: unknown): boolean =>
+  value instanceof Blob || value instanceof Uint8Array || Multipart.isFile(value) ||
+  (Array.isArray(value) && value.some(holdsFile))
+
+/**
+ * A `multipart/form-data` body from an operation's params (absent params: no fields).
+ *
+ * @internal
+ */
+export const multipart = (fields: object | undefined): Operation.Body =>
+  Operation.multipartBody((fields ?? {}) as Multipart.Fields)
+
+/**
+ * The model a call names, for its span: the `model` field when it is a string.
+ *
+ * @internal
+ */
+export const model = (value: unknown): string | undefined => typeof value === "string" ? value : undefined
+
+/**
+ * The body of an operation that takes JSON or, with a file among its fields, multipart (image edits, container
+ * files, skills, video remixes), as the official SDK chooses.
+ *
+ * @internal
+ */
+export const body = (fields: object | undefined): Operation.Body =>
+  fields !== undefined && Object.values(fields).some(holdsFile)
+    ? Operation.multipartBody(fields as Multipart.Fields)
+    : Operation.jsonBody(fields ?? {})
