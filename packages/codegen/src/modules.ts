@@ -299,6 +299,13 @@ const emitComponent = (writer: Writer, name: string): string => {
     const type = tsType(schema, writer.context(id, false), newUses(), { multipart: false, decoded: true })
     return `${docs}export interface ${id} ${type}\n\n${schemaDocs}export const ${id}: Schema.Schema<${id}> = ${code}\n`
   }
+  // a union of named members is annotated with them, so its declaration names them instead of spelling them out
+  // (a large union's inferred type is more than the compiler will write into a declaration file)
+  const union = /^(?:OpenUnion\("[^"]+", \[|Schema\.Union\()([A-Za-z0-9_$, ]+)[\])]{1,2}$/.exec(code)
+  if (union !== null) {
+    const members = union[1]!.split(", ").map((member) => `typeof ${member}`).join(", ")
+    return `${schemaDocs}export const ${id}: Schema.Union<[${members}]> = ${code}\n\n${docs}export type ${id} = Schema.Schema.Type<typeof ${id}>\n`
+  }
   if (isStruct(code)) {
     return `${schemaDocs}export const ${id} = ${code}\n\n${docs}export interface ${id} extends Schema.Schema.Type<typeof ${id}> {}\n`
   }

@@ -279,7 +279,9 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
     const events = writer.context("", true).ref(stream.events, uses)
     const streamName = `stream${n}`
     emitted.declarations.push(
-      `const ${streamName} = Operation.eventsResponse(${events}, { terminal: [${stream.terminal.map((each) => JSON.stringify(each)).join(", ")}] })\n`
+      `const ${streamName} = Operation.eventsResponse(${events}, { terminal: [${
+        stream.terminal.map((each) => JSON.stringify(each)).join(", ")
+      }] })\n`
     )
     const fnName = path[path.length - 1]!
     const trigger = stream.set ?? { stream: true }

@@ -233,7 +233,16 @@ const runtimeObject = (schema: JsonSchema, context: Context, uses: Uses): string
   const required = new Set(schema.required ?? [])
   const fields = Object.entries(schema.properties ?? {}).map(([name, property]) => {
     const { nullable, schema: inner } = splitNull(property)
-    const value = hasShape(inner) ? runtimeInner(inner, context, uses) : nullable ? "Schema.Null" : "Schema.Unknown"
+    // a fixed string is a `Literal` where it tags a union member (`type`), elsewhere (`object: "file"`) an open enum
+    // of one member, so a compatible server that writes another value there still decodes
+    const fixed = constant(inner)
+    const value = name !== "type" && typeof fixed?.value === "string"
+      ? `OpenEnum(${literal(fixed.value)})`
+      : hasShape(inner)
+      ? runtimeInner(inner, context, uses)
+      : nullable
+      ? "Schema.Null"
+      : "Schema.Unknown"
     const wrapped = !nullable || !hasShape(inner)
       ? (required.has(name) ? value : `Schema.optional(${value})`)
       : required.has(name)

@@ -12,6 +12,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
+import * as Generated from "./generated/Chat.js"
 import { decoderEither, OpenEnum, optionalNullable, sentAsNull } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
@@ -626,12 +627,15 @@ const openStream = (
 > => OpenAiClient.openStream(streamOperation(params), options)
 
 /**
- * `chat.completions`: the same resource path as the official SDK.
+ * `chat.completions`: the same resource path as the official SDK. `create`, `stream` and `openStream` are written
+ * here (the stream's rules); `list`, `retrieve`, `update`, `delete` and `messages.list` (stored completions) are
+ * generated from the spec.
  *
  * @since 0.1.0
  * @category operations
  */
 export const completions = {
+  ...Generated.completions,
   create,
   stream,
   openStream

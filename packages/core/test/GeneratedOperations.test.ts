@@ -38,8 +38,10 @@ const argumentsOf = (operation: OperationModel): Array<unknown> => {
 }
 
 const expectedPath = (operation: OperationModel): string =>
-  operation.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
-    name === operation.positional?.name ? encodeURIComponent(`p/${name}`) : `n-${name}`)
+  operation.path.replace(
+    /\{([^}]+)\}/g,
+    (_, name: string) => name === operation.positional?.name ? encodeURIComponent(`p/${name}`) : `n-${name}`
+  )
 
 describe("generated operations", () => {
   it("cover the spec: 288 operations, 122 with the admin key, 35 deprecated", () => {

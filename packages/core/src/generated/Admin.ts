@@ -22,7 +22,7 @@ import { OpenEnum, OpenUnion, optionalNullable, pathParam, sentAsNull } from "..
  */
 export const AdminApiKey = Schema.Struct({
   /** The object type, which is always `organization.admin_api_key` */
-  object: Schema.Literal("organization.admin_api_key"),
+  object: OpenEnum("organization.admin_api_key"),
   /** The identifier, which can be referenced in API endpoints */
   id: Schema.String,
   /** The name of the API key */
@@ -65,7 +65,7 @@ export interface AdminApiKey extends Schema.Schema.Type<typeof AdminApiKey> {}
  */
 export const AdminApiKeyCreateResponse = Schema.Struct({
   /** The object type, which is always `organization.admin_api_key` */
-  object: Schema.Literal("organization.admin_api_key"),
+  object: OpenEnum("organization.admin_api_key"),
   /** The identifier, which can be referenced in API endpoints */
   id: Schema.String,
   /** The name of the API key */
@@ -109,7 +109,7 @@ export interface AdminApiKeyCreateResponse extends Schema.Schema.Type<typeof Adm
  * @category schemas
  */
 export const ApiKeyList = Schema.Struct({
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(AdminApiKey),
   has_more: Schema.Boolean,
   first_id: optionalNullable(Schema.String),
@@ -872,7 +872,7 @@ export interface Certificate extends Schema.Schema.Type<typeof Certificate> {}
  * @category schemas
  */
 export const CostsResult = Schema.Struct({
-  object: Schema.Literal("organization.costs.result"),
+  object: OpenEnum("organization.costs.result"),
   /** The monetary value in its associated currency. */
   amount: Schema.optional(Schema.Struct({
     /** The numeric value of the cost. */
@@ -978,7 +978,7 @@ export interface CreateSpendAlertBody {
  */
 export const DeleteCertificateResponse = Schema.Struct({
   /** The object type, must be `certificate.deleted`. */
-  object: Schema.Literal("certificate.deleted"),
+  object: OpenEnum("certificate.deleted"),
   /** The ID of the certificate that was deleted. */
   id: Schema.String
 })
@@ -1020,7 +1020,7 @@ export interface DeletedRoleAssignmentResource extends Schema.Schema.Type<typeof
  */
 export const Group = Schema.Struct({
   /** Always `group`. */
-  object: Schema.Literal("group"),
+  object: OpenEnum("group"),
   /** Identifier for the group. */
   id: Schema.String,
   /** Display name of the group. */
@@ -1047,7 +1047,7 @@ export interface Group extends Schema.Schema.Type<typeof Group> {}
  */
 export const GroupDeletedResource = Schema.Struct({
   /** Always `group.deleted`. */
-  object: Schema.Literal("group.deleted"),
+  object: OpenEnum("group.deleted"),
   /** Identifier of the deleted group. */
   id: Schema.String,
   /** Whether the group was deleted. */
@@ -1097,7 +1097,7 @@ export interface GroupResponse extends Schema.Schema.Type<typeof GroupResponse> 
  */
 export const GroupListResource = Schema.Struct({
   /** Always `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** Groups returned in the current page. */
   data: Schema.Array(GroupResponse),
   /** Whether additional groups are available when paginating. */
@@ -1176,7 +1176,7 @@ export interface GroupResourceWithSuccess extends Schema.Schema.Type<typeof Grou
  */
 export const Role = Schema.Struct({
   /** Always `role`. */
-  object: Schema.Literal("role"),
+  object: OpenEnum("role"),
   /** Identifier for the role. */
   id: Schema.String,
   /** Unique name for the role. */
@@ -1207,7 +1207,7 @@ export interface Role extends Schema.Schema.Type<typeof Role> {}
  */
 export const GroupRoleAssignment = Schema.Struct({
   /** Always `group.role`. */
-  object: Schema.Literal("group.role"),
+  object: OpenEnum("group.role"),
   group: Group,
   role: Role
 })
@@ -1251,7 +1251,7 @@ export interface GroupUser extends Schema.Schema.Type<typeof GroupUser> {}
  */
 export const GroupUserAssignment = Schema.Struct({
   /** Always `group.user`. */
-  object: Schema.Literal("group.user"),
+  object: OpenEnum("group.user"),
   /** Identifier of the user that was added. */
   user_id: Schema.String,
   /** Identifier of the group the user was added to. */
@@ -1274,7 +1274,7 @@ export interface GroupUserAssignment extends Schema.Schema.Type<typeof GroupUser
  */
 export const GroupUserDeletedResource = Schema.Struct({
   /** Always `group.user.deleted`. */
-  object: Schema.Literal("group.user.deleted"),
+  object: OpenEnum("group.user.deleted"),
   /** Whether the group membership was removed. */
   deleted: Schema.Boolean
 })
@@ -1325,7 +1325,7 @@ export interface HostedToolPermissionUpdate {
  */
 export const Invite = Schema.Struct({
   /** The object type, which is always `organization.invite` */
-  object: Schema.Literal("organization.invite"),
+  object: OpenEnum("organization.invite"),
   /** The identifier, which can be referenced in API endpoints */
   id: Schema.String,
   /** The email address of the individual to whom the invite was sent */
@@ -1365,7 +1365,7 @@ export interface Invite extends Schema.Schema.Type<typeof Invite> {}
  */
 export const InviteDeleteResponse = Schema.Struct({
   /** The object type, which is always `organization.invite.deleted` */
-  object: Schema.Literal("organization.invite.deleted"),
+  object: OpenEnum("organization.invite.deleted"),
   id: Schema.String,
   deleted: Schema.Boolean
 })
@@ -1386,7 +1386,7 @@ export interface InviteDeleteResponse extends Schema.Schema.Type<typeof InviteDe
  */
 export const InviteListResponse = Schema.Struct({
   /** The object type, which is always `list` */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(Invite),
   /** The first `invite_id` in the retrieved `list` */
   first_id: optionalNullable(Schema.String),
@@ -1444,7 +1444,7 @@ export interface InviteRequest {
  * @category schemas
  */
 export const ListAuditLogsResponse = Schema.Struct({
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(AuditLog),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
@@ -1467,7 +1467,7 @@ export interface ListAuditLogsResponse extends Schema.Schema.Type<typeof ListAud
  */
 export const OrganizationCertificate = Schema.Struct({
   /** The object type, which is always `organization.certificate`. */
-  object: Schema.Literal("organization.certificate"),
+  object: OpenEnum("organization.certificate"),
   /** The identifier, which can be referenced in API endpoints */
   id: Schema.String,
   /** The name of the certificate. */
@@ -1503,7 +1503,7 @@ export const ListCertificatesResponse = Schema.Struct({
   first_id: sentAsNull(Schema.String),
   last_id: sentAsNull(Schema.String),
   has_more: Schema.Boolean,
-  object: Schema.Literal("list")
+  object: OpenEnum("list")
 })
 
 /**
@@ -1522,7 +1522,7 @@ export interface ListCertificatesResponse extends Schema.Schema.Type<typeof List
  */
 export const OrganizationProjectCertificate = Schema.Struct({
   /** The object type, which is always `organization.project.certificate`. */
-  object: Schema.Literal("organization.project.certificate"),
+  object: OpenEnum("organization.project.certificate"),
   /** The identifier, which can be referenced in API endpoints */
   id: Schema.String,
   /** The name of the certificate. */
@@ -1558,7 +1558,7 @@ export const ListProjectCertificatesResponse = Schema.Struct({
   first_id: sentAsNull(Schema.String),
   last_id: sentAsNull(Schema.String),
   has_more: Schema.Boolean,
-  object: Schema.Literal("list")
+  object: OpenEnum("list")
 })
 
 /**
@@ -1588,7 +1588,7 @@ export interface ModifyCertificateRequest {
  */
 export const OrganizationCertificateActivationResponse = Schema.Struct({
   /** The organization certificate activation result type. */
-  object: Schema.Literal("organization.certificate.activation"),
+  object: OpenEnum("organization.certificate.activation"),
   data: Schema.Array(OrganizationCertificate)
 })
 
@@ -1608,7 +1608,7 @@ export interface OrganizationCertificateActivationResponse extends Schema.Schema
  */
 export const OrganizationCertificateDeactivationResponse = Schema.Struct({
   /** The organization certificate deactivation result type. */
-  object: Schema.Literal("organization.certificate.deactivation"),
+  object: OpenEnum("organization.certificate.deactivation"),
   data: Schema.Array(OrganizationCertificate)
 })
 
@@ -1628,7 +1628,7 @@ export interface OrganizationCertificateDeactivationResponse extends Schema.Sche
  */
 export const OrganizationDataRetention = Schema.Struct({
   /** The object type, which is always `organization.data_retention`. */
-  object: Schema.Literal("organization.data_retention"),
+  object: OpenEnum("organization.data_retention"),
   /** The configured organization data retention type. */
   type: OpenEnum("zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
 })
@@ -1649,7 +1649,7 @@ export interface OrganizationDataRetention extends Schema.Schema.Type<typeof Org
  */
 export const OrganizationProjectCertificateActivationResponse = Schema.Struct({
   /** The project certificate activation result type. */
-  object: Schema.Literal("organization.project.certificate.activation"),
+  object: OpenEnum("organization.project.certificate.activation"),
   data: Schema.Array(OrganizationProjectCertificate)
 })
 
@@ -1669,7 +1669,7 @@ export interface OrganizationProjectCertificateActivationResponse extends Schema
  */
 export const OrganizationProjectCertificateDeactivationResponse = Schema.Struct({
   /** The project certificate deactivation result type. */
-  object: Schema.Literal("organization.project.certificate.deactivation"),
+  object: OpenEnum("organization.project.certificate.deactivation"),
   data: Schema.Array(OrganizationProjectCertificate)
 })
 
@@ -1691,7 +1691,7 @@ export const OrganizationSpendAlert = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `organization.spend_alert`. */
-  object: Schema.Literal("organization.spend_alert"),
+  object: OpenEnum("organization.spend_alert"),
   /** The alert threshold amount, in cents. */
   threshold_amount: Schema.Number,
   /** The currency for the threshold amount. */
@@ -1719,7 +1719,7 @@ export const OrganizationSpendAlertDeletedResource = Schema.Struct({
   /** The deleted spend alert ID. */
   id: Schema.String,
   /** Always `organization.spend_alert.deleted`. */
-  object: Schema.Literal("organization.spend_alert.deleted"),
+  object: OpenEnum("organization.spend_alert.deleted"),
   /** Whether the spend alert was deleted. */
   deleted: Schema.Boolean
 })
@@ -1740,7 +1740,7 @@ export interface OrganizationSpendAlertDeletedResource extends Schema.Schema.Typ
  */
 export const OrganizationSpendAlertListResource = Schema.Struct({
   /** Always `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** Spend alerts returned in the current page. */
   data: Schema.Array(OrganizationSpendAlert),
   /** The ID of the first spend alert in this page. */
@@ -1767,7 +1767,7 @@ export interface OrganizationSpendAlertListResource extends Schema.Schema.Type<t
  */
 export const OrganizationSpendLimitDeletedResource = Schema.Struct({
   /** The object type, which is always `organization.spend_limit.deleted`. */
-  object: Schema.Literal("organization.spend_limit.deleted"),
+  object: OpenEnum("organization.spend_limit.deleted"),
   /** Whether the hard spend limit was deleted. */
   deleted: Schema.Boolean
 })
@@ -1855,7 +1855,7 @@ export type SpendLimitInterval = Schema.Schema.Type<typeof SpendLimitInterval>
  */
 export const OrganizationSpendLimitResource = Schema.Struct({
   /** The object type, which is always `organization.spend_limit`. */
-  object: Schema.Literal("organization.spend_limit"),
+  object: OpenEnum("organization.spend_limit"),
   /** The hard spend limit amount, in cents. */
   threshold_amount: Schema.Number,
   /** The currency for the threshold amount. Currently, only `USD` is supported. */
@@ -1900,7 +1900,7 @@ export const Project = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints */
   id: Schema.String,
   /** The object type, which is always `organization.project` */
-  object: Schema.Literal("organization.project"),
+  object: OpenEnum("organization.project"),
   /** The name of the project. This appears in reporting. */
   name: optionalNullable(Schema.String),
   /** The Unix timestamp (in seconds) of when the project was created. */
@@ -1982,7 +1982,7 @@ export interface ProjectApiKeyOwnerUser extends Schema.Schema.Type<typeof Projec
  */
 export const ProjectApiKey = Schema.Struct({
   /** The object type, which is always `organization.project.api_key` */
-  object: Schema.Literal("organization.project.api_key"),
+  object: OpenEnum("organization.project.api_key"),
   /** The redacted value of the API key */
   redacted_value: Schema.String,
   /** The name of the API key */
@@ -2018,7 +2018,7 @@ export interface ProjectApiKey extends Schema.Schema.Type<typeof ProjectApiKey> 
  * @category schemas
  */
 export const ProjectApiKeyDeleteResponse = Schema.Struct({
-  object: Schema.Literal("organization.project.api_key.deleted"),
+  object: OpenEnum("organization.project.api_key.deleted"),
   id: Schema.String,
   deleted: Schema.Boolean
 })
@@ -2038,7 +2038,7 @@ export interface ProjectApiKeyDeleteResponse extends Schema.Schema.Type<typeof P
  * @category schemas
  */
 export const ProjectApiKeyListResponse = Schema.Struct({
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(ProjectApiKey),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
@@ -2076,7 +2076,7 @@ export interface ProjectCreateRequest {
  */
 export const ProjectDataRetention = Schema.Struct({
   /** The object type, which is always `project.data_retention`. */
-  object: Schema.Literal("project.data_retention"),
+  object: OpenEnum("project.data_retention"),
   /** The configured project data retention type. */
   type: OpenEnum("organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
 })
@@ -2097,7 +2097,7 @@ export interface ProjectDataRetention extends Schema.Schema.Type<typeof ProjectD
  */
 export const ProjectGroup = Schema.Struct({
   /** Always `project.group`. */
-  object: Schema.Literal("project.group"),
+  object: OpenEnum("project.group"),
   /** Identifier of the project. */
   project_id: Schema.String,
   /** Identifier of the group that has access to the project. */
@@ -2126,7 +2126,7 @@ export interface ProjectGroup extends Schema.Schema.Type<typeof ProjectGroup> {}
  */
 export const ProjectGroupDeletedResource = Schema.Struct({
   /** Always `project.group.deleted`. */
-  object: Schema.Literal("project.group.deleted"),
+  object: OpenEnum("project.group.deleted"),
   /** Whether the group membership in the project was removed. */
   deleted: Schema.Boolean
 })
@@ -2147,7 +2147,7 @@ export interface ProjectGroupDeletedResource extends Schema.Schema.Type<typeof P
  */
 export const ProjectGroupListResource = Schema.Struct({
   /** Always `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** Project group memberships returned in the current page. */
   data: Schema.Array(ProjectGroup),
   /** Whether additional project group memberships are available. */
@@ -2212,7 +2212,7 @@ export interface ProjectHostedToolPermissionsUpdateRequest {
  * @category schemas
  */
 export const ProjectListResponse = Schema.Struct({
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(Project),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
@@ -2235,7 +2235,7 @@ export interface ProjectListResponse extends Schema.Schema.Type<typeof ProjectLi
  */
 export const ProjectModelPermissions = Schema.Struct({
   /** The object type, which is always `project.model_permissions`. */
-  object: Schema.Literal("project.model_permissions"),
+  object: OpenEnum("project.model_permissions"),
   /** Whether the project uses an allowlist or a denylist. */
   mode: OpenEnum("allow_list", "deny_list"),
   /** The model IDs included in the model permissions policy. */
@@ -2258,7 +2258,7 @@ export interface ProjectModelPermissions extends Schema.Schema.Type<typeof Proje
  */
 export const ProjectModelPermissionsDeleteResponse = Schema.Struct({
   /** The object type, which is always `project.model_permissions.deleted`. */
-  object: Schema.Literal("project.model_permissions.deleted"),
+  object: OpenEnum("project.model_permissions.deleted"),
   /** Whether the project model permissions were deleted. */
   deleted: Schema.Boolean
 })
@@ -2292,7 +2292,7 @@ export interface ProjectModelPermissionsUpdateRequest {
  */
 export const ProjectRateLimit = Schema.Struct({
   /** The object type, which is always `project.rate_limit` */
-  object: Schema.Literal("project.rate_limit"),
+  object: OpenEnum("project.rate_limit"),
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The model this rate limit applies to. */
@@ -2326,7 +2326,7 @@ export interface ProjectRateLimit extends Schema.Schema.Type<typeof ProjectRateL
  * @category schemas
  */
 export const ProjectRateLimitListResponse = Schema.Struct({
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(ProjectRateLimit),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
@@ -2370,7 +2370,7 @@ export interface ProjectRateLimitUpdateRequest {
  */
 export const ProjectServiceAccount = Schema.Struct({
   /** The object type, which is always `organization.project.service_account` */
-  object: Schema.Literal("organization.project.service_account"),
+  object: OpenEnum("organization.project.service_account"),
   /** The identifier, which can be referenced in API endpoints */
   id: Schema.String,
   /** The name of the service account */
@@ -2397,7 +2397,7 @@ export interface ProjectServiceAccount extends Schema.Schema.Type<typeof Project
  */
 export const ProjectServiceAccountApiKey = Schema.Struct({
   /** The object type, which is always `organization.project.service_account.api_key` */
-  object: Schema.Literal("organization.project.service_account.api_key"),
+  object: OpenEnum("organization.project.service_account.api_key"),
   value: Schema.String,
   name: Schema.String,
   created_at: Schema.Number,
@@ -2431,7 +2431,7 @@ export interface ProjectServiceAccountCreateRequest {
  * @category schemas
  */
 export const ProjectServiceAccountCreateResponse = Schema.Struct({
-  object: Schema.Literal("organization.project.service_account"),
+  object: OpenEnum("organization.project.service_account"),
   id: Schema.String,
   name: Schema.String,
   /** Service accounts created with default project membership have role `member`. Accounts created with `create_service_account_only` have role `none`. */
@@ -2455,7 +2455,7 @@ export interface ProjectServiceAccountCreateResponse extends Schema.Schema.Type<
  * @category schemas
  */
 export const ProjectServiceAccountDeleteResponse = Schema.Struct({
-  object: Schema.Literal("organization.project.service_account.deleted"),
+  object: OpenEnum("organization.project.service_account.deleted"),
   id: Schema.String,
   deleted: Schema.Boolean
 })
@@ -2475,7 +2475,7 @@ export interface ProjectServiceAccountDeleteResponse extends Schema.Schema.Type<
  * @category schemas
  */
 export const ProjectServiceAccountListResponse = Schema.Struct({
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(ProjectServiceAccount),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
@@ -2500,7 +2500,7 @@ export const ProjectSpendAlert = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `project.spend_alert`. */
-  object: Schema.Literal("project.spend_alert"),
+  object: OpenEnum("project.spend_alert"),
   /** The alert threshold amount, in cents. */
   threshold_amount: Schema.Number,
   /** The currency for the threshold amount. */
@@ -2528,7 +2528,7 @@ export const ProjectSpendAlertDeletedResource = Schema.Struct({
   /** The deleted spend alert ID. */
   id: Schema.String,
   /** Always `project.spend_alert.deleted`. */
-  object: Schema.Literal("project.spend_alert.deleted"),
+  object: OpenEnum("project.spend_alert.deleted"),
   /** Whether the spend alert was deleted. */
   deleted: Schema.Boolean
 })
@@ -2549,7 +2549,7 @@ export interface ProjectSpendAlertDeletedResource extends Schema.Schema.Type<typ
  */
 export const ProjectSpendAlertListResource = Schema.Struct({
   /** Always `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** Spend alerts returned in the current page. */
   data: Schema.Array(ProjectSpendAlert),
   /** The ID of the first spend alert in this page. */
@@ -2576,7 +2576,7 @@ export interface ProjectSpendAlertListResource extends Schema.Schema.Type<typeof
  */
 export const ProjectSpendLimitDeletedResource = Schema.Struct({
   /** The object type, which is always `project.spend_limit.deleted`. */
-  object: Schema.Literal("project.spend_limit.deleted"),
+  object: OpenEnum("project.spend_limit.deleted"),
   /** Whether the hard spend limit was deleted. */
   deleted: Schema.Boolean
 })
@@ -2597,7 +2597,7 @@ export interface ProjectSpendLimitDeletedResource extends Schema.Schema.Type<typ
  */
 export const ProjectSpendLimitResource = Schema.Struct({
   /** The object type, which is always `project.spend_limit`. */
-  object: Schema.Literal("project.spend_limit"),
+  object: OpenEnum("project.spend_limit"),
   /** The hard spend limit amount, in cents. */
   threshold_amount: Schema.Number,
   /** The currency for the threshold amount. Currently, only `USD` is supported. */
@@ -2637,7 +2637,7 @@ export interface ProjectUpdateRequest {
  */
 export const ProjectUser = Schema.Struct({
   /** The object type, which is always `organization.project.user` */
-  object: Schema.Literal("organization.project.user"),
+  object: OpenEnum("organization.project.user"),
   /** The identifier, which can be referenced in API endpoints */
   id: Schema.String,
   /** The name of the user */
@@ -2680,7 +2680,7 @@ export interface ProjectUserCreateRequest {
  * @category schemas
  */
 export const ProjectUserDeleteResponse = Schema.Struct({
-  object: Schema.Literal("organization.project.user.deleted"),
+  object: OpenEnum("organization.project.user.deleted"),
   id: Schema.String,
   deleted: Schema.Boolean
 })
@@ -2760,7 +2760,7 @@ export interface PublicCreateOrganizationRoleBody {
  */
 export const PublicRoleListResource = Schema.Struct({
   /** Always `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** Roles returned in the current page. */
   data: Schema.Array(Role),
   /** Whether more roles are available when paginating. */
@@ -2800,7 +2800,7 @@ export interface PublicUpdateOrganizationRoleBody {
  */
 export const RoleDeletedResource = Schema.Struct({
   /** Always `role.deleted`. */
-  object: Schema.Literal("role.deleted"),
+  object: OpenEnum("role.deleted"),
   /** Identifier of the deleted role. */
   id: Schema.String,
   /** Whether the role was deleted. */
@@ -2823,7 +2823,7 @@ export interface RoleDeletedResource extends Schema.Schema.Type<typeof RoleDelet
  */
 export const RoleListResource = Schema.Struct({
   /** Always `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** Role assignments returned in the current page. */
   data: Schema.Array(AssignedRoleDetails),
   /** Whether additional assignments are available when paginating. */
@@ -2848,7 +2848,7 @@ export interface RoleListResource extends Schema.Schema.Type<typeof RoleListReso
  */
 export const ServiceAccountApiKeyBody = Schema.Struct({
   /** The object type, which is always `organization.project.service_account.api_key` */
-  object: Schema.Literal("organization.project.service_account.api_key"),
+  object: OpenEnum("organization.project.service_account.api_key"),
   /** The unredacted API key value. */
   value: Schema.String,
   /** The name of the API key. */
@@ -2973,7 +2973,7 @@ export interface UploadCertificateRequest {
  * @category schemas
  */
 export const UsageAudioSpeechesResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.audio_speeches.result"),
+  object: OpenEnum("organization.usage.audio_speeches.result"),
   /** The number of characters processed. */
   characters: Schema.Number,
   /** The count of requests made to the model. */
@@ -2999,7 +2999,7 @@ export interface UsageAudioSpeechesResult extends Schema.Schema.Type<typeof Usag
  * @category schemas
  */
 export const UsageAudioTranscriptionsResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.audio_transcriptions.result"),
+  object: OpenEnum("organization.usage.audio_transcriptions.result"),
   /** The number of seconds processed. */
   seconds: Schema.Number,
   /** The count of requests made to the model. */
@@ -3025,7 +3025,7 @@ export interface UsageAudioTranscriptionsResult extends Schema.Schema.Type<typeo
  * @category schemas
  */
 export const UsageCodeInterpreterSessionsResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.code_interpreter_sessions.result"),
+  object: OpenEnum("organization.usage.code_interpreter_sessions.result"),
   /** The number of code interpreter sessions. */
   num_sessions: Schema.Number,
   project_id: optionalNullable(Schema.String)
@@ -3046,7 +3046,7 @@ export interface UsageCodeInterpreterSessionsResult extends Schema.Schema.Type<t
  * @category schemas
  */
 export const UsageCompletionsResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.completions.result"),
+  object: OpenEnum("organization.usage.completions.result"),
   /** The aggregated number of input tokens used, including cached and cache-write tokens. This includes text, audio, and image tokens. For customers subscribed to Scale Tier, this includes Scale Tier tokens. */
   input_tokens: Schema.Number,
   /** The aggregated number of cached input tokens used across text, audio, and image inputs. For customers subscribed to Scale Tier, this includes Scale Tier tokens. */
@@ -3100,7 +3100,7 @@ export interface UsageCompletionsResult extends Schema.Schema.Type<typeof UsageC
  * @category schemas
  */
 export const UsageEmbeddingsResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.embeddings.result"),
+  object: OpenEnum("organization.usage.embeddings.result"),
   /** The aggregated number of input tokens used. */
   input_tokens: Schema.Number,
   /** The count of requests made to the model. */
@@ -3126,7 +3126,7 @@ export interface UsageEmbeddingsResult extends Schema.Schema.Type<typeof UsageEm
  * @category schemas
  */
 export const UsageFileSearchCallsResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.file_searches.result"),
+  object: OpenEnum("organization.usage.file_searches.result"),
   /** The count of file search calls. */
   num_requests: Schema.Number,
   project_id: optionalNullable(Schema.String),
@@ -3150,7 +3150,7 @@ export interface UsageFileSearchCallsResult extends Schema.Schema.Type<typeof Us
  * @category schemas
  */
 export const UsageImagesResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.images.result"),
+  object: OpenEnum("organization.usage.images.result"),
   /** The number of images processed. */
   images: Schema.Number,
   /** The count of requests made to the model. */
@@ -3178,7 +3178,7 @@ export interface UsageImagesResult extends Schema.Schema.Type<typeof UsageImages
  * @category schemas
  */
 export const UsageModerationsResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.moderations.result"),
+  object: OpenEnum("organization.usage.moderations.result"),
   /** The aggregated number of input tokens used. */
   input_tokens: Schema.Number,
   /** The count of requests made to the model. */
@@ -3204,7 +3204,7 @@ export interface UsageModerationsResult extends Schema.Schema.Type<typeof UsageM
  * @category schemas
  */
 export const UsageVectorStoresResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.vector_stores.result"),
+  object: OpenEnum("organization.usage.vector_stores.result"),
   /** The vector stores usage in bytes. */
   usage_bytes: Schema.Number,
   project_id: optionalNullable(Schema.String)
@@ -3225,7 +3225,7 @@ export interface UsageVectorStoresResult extends Schema.Schema.Type<typeof Usage
  * @category schemas
  */
 export const UsageWebSearchCallsResult = Schema.Struct({
-  object: Schema.Literal("organization.usage.web_searches.result"),
+  object: OpenEnum("organization.usage.web_searches.result"),
   /** The count of model requests. */
   num_model_requests: Schema.Number,
   /** The count of web search calls. */
@@ -3252,7 +3252,7 @@ export interface UsageWebSearchCallsResult extends Schema.Schema.Type<typeof Usa
  * @category schemas
  */
 export const UsageTimeBucket = Schema.Struct({
-  object: Schema.Literal("bucket"),
+  object: OpenEnum("bucket"),
   start_time: Schema.Number,
   end_time: Schema.Number,
   results: Schema.Array(OpenUnion("object", [UsageCompletionsResult, UsageEmbeddingsResult, UsageModerationsResult, UsageImagesResult, UsageAudioSpeechesResult, UsageAudioTranscriptionsResult, UsageVectorStoresResult, UsageCodeInterpreterSessionsResult, UsageFileSearchCallsResult, UsageWebSearchCallsResult, CostsResult]))
@@ -3273,7 +3273,7 @@ export interface UsageTimeBucket extends Schema.Schema.Type<typeof UsageTimeBuck
  * @category schemas
  */
 export const UsageResponse = Schema.Struct({
-  object: Schema.Literal("page"),
+  object: OpenEnum("page"),
   data: Schema.Array(UsageTimeBucket),
   has_more: Schema.Boolean,
   next_page: sentAsNull(Schema.String)
@@ -3295,7 +3295,7 @@ export interface UsageResponse extends Schema.Schema.Type<typeof UsageResponse> 
  */
 export const User = Schema.Struct({
   /** The object type, which is always `organization.user` */
-  object: Schema.Literal("organization.user"),
+  object: OpenEnum("organization.user"),
   /** The identifier, which can be referenced in API endpoints */
   id: Schema.String,
   /** The name of the user */
@@ -3312,7 +3312,7 @@ export const User = Schema.Struct({
   created: Schema.optional(Schema.Number),
   /** Nested user details. */
   user: Schema.optional(Schema.Struct({
-    object: Schema.Literal("user"),
+    object: OpenEnum("user"),
     id: Schema.String,
     email: optionalNullable(Schema.String),
     name: optionalNullable(Schema.String),
@@ -3335,7 +3335,7 @@ export const User = Schema.Struct({
   developer_persona: optionalNullable(Schema.String),
   /** Projects associated with the user, if included. */
   projects: optionalNullable(Schema.Struct({
-    object: Schema.Literal("list"),
+    object: OpenEnum("list"),
     data: Schema.Array(Schema.Struct({
       id: optionalNullable(Schema.String),
       name: optionalNullable(Schema.String),
@@ -3359,7 +3359,7 @@ export interface User extends Schema.Schema.Type<typeof User> {}
  * @category schemas
  */
 export const UserDeleteResponse = Schema.Struct({
-  object: Schema.Literal("organization.user.deleted"),
+  object: OpenEnum("organization.user.deleted"),
   id: Schema.String,
   deleted: Schema.Boolean
 })
@@ -3380,7 +3380,7 @@ export interface UserDeleteResponse extends Schema.Schema.Type<typeof UserDelete
  */
 export const UserListResource = Schema.Struct({
   /** Always `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** Users in the current page. */
   data: Schema.Array(GroupUser),
   /** Whether more users are available when paginating. */
@@ -3404,7 +3404,7 @@ export interface UserListResource extends Schema.Schema.Type<typeof UserListReso
  * @category schemas
  */
 export const UserListResponse = Schema.Struct({
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(User),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
@@ -3427,7 +3427,7 @@ export interface UserListResponse extends Schema.Schema.Type<typeof UserListResp
  */
 export const UserRoleAssignment = Schema.Struct({
   /** Always `user.role`. */
-  object: Schema.Literal("user.role"),
+  object: OpenEnum("user.role"),
   user: User,
   role: Role
 })
@@ -3497,7 +3497,7 @@ const response2 = Operation.jsonResponse(AdminApiKey)
  */
 export const OrganizationAdminAPIKeysDeleteResponse = Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("organization.admin_api_key.deleted"),
+  object: OpenEnum("organization.admin_api_key.deleted"),
   deleted: Schema.Boolean
 })
 

@@ -14,7 +14,7 @@ import * as Page from "../Page.js"
 import * as Params from "../internal/params.js"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import { OpenUnion, optionalNullable, pathParam } from "../internal/schema.js"
+import { OpenEnum, OpenUnion, optionalNullable, pathParam } from "../internal/schema.js"
 import type { VoiceIdsOrCustomVoice } from "./shared/Audio_BetaRealtime_Chat_Realtime.js"
 
 /**
@@ -103,7 +103,7 @@ export interface SpeechAudioDoneEvent extends Schema.Schema.Type<typeof SpeechAu
  * @since 0.2.0
  * @category schemas
  */
-export const CreateSpeechResponseStreamEvent = OpenUnion("type", [SpeechAudioDeltaEvent, SpeechAudioDoneEvent])
+export const CreateSpeechResponseStreamEvent: Schema.Union<[typeof SpeechAudioDeltaEvent, typeof SpeechAudioDoneEvent]> = OpenUnion("type", [SpeechAudioDeltaEvent, SpeechAudioDoneEvent])
 
 /**
  * `CreateSpeechResponseStreamEvent` in the OpenAI spec.
@@ -285,7 +285,7 @@ export interface TranscriptionDiarizedSegment extends Schema.Schema.Type<typeof 
  */
 export const CreateTranscriptionResponseDiarizedJson = Schema.Struct({
   /** The type of task that was run. Always `transcribe`. */
-  task: Schema.Literal("transcribe"),
+  task: OpenEnum("transcribe"),
   /** Duration of the input audio in seconds. */
   duration: Schema.Number,
   /** The concatenated transcript text for the entire audio input. */
@@ -455,7 +455,7 @@ export interface TranscriptTextSegmentEvent extends Schema.Schema.Type<typeof Tr
  * @since 0.2.0
  * @category schemas
  */
-export const CreateTranscriptionResponseStreamEvent = OpenUnion("type", [TranscriptTextSegmentEvent, TranscriptTextDeltaEvent, TranscriptTextDoneEvent])
+export const CreateTranscriptionResponseStreamEvent: Schema.Union<[typeof TranscriptTextSegmentEvent, typeof TranscriptTextDeltaEvent, typeof TranscriptTextDoneEvent]> = OpenUnion("type", [TranscriptTextSegmentEvent, TranscriptTextDeltaEvent, TranscriptTextDoneEvent])
 
 /**
  * `CreateTranscriptionResponseStreamEvent` in the OpenAI spec.
@@ -675,7 +675,7 @@ export interface UpdateVoiceConsentRequest {
 export const VoiceConsentDeletedResource = Schema.Struct({
   /** The consent recording identifier. */
   id: Schema.String,
-  object: Schema.Literal("audio.voice_consent"),
+  object: OpenEnum("audio.voice_consent"),
   deleted: Schema.Boolean
 })
 
@@ -695,7 +695,7 @@ export interface VoiceConsentDeletedResource extends Schema.Schema.Type<typeof V
  */
 export const VoiceConsentResource = Schema.Struct({
   /** The object type, which is always `audio.voice_consent`. */
-  object: Schema.Literal("audio.voice_consent"),
+  object: OpenEnum("audio.voice_consent"),
   /** The consent recording identifier. */
   id: Schema.String,
   /** The label provided when the consent recording was uploaded. */
@@ -721,7 +721,7 @@ export interface VoiceConsentResource extends Schema.Schema.Type<typeof VoiceCon
  * @category schemas
  */
 export const VoiceConsentListResource = Schema.Struct({
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(VoiceConsentResource),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
@@ -744,7 +744,7 @@ export interface VoiceConsentListResource extends Schema.Schema.Type<typeof Voic
  */
 export const VoiceResource = Schema.Struct({
   /** The object type, which is always `audio.voice`. */
-  object: Schema.Literal("audio.voice"),
+  object: OpenEnum("audio.voice"),
   /** The voice identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The name of the voice. */

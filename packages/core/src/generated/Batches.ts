@@ -70,7 +70,7 @@ export interface BatchRequestCounts extends Schema.Schema.Type<typeof BatchReque
 export const Batch = Schema.Struct({
   id: Schema.String,
   /** The object type, which is always `batch`. */
-  object: Schema.Literal("batch"),
+  object: OpenEnum("batch"),
   /** The OpenAI API endpoint used by the batch. */
   endpoint: Schema.String,
   /**
@@ -198,7 +198,7 @@ export const ListBatchesResponse = Schema.Struct({
   first_id: Schema.optional(Schema.String),
   last_id: Schema.optional(Schema.String),
   has_more: Schema.Boolean,
-  object: Schema.Literal("list")
+  object: OpenEnum("list")
 })
 
 /**

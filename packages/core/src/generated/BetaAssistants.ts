@@ -12,7 +12,7 @@ import * as Operation from "../Operation.js"
 import * as Page from "../Page.js"
 import * as Params from "../internal/params.js"
 import * as Schema from "effect/Schema"
-import { OpenUnion, optionalNullable, pathParam, sentAsNull } from "../internal/schema.js"
+import { OpenEnum, OpenUnion, optionalNullable, pathParam, sentAsNull } from "../internal/schema.js"
 import { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
 import { AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction, AssistantsApiResponseFormatOption } from "./shared/BetaAssistants_BetaThreads.js"
 import type { AssistantSupportedModels } from "./shared/BetaAssistants_BetaThreads.js"
@@ -28,7 +28,7 @@ export const AssistantObject = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `assistant`. */
-  object: Schema.Literal("assistant"),
+  object: OpenEnum("assistant"),
   /** The Unix timestamp (in seconds) for when the assistant was created. */
   created_at: Schema.Number,
   name: sentAsNull(Schema.String),
@@ -101,7 +101,7 @@ export interface CreateAssistantRequest {
 export const DeleteAssistantResponse = Schema.Struct({
   id: Schema.String,
   deleted: Schema.Boolean,
-  object: Schema.Literal("assistant.deleted")
+  object: OpenEnum("assistant.deleted")
 })
 
 /**

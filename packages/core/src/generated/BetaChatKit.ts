@@ -151,7 +151,7 @@ export const AssistantMessageItem = Schema.Struct({
   /** Identifier of the thread item. */
   id: Schema.String,
   /** Type discriminator that is always `chatkit.thread_item`. */
-  object: Schema.Literal("chatkit.thread_item"),
+  object: OpenEnum("chatkit.thread_item"),
   /** Unix timestamp (in seconds) for when the item was created. */
   created_at: Schema.Number,
   /** Identifier of the parent thread. */
@@ -393,7 +393,7 @@ export const ChatSessionResource = Schema.Struct({
   /** Identifier for the ChatKit session. */
   id: Schema.String,
   /** Type discriminator that is always `chatkit.session`. */
-  object: Schema.Literal("chatkit.session"),
+  object: OpenEnum("chatkit.session"),
   /** Unix timestamp (in seconds) for when the session expires. */
   expires_at: Schema.Number,
   /** Ephemeral client secret that authenticates session requests. */
@@ -489,7 +489,7 @@ export const ClientToolCallItem = Schema.Struct({
   /** Identifier of the thread item. */
   id: Schema.String,
   /** Type discriminator that is always `chatkit.thread_item`. */
-  object: Schema.Literal("chatkit.thread_item"),
+  object: OpenEnum("chatkit.thread_item"),
   /** Unix timestamp (in seconds) for when the item was created. */
   created_at: Schema.Number,
   /** Identifier of the parent thread. */
@@ -618,7 +618,7 @@ export const DeletedThreadResource = Schema.Struct({
   /** Identifier of the deleted thread. */
   id: Schema.String,
   /** Type discriminator that is always `chatkit.thread.deleted`. */
-  object: Schema.Literal("chatkit.thread.deleted"),
+  object: OpenEnum("chatkit.thread.deleted"),
   /** Indicates that the thread has been deleted. */
   deleted: Schema.Boolean
 })
@@ -736,7 +736,7 @@ export const TaskGroupItem = Schema.Struct({
   /** Identifier of the thread item. */
   id: Schema.String,
   /** Type discriminator that is always `chatkit.thread_item`. */
-  object: Schema.Literal("chatkit.thread_item"),
+  object: OpenEnum("chatkit.thread_item"),
   /** Unix timestamp (in seconds) for when the item was created. */
   created_at: Schema.Number,
   /** Identifier of the parent thread. */
@@ -765,7 +765,7 @@ export const TaskItem = Schema.Struct({
   /** Identifier of the thread item. */
   id: Schema.String,
   /** Type discriminator that is always `chatkit.thread_item`. */
-  object: Schema.Literal("chatkit.thread_item"),
+  object: OpenEnum("chatkit.thread_item"),
   /** Unix timestamp (in seconds) for when the item was created. */
   created_at: Schema.Number,
   /** Identifier of the parent thread. */
@@ -838,7 +838,7 @@ export const UserMessageItem = Schema.Struct({
   /** Identifier of the thread item. */
   id: Schema.String,
   /** Type discriminator that is always `chatkit.thread_item`. */
-  object: Schema.Literal("chatkit.thread_item"),
+  object: OpenEnum("chatkit.thread_item"),
   /** Unix timestamp (in seconds) for when the item was created. */
   created_at: Schema.Number,
   /** Identifier of the parent thread. */
@@ -869,7 +869,7 @@ export const WidgetMessageItem = Schema.Struct({
   /** Identifier of the thread item. */
   id: Schema.String,
   /** Type discriminator that is always `chatkit.thread_item`. */
-  object: Schema.Literal("chatkit.thread_item"),
+  object: OpenEnum("chatkit.thread_item"),
   /** Unix timestamp (in seconds) for when the item was created. */
   created_at: Schema.Number,
   /** Identifier of the parent thread. */
@@ -894,7 +894,7 @@ export interface WidgetMessageItem extends Schema.Schema.Type<typeof WidgetMessa
  * @since 0.2.0
  * @category schemas
  */
-export const ThreadItem = OpenUnion("type", [UserMessageItem, AssistantMessageItem, WidgetMessageItem, ClientToolCallItem, TaskItem, TaskGroupItem])
+export const ThreadItem: Schema.Union<[typeof UserMessageItem, typeof AssistantMessageItem, typeof WidgetMessageItem, typeof ClientToolCallItem, typeof TaskItem, typeof TaskGroupItem]> = OpenUnion("type", [UserMessageItem, AssistantMessageItem, WidgetMessageItem, ClientToolCallItem, TaskItem, TaskGroupItem])
 
 /**
  * The thread item
@@ -912,7 +912,7 @@ export type ThreadItem = Schema.Schema.Type<typeof ThreadItem>
  */
 export const ThreadItemListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** A list of items */
   data: Schema.Array(ThreadItem),
   first_id: sentAsNull(Schema.String),
@@ -939,7 +939,7 @@ export const ThreadResource = Schema.Struct({
   /** Identifier of the thread. */
   id: Schema.String,
   /** Type discriminator that is always `chatkit.thread`. */
-  object: Schema.Literal("chatkit.thread"),
+  object: OpenEnum("chatkit.thread"),
   /** Unix timestamp (in seconds) for when the thread was created. */
   created_at: Schema.Number,
   title: sentAsNull(Schema.String),
@@ -965,7 +965,7 @@ export interface ThreadResource extends Schema.Schema.Type<typeof ThreadResource
  */
 export const ThreadListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** A list of items */
   data: Schema.Array(ThreadResource),
   first_id: sentAsNull(Schema.String),

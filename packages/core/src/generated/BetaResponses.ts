@@ -428,7 +428,7 @@ export const BetaCompoundFilter: Schema.Schema<BetaCompoundFilter> = Schema.Stru
  * @since 0.2.0
  * @category schemas
  */
-export const BetaFilters = Schema.Union(BetaComparisonFilter, BetaCompoundFilter)
+export const BetaFilters: Schema.Union<[typeof BetaComparisonFilter, typeof BetaCompoundFilter]> = Schema.Union(BetaComparisonFilter, BetaCompoundFilter)
 
 /**
  * `BetaFilters` in the OpenAI spec.
@@ -534,7 +534,7 @@ export const BetaInlineSkillSourceParam = Schema.Struct({
   /** The type of the inline skill source. Must be `base64`. */
   type: Schema.Literal("base64"),
   /** The media type of the inline skill payload. Must be `application/zip`. */
-  media_type: Schema.Literal("application/zip"),
+  media_type: OpenEnum("application/zip"),
   /** Base64-encoded skill zip bundle. */
   data: Schema.String
 })
@@ -1196,7 +1196,7 @@ export interface BetaWebSearchTool extends Schema.Schema.Type<typeof BetaWebSear
  * @since 0.2.0
  * @category schemas
  */
-export const BetaTool = Schema.Union(BetaFunctionTool, BetaFileSearchTool, BetaComputerTool, BetaComputerUsePreviewTool, BetaWebSearchTool, BetaMCPTool, BetaCodeInterpreterTool, BetaProgrammaticToolCallingParam, BetaImageGenTool, BetaLocalShellToolParam, BetaFunctionShellToolParam, BetaCustomToolParam, BetaNamespaceToolParam, BetaToolSearchToolParam, BetaWebSearchPreviewTool, BetaApplyPatchToolParam)
+export const BetaTool: Schema.Union<[typeof BetaFunctionTool, typeof BetaFileSearchTool, typeof BetaComputerTool, typeof BetaComputerUsePreviewTool, typeof BetaWebSearchTool, typeof BetaMCPTool, typeof BetaCodeInterpreterTool, typeof BetaProgrammaticToolCallingParam, typeof BetaImageGenTool, typeof BetaLocalShellToolParam, typeof BetaFunctionShellToolParam, typeof BetaCustomToolParam, typeof BetaNamespaceToolParam, typeof BetaToolSearchToolParam, typeof BetaWebSearchPreviewTool, typeof BetaApplyPatchToolParam]> = Schema.Union(BetaFunctionTool, BetaFileSearchTool, BetaComputerTool, BetaComputerUsePreviewTool, BetaWebSearchTool, BetaMCPTool, BetaCodeInterpreterTool, BetaProgrammaticToolCallingParam, BetaImageGenTool, BetaLocalShellToolParam, BetaFunctionShellToolParam, BetaCustomToolParam, BetaNamespaceToolParam, BetaToolSearchToolParam, BetaWebSearchPreviewTool, BetaApplyPatchToolParam)
 
 /**
  * A tool that can be used to generate a response.
@@ -1264,7 +1264,7 @@ export const BetaAdditionalToolsItemParam = Schema.Struct({
   /** The item type. Always `additional_tools`. */
   type: Schema.Literal("additional_tools"),
   /** The role that provided the additional tools. Only `developer` is supported. */
-  role: Schema.Literal("developer"),
+  role: OpenEnum("developer"),
   /** A list of additional tools made available at this item. */
   tools: Schema.Array(BetaTool)
 })
@@ -1301,7 +1301,7 @@ export type BetaImageDetail = Schema.Schema.Type<typeof BetaImageDetail>
  */
 export const BetaPromptCacheBreakpointConfig = Schema.Struct({
   /** The breakpoint mode. Always `explicit`. */
-  mode: Schema.Literal("explicit")
+  mode: OpenEnum("explicit")
 })
 
 /**
@@ -1558,7 +1558,7 @@ export interface BetaUrlCitationBody extends Schema.Schema.Type<typeof BetaUrlCi
  * @since 0.2.0
  * @category schemas
  */
-export const BetaAnnotation = OpenUnion("type", [BetaFileCitationBody, BetaUrlCitationBody, BetaContainerFileCitationBody, BetaFilePath])
+export const BetaAnnotation: Schema.Union<[typeof BetaFileCitationBody, typeof BetaUrlCitationBody, typeof BetaContainerFileCitationBody, typeof BetaFilePath]> = OpenUnion("type", [BetaFileCitationBody, BetaUrlCitationBody, BetaContainerFileCitationBody, BetaFilePath])
 
 /**
  * An annotation that applies to a span of output text.
@@ -1789,7 +1789,7 @@ export type BetaDetailEnum = Schema.Schema.Type<typeof BetaDetailEnum>
  */
 export const BetaPromptCacheBreakpointParam = Schema.Struct({
   /** The breakpoint mode. Always `explicit`. */
-  mode: Schema.Literal("explicit")
+  mode: OpenEnum("explicit")
 })
 
 /**
@@ -2053,7 +2053,7 @@ export interface BetaApplyPatchUpdateFileOperationParam extends Schema.Schema.Ty
  * @since 0.2.0
  * @category schemas
  */
-export const BetaApplyPatchOperationParam = OpenUnion("type", [BetaApplyPatchCreateFileOperationParam, BetaApplyPatchDeleteFileOperationParam, BetaApplyPatchUpdateFileOperationParam])
+export const BetaApplyPatchOperationParam: Schema.Union<[typeof BetaApplyPatchCreateFileOperationParam, typeof BetaApplyPatchDeleteFileOperationParam, typeof BetaApplyPatchUpdateFileOperationParam]> = OpenUnion("type", [BetaApplyPatchCreateFileOperationParam, BetaApplyPatchDeleteFileOperationParam, BetaApplyPatchUpdateFileOperationParam])
 
 /**
  * One of the create_file, delete_file, or update_file operations supplied to the apply_patch tool.
@@ -2130,7 +2130,7 @@ export interface BetaProgramToolCallCaller extends Schema.Schema.Type<typeof Bet
  * @since 0.2.0
  * @category schemas
  */
-export const BetaToolCallCaller = OpenUnion("type", [BetaDirectToolCallCaller, BetaProgramToolCallCaller])
+export const BetaToolCallCaller: Schema.Union<[typeof BetaDirectToolCallCaller, typeof BetaProgramToolCallCaller]> = OpenUnion("type", [BetaDirectToolCallCaller, BetaProgramToolCallCaller])
 
 /**
  * The execution context that produced this tool call.
@@ -2218,7 +2218,7 @@ export interface BetaProgramToolCallCallerParam extends Schema.Schema.Type<typeo
  * @since 0.2.0
  * @category schemas
  */
-export const BetaToolCallCallerParam = OpenUnion("type", [BetaDirectToolCallCallerParam, BetaProgramToolCallCallerParam])
+export const BetaToolCallCallerParam: Schema.Union<[typeof BetaDirectToolCallCallerParam, typeof BetaProgramToolCallCallerParam]> = OpenUnion("type", [BetaDirectToolCallCallerParam, BetaProgramToolCallCallerParam])
 
 /**
  * The execution context that produced this tool call.
@@ -2667,7 +2667,7 @@ export interface BetaWaitParam extends Schema.Schema.Type<typeof BetaWaitParam> 
  * @since 0.2.0
  * @category schemas
  */
-export const BetaComputerAction = OpenUnion("type", [BetaClickParam, BetaDoubleClickAction, BetaDragParam, BetaKeyPressAction, BetaMoveParam, BetaScreenshotParam, BetaScrollParam, BetaTypeParam, BetaWaitParam])
+export const BetaComputerAction: Schema.Union<[typeof BetaClickParam, typeof BetaDoubleClickAction, typeof BetaDragParam, typeof BetaKeyPressAction, typeof BetaMoveParam, typeof BetaScreenshotParam, typeof BetaScrollParam, typeof BetaTypeParam, typeof BetaWaitParam]> = OpenUnion("type", [BetaClickParam, BetaDoubleClickAction, BetaDragParam, BetaKeyPressAction, BetaMoveParam, BetaScreenshotParam, BetaScrollParam, BetaTypeParam, BetaWaitParam])
 
 /**
  * `BetaComputerAction` in the OpenAI spec.
@@ -2904,7 +2904,7 @@ export interface BetaCustomToolCall extends Schema.Schema.Type<typeof BetaCustom
  * @since 0.2.0
  * @category schemas
  */
-export const BetaFunctionAndCustomToolCallOutput = OpenUnion("type", [BetaInputTextContent, BetaInputImageContent, BetaInputFileContent])
+export const BetaFunctionAndCustomToolCallOutput: Schema.Union<[typeof BetaInputTextContent, typeof BetaInputImageContent, typeof BetaInputFileContent]> = OpenUnion("type", [BetaInputTextContent, BetaInputImageContent, BetaInputFileContent])
 
 /**
  * `BetaFunctionAndCustomToolCallOutput` in the OpenAI spec.
@@ -3585,7 +3585,7 @@ export interface BetaMCPToolExecutionError extends Schema.Schema.Type<typeof Bet
  * @since 0.2.0
  * @category schemas
  */
-export const BetaMCPToolCallError = OpenUnion("type", [BetaMCPProtocolError, BetaMCPToolExecutionError, BetaHTTPError])
+export const BetaMCPToolCallError: Schema.Union<[typeof BetaMCPProtocolError, typeof BetaMCPToolExecutionError, typeof BetaHTTPError]> = OpenUnion("type", [BetaMCPProtocolError, BetaMCPToolExecutionError, BetaHTTPError])
 
 /**
  * `BetaMCPToolCallError` in the OpenAI spec.
@@ -4102,7 +4102,7 @@ export interface BetaWebSearchToolCall extends Schema.Schema.Type<typeof BetaWeb
  * @since 0.2.0
  * @category schemas
  */
-export const BetaItemField = OpenUnion("type", [BetaMessage, BetaProgram, BetaProgramOutput, BetaFunctionToolCall, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaAgentMessage, BetaFunctionToolCallOutput, BetaFileSearchToolCall, BetaWebSearchToolCall, BetaImageGenToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaCompactionBody, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCall, BetaCustomToolCallOutput])
+export const BetaItemField: Schema.Union<[typeof BetaMessage, typeof BetaProgram, typeof BetaProgramOutput, typeof BetaFunctionToolCall, typeof BetaMultiAgentCall, typeof BetaMultiAgentCallOutput, typeof BetaToolSearchCall, typeof BetaToolSearchOutput, typeof BetaAdditionalTools, typeof BetaAgentMessage, typeof BetaFunctionToolCallOutput, typeof BetaFileSearchToolCall, typeof BetaWebSearchToolCall, typeof BetaImageGenToolCall, typeof BetaComputerToolCall, typeof BetaComputerToolCallOutputResource, typeof BetaReasoningItem, typeof BetaCompactionBody, typeof BetaCodeInterpreterToolCall, typeof BetaLocalShellToolCall, typeof BetaLocalShellToolCallOutput, typeof BetaFunctionShellCall, typeof BetaFunctionShellCallOutput, typeof BetaApplyPatchToolCall, typeof BetaApplyPatchToolCallOutput, typeof BetaMCPListTools, typeof BetaMCPApprovalRequest, typeof BetaMCPApprovalResponseResource, typeof BetaMCPToolCall, typeof BetaCustomToolCall, typeof BetaCustomToolCallOutput]> = OpenUnion("type", [BetaMessage, BetaProgram, BetaProgramOutput, BetaFunctionToolCall, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaAgentMessage, BetaFunctionToolCallOutput, BetaFileSearchToolCall, BetaWebSearchToolCall, BetaImageGenToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaCompactionBody, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCall, BetaCustomToolCallOutput])
 
 /**
  * An item representing a message, tool call, tool output, reasoning, or other response element.
@@ -4161,7 +4161,7 @@ export const BetaCompactResource = Schema.Struct({
   /** The unique identifier for the compacted response. */
   id: Schema.String,
   /** The object type. Always `response.compaction`. */
-  object: Schema.Literal("response.compaction"),
+  object: OpenEnum("response.compaction"),
   /** The compacted list of output items. */
   output: Schema.Array(BetaItemField),
   /** Unix timestamp (in seconds) when the compacted conversation was created. */
@@ -4204,7 +4204,7 @@ export interface BetaCompactionTriggerItemParam extends Schema.Schema.Type<typeo
  * @since 0.2.0
  * @category schemas
  */
-export const BetaInputContent = OpenUnion("type", [BetaInputTextContent, BetaInputImageContent, BetaInputFileContent])
+export const BetaInputContent: Schema.Union<[typeof BetaInputTextContent, typeof BetaInputImageContent, typeof BetaInputFileContent]> = OpenUnion("type", [BetaInputTextContent, BetaInputImageContent, BetaInputFileContent])
 
 /**
  * `BetaInputContent` in the OpenAI spec.
@@ -4529,7 +4529,7 @@ export interface BetaFunctionShellCallOutputTimeoutOutcomeParam extends Schema.S
  * @since 0.2.0
  * @category schemas
  */
-export const BetaFunctionShellCallOutputOutcomeParam = OpenUnion("type", [BetaFunctionShellCallOutputTimeoutOutcomeParam, BetaFunctionShellCallOutputExitOutcomeParam])
+export const BetaFunctionShellCallOutputOutcomeParam: Schema.Union<[typeof BetaFunctionShellCallOutputTimeoutOutcomeParam, typeof BetaFunctionShellCallOutputExitOutcomeParam]> = OpenUnion("type", [BetaFunctionShellCallOutputTimeoutOutcomeParam, BetaFunctionShellCallOutputExitOutcomeParam])
 
 /**
  * The exit or timeout outcome associated with this shell call.
@@ -4828,7 +4828,7 @@ export interface BetaMultiAgentCallOutputItemParam extends Schema.Schema.Type<ty
  * @since 0.2.0
  * @category schemas
  */
-export const BetaOutputMessageContent = OpenUnion("type", [BetaOutputTextContent, BetaRefusalContent])
+export const BetaOutputMessageContent: Schema.Union<[typeof BetaOutputTextContent, typeof BetaRefusalContent]> = OpenUnion("type", [BetaOutputTextContent, BetaRefusalContent])
 
 /**
  * `BetaOutputMessageContent` in the OpenAI spec.
@@ -4852,7 +4852,7 @@ export const BetaOutputMessage = Schema.Struct({
   /** The type of the output message. Always `message`. */
   type: Schema.Literal("message"),
   /** The role of the output message. Always `assistant`. */
-  role: Schema.Literal("assistant"),
+  role: OpenEnum("assistant"),
   /** The content of the output message. */
   content: Schema.Array(BetaOutputMessageContent),
   phase: optionalNullable(BetaMessagePhase),
@@ -4931,7 +4931,7 @@ export interface BetaToolSearchOutputItemParam extends Schema.Schema.Type<typeof
  * @since 0.2.0
  * @category schemas
  */
-export const BetaItem = Schema.Union(BetaInputMessage, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerCallOutputItemParam, BetaWebSearchToolCall, BetaFunctionToolCall, BetaFunctionCallOutputItemParam, BetaAgentMessageItemParam, BetaMultiAgentCallItemParam, BetaMultiAgentCallOutputItemParam, BetaToolSearchCallItemParam, BetaToolSearchOutputItemParam, BetaAdditionalToolsItemParam, BetaReasoningItem, BetaCompactionSummaryItemParam, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCallItemParam, BetaFunctionShellCallOutputItemParam, BetaApplyPatchToolCallItemParam, BetaApplyPatchToolCallOutputItemParam, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponse, BetaMCPToolCall, BetaCustomToolCallOutput, BetaCustomToolCall)
+export const BetaItem: Schema.Union<[typeof BetaInputMessage, typeof BetaOutputMessage, typeof BetaFileSearchToolCall, typeof BetaComputerToolCall, typeof BetaComputerCallOutputItemParam, typeof BetaWebSearchToolCall, typeof BetaFunctionToolCall, typeof BetaFunctionCallOutputItemParam, typeof BetaAgentMessageItemParam, typeof BetaMultiAgentCallItemParam, typeof BetaMultiAgentCallOutputItemParam, typeof BetaToolSearchCallItemParam, typeof BetaToolSearchOutputItemParam, typeof BetaAdditionalToolsItemParam, typeof BetaReasoningItem, typeof BetaCompactionSummaryItemParam, typeof BetaImageGenToolCall, typeof BetaCodeInterpreterToolCall, typeof BetaLocalShellToolCall, typeof BetaLocalShellToolCallOutput, typeof BetaFunctionShellCallItemParam, typeof BetaFunctionShellCallOutputItemParam, typeof BetaApplyPatchToolCallItemParam, typeof BetaApplyPatchToolCallOutputItemParam, typeof BetaMCPListTools, typeof BetaMCPApprovalRequest, typeof BetaMCPApprovalResponse, typeof BetaMCPToolCall, typeof BetaCustomToolCallOutput, typeof BetaCustomToolCall]> = Schema.Union(BetaInputMessage, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerCallOutputItemParam, BetaWebSearchToolCall, BetaFunctionToolCall, BetaFunctionCallOutputItemParam, BetaAgentMessageItemParam, BetaMultiAgentCallItemParam, BetaMultiAgentCallOutputItemParam, BetaToolSearchCallItemParam, BetaToolSearchOutputItemParam, BetaAdditionalToolsItemParam, BetaReasoningItem, BetaCompactionSummaryItemParam, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCallItemParam, BetaFunctionShellCallOutputItemParam, BetaApplyPatchToolCallItemParam, BetaApplyPatchToolCallOutputItemParam, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponse, BetaMCPToolCall, BetaCustomToolCallOutput, BetaCustomToolCall)
 
 /**
  * Content item used to generate a response.
@@ -5040,7 +5040,7 @@ export interface BetaProgramOutputItemParam extends Schema.Schema.Type<typeof Be
  * @since 0.2.0
  * @category schemas
  */
-export const BetaInputItem = Schema.Union(BetaEasyInputMessage, BetaItem, BetaCompactionTriggerItemParam, BetaItemReferenceParam, BetaProgramItemParam, BetaProgramOutputItemParam)
+export const BetaInputItem: Schema.Union<[typeof BetaEasyInputMessage, typeof BetaItem, typeof BetaCompactionTriggerItemParam, typeof BetaItemReferenceParam, typeof BetaProgramItemParam, typeof BetaProgramOutputItemParam]> = Schema.Union(BetaEasyInputMessage, BetaItem, BetaCompactionTriggerItemParam, BetaItemReferenceParam, BetaProgramItemParam, BetaProgramOutputItemParam)
 
 /**
  * `BetaInputItem` in the OpenAI spec.
@@ -5548,7 +5548,7 @@ export interface BetaTextResponseFormatJsonSchema extends Schema.Schema.Type<typ
  * @since 0.2.0
  * @category schemas
  */
-export const BetaTextResponseFormatConfiguration = OpenUnion("type", [BetaResponseFormatText, BetaTextResponseFormatJsonSchema, BetaResponseFormatJsonObject])
+export const BetaTextResponseFormatConfiguration: Schema.Union<[typeof BetaResponseFormatText, typeof BetaTextResponseFormatJsonSchema, typeof BetaResponseFormatJsonObject]> = OpenUnion("type", [BetaResponseFormatText, BetaTextResponseFormatJsonSchema, BetaResponseFormatJsonObject])
 
 /**
  * An object specifying the format that the model must output.
@@ -5831,7 +5831,7 @@ export interface BetaToolChoiceTypes extends Schema.Schema.Type<typeof BetaToolC
  * @since 0.2.0
  * @category schemas
  */
-export const BetaToolChoiceParam = Schema.Union(BetaToolChoiceOptions, BetaToolChoiceAllowed, BetaToolChoiceTypes, BetaToolChoiceFunction, BetaToolChoiceMCP, BetaToolChoiceCustom, BetaSpecificProgrammaticToolCallingParam, BetaSpecificApplyPatchParam, BetaSpecificFunctionShellParam)
+export const BetaToolChoiceParam: Schema.Union<[typeof BetaToolChoiceOptions, typeof BetaToolChoiceAllowed, typeof BetaToolChoiceTypes, typeof BetaToolChoiceFunction, typeof BetaToolChoiceMCP, typeof BetaToolChoiceCustom, typeof BetaSpecificProgrammaticToolCallingParam, typeof BetaSpecificApplyPatchParam, typeof BetaSpecificFunctionShellParam]> = Schema.Union(BetaToolChoiceOptions, BetaToolChoiceAllowed, BetaToolChoiceTypes, BetaToolChoiceFunction, BetaToolChoiceMCP, BetaToolChoiceCustom, BetaSpecificProgrammaticToolCallingParam, BetaSpecificApplyPatchParam, BetaSpecificFunctionShellParam)
 
 /**
  * How the model should select which tool (or tools) to use when generating
@@ -6160,7 +6160,7 @@ export interface BetaInputMessageResource extends Schema.Schema.Type<typeof Beta
  * @since 0.2.0
  * @category schemas
  */
-export const BetaItemResource = OpenUnion("type", [BetaInputMessageResource, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaWebSearchToolCall, BetaFunctionToolCallResource, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCallResource, BetaCustomToolCallOutputResource])
+export const BetaItemResource: Schema.Union<[typeof BetaInputMessageResource, typeof BetaOutputMessage, typeof BetaFileSearchToolCall, typeof BetaComputerToolCall, typeof BetaComputerToolCallOutputResource, typeof BetaWebSearchToolCall, typeof BetaFunctionToolCallResource, typeof BetaFunctionToolCallOutputResource, typeof BetaAgentMessage, typeof BetaMultiAgentCall, typeof BetaMultiAgentCallOutput, typeof BetaToolSearchCall, typeof BetaToolSearchOutput, typeof BetaAdditionalTools, typeof BetaReasoningItem, typeof BetaProgram, typeof BetaProgramOutput, typeof BetaCompactionBody, typeof BetaImageGenToolCall, typeof BetaCodeInterpreterToolCall, typeof BetaLocalShellToolCall, typeof BetaLocalShellToolCallOutput, typeof BetaFunctionShellCall, typeof BetaFunctionShellCallOutput, typeof BetaApplyPatchToolCall, typeof BetaApplyPatchToolCallOutput, typeof BetaMCPListTools, typeof BetaMCPApprovalRequest, typeof BetaMCPApprovalResponseResource, typeof BetaMCPToolCall, typeof BetaCustomToolCallResource, typeof BetaCustomToolCallOutputResource]> = OpenUnion("type", [BetaInputMessageResource, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaWebSearchToolCall, BetaFunctionToolCallResource, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCallResource, BetaCustomToolCallOutputResource])
 
 /**
  * Content item used to generate a response.
@@ -6265,7 +6265,7 @@ export interface BetaModeration extends Schema.Schema.Type<typeof BetaModeration
  * @since 0.2.0
  * @category schemas
  */
-export const BetaOutputContent = OpenUnion("type", [BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent])
+export const BetaOutputContent: Schema.Union<[typeof BetaOutputTextContent, typeof BetaRefusalContent, typeof BetaReasoningTextContent]> = OpenUnion("type", [BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent])
 
 /**
  * `BetaOutputContent` in the OpenAI spec.
@@ -6281,7 +6281,7 @@ export type BetaOutputContent = Schema.Schema.Type<typeof BetaOutputContent>
  * @since 0.2.0
  * @category schemas
  */
-export const BetaOutputItem = OpenUnion("type", [BetaOutputMessage, BetaFileSearchToolCall, BetaFunctionToolCall, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaWebSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPToolCall, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaCustomToolCall, BetaCustomToolCallOutputResource])
+export const BetaOutputItem: Schema.Union<[typeof BetaOutputMessage, typeof BetaFileSearchToolCall, typeof BetaFunctionToolCall, typeof BetaFunctionToolCallOutputResource, typeof BetaAgentMessage, typeof BetaMultiAgentCall, typeof BetaMultiAgentCallOutput, typeof BetaWebSearchToolCall, typeof BetaComputerToolCall, typeof BetaComputerToolCallOutputResource, typeof BetaReasoningItem, typeof BetaProgram, typeof BetaProgramOutput, typeof BetaToolSearchCall, typeof BetaToolSearchOutput, typeof BetaAdditionalTools, typeof BetaCompactionBody, typeof BetaImageGenToolCall, typeof BetaCodeInterpreterToolCall, typeof BetaLocalShellToolCall, typeof BetaLocalShellToolCallOutput, typeof BetaFunctionShellCall, typeof BetaFunctionShellCallOutput, typeof BetaApplyPatchToolCall, typeof BetaApplyPatchToolCallOutput, typeof BetaMCPToolCall, typeof BetaMCPListTools, typeof BetaMCPApprovalRequest, typeof BetaMCPApprovalResponseResource, typeof BetaCustomToolCall, typeof BetaCustomToolCallOutputResource]> = OpenUnion("type", [BetaOutputMessage, BetaFileSearchToolCall, BetaFunctionToolCall, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaWebSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPToolCall, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaCustomToolCall, BetaCustomToolCallOutputResource])
 
 /**
  * `BetaOutputItem` in the OpenAI spec.
@@ -6416,7 +6416,7 @@ export const BetaResponse = Schema.Struct({
   /** Unique identifier for this Response. */
   id: Schema.String,
   /** The object type of this resource - always set to `response`. */
-  object: Schema.Literal("response"),
+  object: OpenEnum("response"),
   /**
    * The status of the response generation. One of `completed`, `failed`,
    * `in_progress`, `cancelled`, `queued`, or `incomplete`.
@@ -7236,7 +7236,7 @@ export interface BetaResponseIncompleteEvent extends Schema.Schema.Type<typeof B
  */
 export const BetaResponseItemList = Schema.Struct({
   /** The type of object returned, must be `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** A list of items used to generate this response. */
   data: Schema.Array(BetaItemResource),
   /** Whether there are more items available. */
@@ -8210,7 +8210,7 @@ export interface BetaResponseWebSearchCallSearchingEvent extends Schema.Schema.T
  * @since 0.2.0
  * @category schemas
  */
-export const BetaResponseStreamEvent = OpenUnion("type", [BetaResponseAudioDeltaEvent, BetaResponseAudioDoneEvent, BetaResponseAudioTranscriptDeltaEvent, BetaResponseAudioTranscriptDoneEvent, BetaResponseCodeInterpreterCallCodeDeltaEvent, BetaResponseCodeInterpreterCallCodeDoneEvent, BetaResponseCodeInterpreterCallCompletedEvent, BetaResponseCodeInterpreterCallInProgressEvent, BetaResponseCodeInterpreterCallInterpretingEvent, BetaResponseCompletedEvent, BetaResponseContentPartAddedEvent, BetaResponseContentPartDoneEvent, BetaResponseCreatedEvent, BetaResponseErrorEvent, BetaResponseFileSearchCallCompletedEvent, BetaResponseFileSearchCallInProgressEvent, BetaResponseFileSearchCallSearchingEvent, BetaResponseFunctionCallArgumentsDeltaEvent, BetaResponseFunctionCallArgumentsDoneEvent, BetaResponseShellCallCommandAddedStreamingEvent, BetaResponseShellCallCommandDeltaStreamingEvent, BetaResponseShellCallCommandDoneStreamingEvent, BetaResponseShellCallOutputContentDeltaStreamingEvent, BetaResponseShellCallOutputContentDoneStreamingEvent, BetaResponseInProgressEvent, BetaResponseFailedEvent, BetaResponseIncompleteEvent, BetaResponseOutputItemAddedEvent, BetaResponseOutputItemDoneEvent, BetaResponseReasoningSummaryPartAddedEvent, BetaResponseReasoningSummaryPartDoneEvent, BetaResponseReasoningSummaryTextDeltaEvent, BetaResponseReasoningSummaryTextDoneEvent, BetaResponseReasoningTextDeltaEvent, BetaResponseReasoningTextDoneEvent, BetaResponseRefusalDeltaEvent, BetaResponseRefusalDoneEvent, BetaResponseTextDeltaEvent, BetaResponseTextDoneEvent, BetaResponseWebSearchCallCompletedEvent, BetaResponseWebSearchCallInProgressEvent, BetaResponseWebSearchCallSearchingEvent, BetaResponseImageGenCallCompletedEvent, BetaResponseImageGenCallGeneratingEvent, BetaResponseImageGenCallInProgressEvent, BetaResponseImageGenCallPartialImageEvent, BetaResponseMCPCallArgumentsDeltaEvent, BetaResponseMCPCallArgumentsDoneEvent, BetaResponseMCPCallCompletedEvent, BetaResponseMCPCallFailedEvent, BetaResponseMCPCallInProgressEvent, BetaResponseMCPListToolsCompletedEvent, BetaResponseMCPListToolsFailedEvent, BetaResponseMCPListToolsInProgressEvent, BetaResponseOutputTextAnnotationAddedEvent, BetaResponseQueuedEvent, BetaResponseCustomToolCallInputDeltaEvent, BetaResponseCustomToolCallInputDoneEvent])
+export const BetaResponseStreamEvent: Schema.Union<[typeof BetaResponseAudioDeltaEvent, typeof BetaResponseAudioDoneEvent, typeof BetaResponseAudioTranscriptDeltaEvent, typeof BetaResponseAudioTranscriptDoneEvent, typeof BetaResponseCodeInterpreterCallCodeDeltaEvent, typeof BetaResponseCodeInterpreterCallCodeDoneEvent, typeof BetaResponseCodeInterpreterCallCompletedEvent, typeof BetaResponseCodeInterpreterCallInProgressEvent, typeof BetaResponseCodeInterpreterCallInterpretingEvent, typeof BetaResponseCompletedEvent, typeof BetaResponseContentPartAddedEvent, typeof BetaResponseContentPartDoneEvent, typeof BetaResponseCreatedEvent, typeof BetaResponseErrorEvent, typeof BetaResponseFileSearchCallCompletedEvent, typeof BetaResponseFileSearchCallInProgressEvent, typeof BetaResponseFileSearchCallSearchingEvent, typeof BetaResponseFunctionCallArgumentsDeltaEvent, typeof BetaResponseFunctionCallArgumentsDoneEvent, typeof BetaResponseShellCallCommandAddedStreamingEvent, typeof BetaResponseShellCallCommandDeltaStreamingEvent, typeof BetaResponseShellCallCommandDoneStreamingEvent, typeof BetaResponseShellCallOutputContentDeltaStreamingEvent, typeof BetaResponseShellCallOutputContentDoneStreamingEvent, typeof BetaResponseInProgressEvent, typeof BetaResponseFailedEvent, typeof BetaResponseIncompleteEvent, typeof BetaResponseOutputItemAddedEvent, typeof BetaResponseOutputItemDoneEvent, typeof BetaResponseReasoningSummaryPartAddedEvent, typeof BetaResponseReasoningSummaryPartDoneEvent, typeof BetaResponseReasoningSummaryTextDeltaEvent, typeof BetaResponseReasoningSummaryTextDoneEvent, typeof BetaResponseReasoningTextDeltaEvent, typeof BetaResponseReasoningTextDoneEvent, typeof BetaResponseRefusalDeltaEvent, typeof BetaResponseRefusalDoneEvent, typeof BetaResponseTextDeltaEvent, typeof BetaResponseTextDoneEvent, typeof BetaResponseWebSearchCallCompletedEvent, typeof BetaResponseWebSearchCallInProgressEvent, typeof BetaResponseWebSearchCallSearchingEvent, typeof BetaResponseImageGenCallCompletedEvent, typeof BetaResponseImageGenCallGeneratingEvent, typeof BetaResponseImageGenCallInProgressEvent, typeof BetaResponseImageGenCallPartialImageEvent, typeof BetaResponseMCPCallArgumentsDeltaEvent, typeof BetaResponseMCPCallArgumentsDoneEvent, typeof BetaResponseMCPCallCompletedEvent, typeof BetaResponseMCPCallFailedEvent, typeof BetaResponseMCPCallInProgressEvent, typeof BetaResponseMCPListToolsCompletedEvent, typeof BetaResponseMCPListToolsFailedEvent, typeof BetaResponseMCPListToolsInProgressEvent, typeof BetaResponseOutputTextAnnotationAddedEvent, typeof BetaResponseQueuedEvent, typeof BetaResponseCustomToolCallInputDeltaEvent, typeof BetaResponseCustomToolCallInputDoneEvent]> = OpenUnion("type", [BetaResponseAudioDeltaEvent, BetaResponseAudioDoneEvent, BetaResponseAudioTranscriptDeltaEvent, BetaResponseAudioTranscriptDoneEvent, BetaResponseCodeInterpreterCallCodeDeltaEvent, BetaResponseCodeInterpreterCallCodeDoneEvent, BetaResponseCodeInterpreterCallCompletedEvent, BetaResponseCodeInterpreterCallInProgressEvent, BetaResponseCodeInterpreterCallInterpretingEvent, BetaResponseCompletedEvent, BetaResponseContentPartAddedEvent, BetaResponseContentPartDoneEvent, BetaResponseCreatedEvent, BetaResponseErrorEvent, BetaResponseFileSearchCallCompletedEvent, BetaResponseFileSearchCallInProgressEvent, BetaResponseFileSearchCallSearchingEvent, BetaResponseFunctionCallArgumentsDeltaEvent, BetaResponseFunctionCallArgumentsDoneEvent, BetaResponseShellCallCommandAddedStreamingEvent, BetaResponseShellCallCommandDeltaStreamingEvent, BetaResponseShellCallCommandDoneStreamingEvent, BetaResponseShellCallOutputContentDeltaStreamingEvent, BetaResponseShellCallOutputContentDoneStreamingEvent, BetaResponseInProgressEvent, BetaResponseFailedEvent, BetaResponseIncompleteEvent, BetaResponseOutputItemAddedEvent, BetaResponseOutputItemDoneEvent, BetaResponseReasoningSummaryPartAddedEvent, BetaResponseReasoningSummaryPartDoneEvent, BetaResponseReasoningSummaryTextDeltaEvent, BetaResponseReasoningSummaryTextDoneEvent, BetaResponseReasoningTextDeltaEvent, BetaResponseReasoningTextDoneEvent, BetaResponseRefusalDeltaEvent, BetaResponseRefusalDoneEvent, BetaResponseTextDeltaEvent, BetaResponseTextDoneEvent, BetaResponseWebSearchCallCompletedEvent, BetaResponseWebSearchCallInProgressEvent, BetaResponseWebSearchCallSearchingEvent, BetaResponseImageGenCallCompletedEvent, BetaResponseImageGenCallGeneratingEvent, BetaResponseImageGenCallInProgressEvent, BetaResponseImageGenCallPartialImageEvent, BetaResponseMCPCallArgumentsDeltaEvent, BetaResponseMCPCallArgumentsDoneEvent, BetaResponseMCPCallCompletedEvent, BetaResponseMCPCallFailedEvent, BetaResponseMCPCallInProgressEvent, BetaResponseMCPListToolsCompletedEvent, BetaResponseMCPListToolsFailedEvent, BetaResponseMCPListToolsInProgressEvent, BetaResponseOutputTextAnnotationAddedEvent, BetaResponseQueuedEvent, BetaResponseCustomToolCallInputDeltaEvent, BetaResponseCustomToolCallInputDoneEvent])
 
 /**
  * Event emitted while a response is streamed.
@@ -8261,7 +8261,7 @@ export interface BetaTokenCountsBody {
  * @category schemas
  */
 export const BetaTokenCountsResource = Schema.Struct({
-  object: Schema.Literal("response.input_tokens"),
+  object: OpenEnum("response.input_tokens"),
   input_tokens: Schema.Number
 })
 

@@ -305,7 +305,7 @@ export interface CreateThreadAndRunRequest {
 export const DeleteMessageResponse = Schema.Struct({
   id: Schema.String,
   deleted: Schema.Boolean,
-  object: Schema.Literal("thread.message.deleted")
+  object: OpenEnum("thread.message.deleted")
 })
 
 /**
@@ -325,7 +325,7 @@ export interface DeleteMessageResponse extends Schema.Schema.Type<typeof DeleteM
 export const DeleteThreadResponse = Schema.Struct({
   id: Schema.String,
   deleted: Schema.Boolean,
-  object: Schema.Literal("thread.deleted")
+  object: OpenEnum("thread.deleted")
 })
 
 /**
@@ -444,7 +444,7 @@ export const MessageObject = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `thread.message`. */
-  object: Schema.Literal("thread.message"),
+  object: OpenEnum("thread.message"),
   /** The Unix timestamp (in seconds) for when the message was created. */
   created_at: Schema.Number,
   /** The [thread](/docs/api-reference/threads) ID that this message belongs to. */
@@ -757,7 +757,7 @@ export const RunStepObject = Schema.Struct({
   /** The identifier of the run step, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `thread.run.step`. */
-  object: Schema.Literal("thread.run.step"),
+  object: OpenEnum("thread.run.step"),
   /** The Unix timestamp (in seconds) for when the run step was created. */
   created_at: Schema.Number,
   /** The ID of the [assistant](/docs/api-reference/assistants) associated with the run step. */
@@ -877,7 +877,7 @@ export const RunObject = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `thread.run`. */
-  object: Schema.Literal("thread.run"),
+  object: OpenEnum("thread.run"),
   /** The Unix timestamp (in seconds) for when the run was created. */
   created_at: Schema.Number,
   /** The ID of the [thread](/docs/api-reference/threads) that was executed on as a part of this run. */
@@ -1041,7 +1041,7 @@ export const ThreadObject = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `thread`. */
-  object: Schema.Literal("thread"),
+  object: OpenEnum("thread"),
   /** The Unix timestamp (in seconds) for when the thread was created. */
   created_at: Schema.Number,
   tool_resources: sentAsNull(Schema.Struct({

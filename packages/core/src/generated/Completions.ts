@@ -150,7 +150,7 @@ export const CreateCompletionResponse = Schema.Struct({
    */
   system_fingerprint: Schema.optional(Schema.String),
   /** The object type, which is always "text_completion" */
-  object: Schema.Literal("text_completion"),
+  object: OpenEnum("text_completion"),
   usage: Schema.optional(CompletionUsage)
 })
 

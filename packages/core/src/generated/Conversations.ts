@@ -12,7 +12,7 @@ import * as Operation from "../Operation.js"
 import * as Page from "../Page.js"
 import * as Params from "../internal/params.js"
 import * as Schema from "effect/Schema"
-import { OpenUnion, pathParam } from "../internal/schema.js"
+import { OpenEnum, OpenUnion, pathParam } from "../internal/schema.js"
 import type { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
 import { AdditionalTools, ApplyPatchToolCall, ApplyPatchToolCallOutput, CodeInterpreterToolCall, CompactionBody, ComputerToolCall, ComputerToolCallOutputResource, CustomToolCall, CustomToolCallOutput, FileSearchToolCall, FunctionShellCall, FunctionShellCallOutput, FunctionToolCallOutputResource, FunctionToolCallResource, ImageGenToolCall, LocalShellToolCall, LocalShellToolCallOutput, MCPApprovalRequest, MCPApprovalResponseResource, MCPListTools, MCPToolCall, Message, Program, ProgramOutput, ReasoningItem, ToolSearchCall, ToolSearchOutput, WebSearchToolCall } from "./shared/Conversations_Responses.js"
 import type { IncludeEnum, InputItem } from "./shared/Conversations_Responses.js"
@@ -23,7 +23,7 @@ import type { IncludeEnum, InputItem } from "./shared/Conversations_Responses.js
  * @since 0.2.0
  * @category schemas
  */
-export const ConversationItem = OpenUnion("type", [Message, FunctionToolCallResource, FunctionToolCallOutputResource, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput])
+export const ConversationItem: Schema.Union<[typeof Message, typeof FunctionToolCallResource, typeof FunctionToolCallOutputResource, typeof FileSearchToolCall, typeof WebSearchToolCall, typeof ImageGenToolCall, typeof ComputerToolCall, typeof ComputerToolCallOutputResource, typeof ToolSearchCall, typeof ToolSearchOutput, typeof AdditionalTools, typeof ReasoningItem, typeof Program, typeof ProgramOutput, typeof CompactionBody, typeof CodeInterpreterToolCall, typeof LocalShellToolCall, typeof LocalShellToolCallOutput, typeof FunctionShellCall, typeof FunctionShellCallOutput, typeof ApplyPatchToolCall, typeof ApplyPatchToolCallOutput, typeof MCPListTools, typeof MCPApprovalRequest, typeof MCPApprovalResponseResource, typeof MCPToolCall, typeof CustomToolCall, typeof CustomToolCallOutput]> = OpenUnion("type", [Message, FunctionToolCallResource, FunctionToolCallOutputResource, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput])
 
 /**
  * A single item within a conversation. The set of possible types are the same as the `output` type of a [Response object](/docs/api-reference/responses/object#responses/object-output).
@@ -41,7 +41,7 @@ export type ConversationItem = Schema.Schema.Type<typeof ConversationItem>
  */
 export const ConversationItemList = Schema.Struct({
   /** The type of object returned, must be `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** A list of conversation items. */
   data: Schema.Array(ConversationItem),
   /** Whether there are more items available. */
@@ -70,7 +70,7 @@ export const ConversationResource = Schema.Struct({
   /** The unique ID of the conversation. */
   id: Schema.String,
   /** The object type, which is always `conversation`. */
-  object: Schema.Literal("conversation"),
+  object: OpenEnum("conversation"),
   /**
    * Set of 16 key-value pairs that can be attached to an object. This can be         useful for storing additional information about the object in a structured         format, and querying for objects via API or the dashboard.
    *         Keys are strings with a maximum length of 64 characters. Values are strings         with a maximum length of 512 characters.
@@ -106,7 +106,7 @@ export interface CreateConversationBody {
  * @category schemas
  */
 export const DeletedConversationResource = Schema.Struct({
-  object: Schema.Literal("conversation.deleted"),
+  object: OpenEnum("conversation.deleted"),
   deleted: Schema.Boolean,
   id: Schema.String
 })

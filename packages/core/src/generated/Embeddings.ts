@@ -11,6 +11,7 @@ import type * as OpenAiError from "../OpenAiError.js"
 import * as Operation from "../Operation.js"
 import * as Params from "../internal/params.js"
 import * as Schema from "effect/Schema"
+import { OpenEnum } from "../internal/schema.js"
 
 /**
  * `CreateEmbeddingRequest` in the OpenAI spec.
@@ -43,7 +44,7 @@ export const Embedding = Schema.Struct({
   /** The embedding vector, which is a list of floats. The length of vector depends on the model as listed in the [embedding guide](/docs/guides/embeddings). */
   embedding: Schema.Array(Schema.Number),
   /** The object type, which is always "embedding". */
-  object: Schema.Literal("embedding")
+  object: OpenEnum("embedding")
 })
 
 /**
@@ -66,7 +67,7 @@ export const CreateEmbeddingResponse = Schema.Struct({
   /** The name of the model used to generate the embedding. */
   model: Schema.String,
   /** The object type, which is always "list". */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** The usage information for the request. */
   usage: Schema.Struct({
     /** The number of tokens used by the prompt. */

@@ -637,7 +637,7 @@ export interface EvalStoredCompletionsDataSourceConfig extends Schema.Schema.Typ
  */
 export const Eval = Schema.Struct({
   /** The object type. */
-  object: Schema.Literal("eval"),
+  object: OpenEnum("eval"),
   /** Unique identifier for the evaluation. */
   id: Schema.String,
   /** The name of the evaluation. */
@@ -693,7 +693,7 @@ export interface EvalApiError extends Schema.Schema.Type<typeof EvalApiError> {}
  */
 export const EvalList = Schema.Struct({
   /** The type of this object. It is always set to "list". */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** An array of eval objects. */
   data: Schema.Array(Eval),
   /** The identifier of the first eval in the data array. */
@@ -720,7 +720,7 @@ export interface EvalList extends Schema.Schema.Type<typeof EvalList> {}
  */
 export const EvalRun = Schema.Struct({
   /** The type of the object. Always "eval.run". */
-  object: Schema.Literal("eval.run"),
+  object: OpenEnum("eval.run"),
   /** Unique identifier for the evaluation run. */
   id: Schema.String,
   /** The identifier of the associated evaluation. */
@@ -792,7 +792,7 @@ export interface EvalRun extends Schema.Schema.Type<typeof EvalRun> {}
  */
 export const EvalRunList = Schema.Struct({
   /** The type of this object. It is always set to "list". */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** An array of eval run objects. */
   data: Schema.Array(EvalRun),
   /** The identifier of the first eval run in the data array. */
@@ -846,7 +846,7 @@ export interface EvalRunOutputItemResult extends Schema.Schema.Type<typeof EvalR
  */
 export const EvalRunOutputItem = Schema.Struct({
   /** The type of the object. Always "eval.run.output_item". */
-  object: Schema.Literal("eval.run.output_item"),
+  object: OpenEnum("eval.run.output_item"),
   /** Unique identifier for the evaluation run output item. */
   id: Schema.String,
   /** The identifier of the evaluation run associated with this output item. */
@@ -922,7 +922,7 @@ export interface EvalRunOutputItem extends Schema.Schema.Type<typeof EvalRunOutp
  */
 export const EvalRunOutputItemList = Schema.Struct({
   /** The type of this object. It is always set to "list". */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** An array of eval run output item objects. */
   data: Schema.Array(EvalRunOutputItem),
   /** The identifier of the first eval run output item in the data array. */

@@ -14,7 +14,7 @@ import * as Page from "../Page.js"
 import * as Params from "../internal/params.js"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import { pathParam } from "../internal/schema.js"
+import { OpenEnum, pathParam } from "../internal/schema.js"
 import { OpenAIFile } from "./shared/Files_Uploads.js"
 import type { FileExpirationAfter } from "./shared/Files_Uploads.js"
 
@@ -48,7 +48,7 @@ export interface CreateFileRequest {
  */
 export const DeleteFileResponse = Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("file"),
+  object: OpenEnum("file"),
   deleted: Schema.Boolean
 })
 

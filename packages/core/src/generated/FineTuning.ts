@@ -318,7 +318,7 @@ export const DeleteFineTuningCheckpointPermissionResponse = Schema.Struct({
   /** The ID of the fine-tuned model checkpoint permission that was deleted. */
   id: Schema.String,
   /** The object type, which is always "checkpoint.permission". */
-  object: Schema.Literal("checkpoint.permission"),
+  object: OpenEnum("checkpoint.permission"),
   /** Whether the fine-tuned model checkpoint permission was successfully deleted. */
   deleted: Schema.Boolean
 })
@@ -345,7 +345,7 @@ export const FineTuningCheckpointPermission = Schema.Struct({
   /** The project identifier that the permission is for. */
   project_id: Schema.String,
   /** The object type, which is always "checkpoint.permission". */
-  object: Schema.Literal("checkpoint.permission")
+  object: OpenEnum("checkpoint.permission")
 })
 
 /**
@@ -428,7 +428,7 @@ export const FineTuningJob = Schema.Struct({
   /** The base model that is being fine-tuned. */
   model: Schema.String,
   /** The object type, which is always "fine_tuning.job". */
-  object: Schema.Literal("fine_tuning.job"),
+  object: OpenEnum("fine_tuning.job"),
   /** The organization that owns the fine-tuning job. */
   organization_id: Schema.String,
   /** The compiled results file ID(s) for the fine-tuning job. You can retrieve the results with the [Files API](/docs/api-reference/files/retrieve-contents). */
@@ -483,7 +483,7 @@ export const FineTuningJobCheckpoint = Schema.Struct({
   /** The name of the fine-tuning job that this checkpoint was created from. */
   fine_tuning_job_id: Schema.String,
   /** The object type, which is always "fine_tuning.job.checkpoint". */
-  object: Schema.Literal("fine_tuning.job.checkpoint")
+  object: OpenEnum("fine_tuning.job.checkpoint")
 })
 
 /**
@@ -502,7 +502,7 @@ export interface FineTuningJobCheckpoint extends Schema.Schema.Type<typeof FineT
  */
 export const FineTuningJobEvent = Schema.Struct({
   /** The object type, which is always "fine_tuning.job.event". */
-  object: Schema.Literal("fine_tuning.job.event"),
+  object: OpenEnum("fine_tuning.job.event"),
   /** The object identifier. */
   id: Schema.String,
   /** The Unix timestamp (in seconds) for when the fine-tuning job was created. */
@@ -533,7 +533,7 @@ export interface FineTuningJobEvent extends Schema.Schema.Type<typeof FineTuning
  */
 export const ListFineTuningCheckpointPermissionResponse = Schema.Struct({
   data: Schema.Array(FineTuningCheckpointPermission),
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean
@@ -555,7 +555,7 @@ export interface ListFineTuningCheckpointPermissionResponse extends Schema.Schem
  */
 export const ListFineTuningJobCheckpointsResponse = Schema.Struct({
   data: Schema.Array(FineTuningJobCheckpoint),
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean
@@ -577,7 +577,7 @@ export interface ListFineTuningJobCheckpointsResponse extends Schema.Schema.Type
  */
 export const ListFineTuningJobEventsResponse = Schema.Struct({
   data: Schema.Array(FineTuningJobEvent),
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   has_more: Schema.Boolean
 })
 
@@ -598,7 +598,7 @@ export interface ListFineTuningJobEventsResponse extends Schema.Schema.Type<type
 export const ListPaginatedFineTuningJobsResponse = Schema.Struct({
   data: Schema.Array(FineTuningJob),
   has_more: Schema.Boolean,
-  object: Schema.Literal("list")
+  object: OpenEnum("list")
 })
 
 /**

@@ -291,7 +291,7 @@ export interface ImageEditPartialImageEvent extends Schema.Schema.Type<typeof Im
  * @since 0.2.0
  * @category schemas
  */
-export const ImageEditStreamEvent = OpenUnion("type", [ImageEditPartialImageEvent, ImageEditCompletedEvent])
+export const ImageEditStreamEvent: Schema.Union<[typeof ImageEditPartialImageEvent, typeof ImageEditCompletedEvent]> = OpenUnion("type", [ImageEditPartialImageEvent, ImageEditCompletedEvent])
 
 /**
  * `ImageEditStreamEvent` in the OpenAI spec.
@@ -414,7 +414,7 @@ export interface ImageGenPartialImageEvent extends Schema.Schema.Type<typeof Ima
  * @since 0.2.0
  * @category schemas
  */
-export const ImageGenStreamEvent = OpenUnion("type", [ImageGenPartialImageEvent, ImageGenCompletedEvent])
+export const ImageGenStreamEvent: Schema.Union<[typeof ImageGenPartialImageEvent, typeof ImageGenCompletedEvent]> = OpenUnion("type", [ImageGenPartialImageEvent, ImageGenCompletedEvent])
 
 /**
  * `ImageGenStreamEvent` in the OpenAI spec.

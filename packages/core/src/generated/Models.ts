@@ -10,7 +10,7 @@ import * as OpenAiClient from "../OpenAiClient.js"
 import type * as OpenAiError from "../OpenAiError.js"
 import * as Operation from "../Operation.js"
 import * as Schema from "effect/Schema"
-import { optionalNullable, pathParam } from "../internal/schema.js"
+import { OpenEnum, optionalNullable, pathParam } from "../internal/schema.js"
 
 /**
  * Decodes {@link DeleteModelResponse}.
@@ -44,7 +44,7 @@ export const Model = Schema.Struct({
   /** The Unix timestamp (in seconds) when the model was created. */
   created: Schema.Number,
   /** The object type, which is always "model". */
-  object: Schema.Literal("model"),
+  object: OpenEnum("model"),
   /** The organization that owns the model. */
   owned_by: Schema.String,
   /** The date when the model will shut down, or null if not announced. */
@@ -66,7 +66,7 @@ export interface Model extends Schema.Schema.Type<typeof Model> {}
  * @category schemas
  */
 export const ListModelsResponse = Schema.Struct({
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   data: Schema.Array(Model)
 })
 

@@ -355,7 +355,7 @@ export const RealtimeSessionCreateResponseGA = Schema.Struct({
   /** Unique identifier for the session that looks like `sess_1234567890abcdef`. */
   id: Schema.String,
   /** The object type. Always `realtime.session`. */
-  object: Schema.Literal("realtime.session"),
+  object: OpenEnum("realtime.session"),
   /** Expiration timestamp for the session, in seconds since epoch. */
   expires_at: Schema.optional(Schema.Number),
   /**

@@ -31,7 +31,7 @@ import { ToolChoiceFunction, ToolChoiceMCP, ToolChoiceOptions } from "./shared/R
  * @since 0.2.0
  * @category schemas
  */
-export const ItemField = OpenUnion("type", [Message, Program, ProgramOutput, FunctionToolCall, ToolSearchCall, ToolSearchOutput, AdditionalTools, FunctionToolCallOutput, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput])
+export const ItemField: Schema.Union<[typeof Message, typeof Program, typeof ProgramOutput, typeof FunctionToolCall, typeof ToolSearchCall, typeof ToolSearchOutput, typeof AdditionalTools, typeof FunctionToolCallOutput, typeof FileSearchToolCall, typeof WebSearchToolCall, typeof ImageGenToolCall, typeof ComputerToolCall, typeof ComputerToolCallOutputResource, typeof ReasoningItem, typeof CompactionBody, typeof CodeInterpreterToolCall, typeof LocalShellToolCall, typeof LocalShellToolCallOutput, typeof FunctionShellCall, typeof FunctionShellCallOutput, typeof ApplyPatchToolCall, typeof ApplyPatchToolCallOutput, typeof MCPListTools, typeof MCPApprovalRequest, typeof MCPApprovalResponseResource, typeof MCPToolCall, typeof CustomToolCall, typeof CustomToolCallOutput]> = OpenUnion("type", [Message, Program, ProgramOutput, FunctionToolCall, ToolSearchCall, ToolSearchOutput, AdditionalTools, FunctionToolCallOutput, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput])
 
 /**
  * An item representing a message, tool call, tool output, reasoning, or other response element.
@@ -90,7 +90,7 @@ export const CompactResource = Schema.Struct({
   /** The unique identifier for the compacted response. */
   id: Schema.String,
   /** The object type. Always `response.compaction`. */
-  object: Schema.Literal("response.compaction"),
+  object: OpenEnum("response.compaction"),
   /** The compacted list of output items. */
   output: Schema.Array(ItemField),
   /** Unix timestamp (in seconds) when the compacted conversation was created. */
@@ -436,7 +436,7 @@ export interface ToolChoiceTypes extends Schema.Schema.Type<typeof ToolChoiceTyp
  * @since 0.2.0
  * @category schemas
  */
-export const ToolChoiceParam = Schema.Union(ToolChoiceOptions, ToolChoiceAllowed, ToolChoiceTypes, ToolChoiceFunction, ToolChoiceMCP, ToolChoiceCustom, SpecificProgrammaticToolCallingParam, SpecificApplyPatchParam, SpecificFunctionShellParam)
+export const ToolChoiceParam: Schema.Union<[typeof ToolChoiceOptions, typeof ToolChoiceAllowed, typeof ToolChoiceTypes, typeof ToolChoiceFunction, typeof ToolChoiceMCP, typeof ToolChoiceCustom, typeof SpecificProgrammaticToolCallingParam, typeof SpecificApplyPatchParam, typeof SpecificFunctionShellParam]> = Schema.Union(ToolChoiceOptions, ToolChoiceAllowed, ToolChoiceTypes, ToolChoiceFunction, ToolChoiceMCP, ToolChoiceCustom, SpecificProgrammaticToolCallingParam, SpecificApplyPatchParam, SpecificFunctionShellParam)
 
 /**
  * How the model should select which tool (or tools) to use when generating
@@ -677,7 +677,7 @@ export interface InputMessageResource extends Schema.Schema.Type<typeof InputMes
  * @since 0.2.0
  * @category schemas
  */
-export const ItemResource = OpenUnion("type", [InputMessageResource, OutputMessage, FileSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, WebSearchToolCall, FunctionToolCallResource, FunctionToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCallResource, CustomToolCallOutputResource])
+export const ItemResource: Schema.Union<[typeof InputMessageResource, typeof OutputMessage, typeof FileSearchToolCall, typeof ComputerToolCall, typeof ComputerToolCallOutputResource, typeof WebSearchToolCall, typeof FunctionToolCallResource, typeof FunctionToolCallOutputResource, typeof ToolSearchCall, typeof ToolSearchOutput, typeof AdditionalTools, typeof ReasoningItem, typeof Program, typeof ProgramOutput, typeof CompactionBody, typeof ImageGenToolCall, typeof CodeInterpreterToolCall, typeof LocalShellToolCall, typeof LocalShellToolCallOutput, typeof FunctionShellCall, typeof FunctionShellCallOutput, typeof ApplyPatchToolCall, typeof ApplyPatchToolCallOutput, typeof MCPListTools, typeof MCPApprovalRequest, typeof MCPApprovalResponseResource, typeof MCPToolCall, typeof CustomToolCallResource, typeof CustomToolCallOutputResource]> = OpenUnion("type", [InputMessageResource, OutputMessage, FileSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, WebSearchToolCall, FunctionToolCallResource, FunctionToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCallResource, CustomToolCallOutputResource])
 
 /**
  * Content item used to generate a response.
@@ -737,7 +737,7 @@ export interface Moderation extends Schema.Schema.Type<typeof Moderation> {}
  * @since 0.2.0
  * @category schemas
  */
-export const OutputContent = OpenUnion("type", [OutputTextContent, RefusalContent, ReasoningTextContent])
+export const OutputContent: Schema.Union<[typeof OutputTextContent, typeof RefusalContent, typeof ReasoningTextContent]> = OpenUnion("type", [OutputTextContent, RefusalContent, ReasoningTextContent])
 
 /**
  * `OutputContent` in the OpenAI spec.
@@ -753,7 +753,7 @@ export type OutputContent = Schema.Schema.Type<typeof OutputContent>
  * @since 0.2.0
  * @category schemas
  */
-export const OutputItem = OpenUnion("type", [OutputMessage, FileSearchToolCall, FunctionToolCall, FunctionToolCallOutputResource, WebSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, Program, ProgramOutput, ToolSearchCall, ToolSearchOutput, AdditionalTools, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPToolCall, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, CustomToolCall, CustomToolCallOutputResource])
+export const OutputItem: Schema.Union<[typeof OutputMessage, typeof FileSearchToolCall, typeof FunctionToolCall, typeof FunctionToolCallOutputResource, typeof WebSearchToolCall, typeof ComputerToolCall, typeof ComputerToolCallOutputResource, typeof ReasoningItem, typeof Program, typeof ProgramOutput, typeof ToolSearchCall, typeof ToolSearchOutput, typeof AdditionalTools, typeof CompactionBody, typeof ImageGenToolCall, typeof CodeInterpreterToolCall, typeof LocalShellToolCall, typeof LocalShellToolCallOutput, typeof FunctionShellCall, typeof FunctionShellCallOutput, typeof ApplyPatchToolCall, typeof ApplyPatchToolCallOutput, typeof MCPToolCall, typeof MCPListTools, typeof MCPApprovalRequest, typeof MCPApprovalResponseResource, typeof CustomToolCall, typeof CustomToolCallOutputResource]> = OpenUnion("type", [OutputMessage, FileSearchToolCall, FunctionToolCall, FunctionToolCallOutputResource, WebSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, Program, ProgramOutput, ToolSearchCall, ToolSearchOutput, AdditionalTools, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPToolCall, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, CustomToolCall, CustomToolCallOutputResource])
 
 /**
  * `OutputItem` in the OpenAI spec.
@@ -888,7 +888,7 @@ export const Response = Schema.Struct({
   /** Unique identifier for this Response. */
   id: Schema.String,
   /** The object type of this resource - always set to `response`. */
-  object: Schema.Literal("response"),
+  object: OpenEnum("response"),
   /**
    * The status of the response generation. One of `completed`, `failed`,
    * `in_progress`, `cancelled`, `queued`, or `incomplete`.
@@ -1652,7 +1652,7 @@ export interface ResponseIncompleteEvent extends Schema.Schema.Type<typeof Respo
  */
 export const ResponseItemList = Schema.Struct({
   /** The type of object returned, must be `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** A list of items used to generate this response. */
   data: Schema.Array(ItemResource),
   /** Whether there are more items available. */
@@ -2566,7 +2566,7 @@ export interface ResponseWebSearchCallSearchingEvent extends Schema.Schema.Type<
  * @since 0.2.0
  * @category schemas
  */
-export const ResponseStreamEvent = OpenUnion("type", [ResponseAudioDeltaEvent, ResponseAudioDoneEvent, ResponseAudioTranscriptDeltaEvent, ResponseAudioTranscriptDoneEvent, ResponseCodeInterpreterCallCodeDeltaEvent, ResponseCodeInterpreterCallCodeDoneEvent, ResponseCodeInterpreterCallCompletedEvent, ResponseCodeInterpreterCallInProgressEvent, ResponseCodeInterpreterCallInterpretingEvent, ResponseCompletedEvent, ResponseContentPartAddedEvent, ResponseContentPartDoneEvent, ResponseCreatedEvent, ResponseErrorEvent, ResponseFileSearchCallCompletedEvent, ResponseFileSearchCallInProgressEvent, ResponseFileSearchCallSearchingEvent, ResponseFunctionCallArgumentsDeltaEvent, ResponseFunctionCallArgumentsDoneEvent, ResponseShellCallCommandAddedStreamingEvent, ResponseShellCallCommandDeltaStreamingEvent, ResponseShellCallCommandDoneStreamingEvent, ResponseShellCallOutputContentDeltaStreamingEvent, ResponseShellCallOutputContentDoneStreamingEvent, ResponseInProgressEvent, ResponseFailedEvent, ResponseIncompleteEvent, ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent, ResponseReasoningSummaryPartAddedEvent, ResponseReasoningSummaryPartDoneEvent, ResponseReasoningSummaryTextDeltaEvent, ResponseReasoningSummaryTextDoneEvent, ResponseReasoningTextDeltaEvent, ResponseReasoningTextDoneEvent, ResponseRefusalDeltaEvent, ResponseRefusalDoneEvent, ResponseTextDeltaEvent, ResponseTextDoneEvent, ResponseWebSearchCallCompletedEvent, ResponseWebSearchCallInProgressEvent, ResponseWebSearchCallSearchingEvent, ResponseImageGenCallCompletedEvent, ResponseImageGenCallGeneratingEvent, ResponseImageGenCallInProgressEvent, ResponseImageGenCallPartialImageEvent, ResponseMCPCallArgumentsDeltaEvent, ResponseMCPCallArgumentsDoneEvent, ResponseMCPCallCompletedEvent, ResponseMCPCallFailedEvent, ResponseMCPCallInProgressEvent, ResponseMCPListToolsCompletedEvent, ResponseMCPListToolsFailedEvent, ResponseMCPListToolsInProgressEvent, ResponseOutputTextAnnotationAddedEvent, ResponseQueuedEvent, ResponseCustomToolCallInputDeltaEvent, ResponseCustomToolCallInputDoneEvent])
+export const ResponseStreamEvent: Schema.Union<[typeof ResponseAudioDeltaEvent, typeof ResponseAudioDoneEvent, typeof ResponseAudioTranscriptDeltaEvent, typeof ResponseAudioTranscriptDoneEvent, typeof ResponseCodeInterpreterCallCodeDeltaEvent, typeof ResponseCodeInterpreterCallCodeDoneEvent, typeof ResponseCodeInterpreterCallCompletedEvent, typeof ResponseCodeInterpreterCallInProgressEvent, typeof ResponseCodeInterpreterCallInterpretingEvent, typeof ResponseCompletedEvent, typeof ResponseContentPartAddedEvent, typeof ResponseContentPartDoneEvent, typeof ResponseCreatedEvent, typeof ResponseErrorEvent, typeof ResponseFileSearchCallCompletedEvent, typeof ResponseFileSearchCallInProgressEvent, typeof ResponseFileSearchCallSearchingEvent, typeof ResponseFunctionCallArgumentsDeltaEvent, typeof ResponseFunctionCallArgumentsDoneEvent, typeof ResponseShellCallCommandAddedStreamingEvent, typeof ResponseShellCallCommandDeltaStreamingEvent, typeof ResponseShellCallCommandDoneStreamingEvent, typeof ResponseShellCallOutputContentDeltaStreamingEvent, typeof ResponseShellCallOutputContentDoneStreamingEvent, typeof ResponseInProgressEvent, typeof ResponseFailedEvent, typeof ResponseIncompleteEvent, typeof ResponseOutputItemAddedEvent, typeof ResponseOutputItemDoneEvent, typeof ResponseReasoningSummaryPartAddedEvent, typeof ResponseReasoningSummaryPartDoneEvent, typeof ResponseReasoningSummaryTextDeltaEvent, typeof ResponseReasoningSummaryTextDoneEvent, typeof ResponseReasoningTextDeltaEvent, typeof ResponseReasoningTextDoneEvent, typeof ResponseRefusalDeltaEvent, typeof ResponseRefusalDoneEvent, typeof ResponseTextDeltaEvent, typeof ResponseTextDoneEvent, typeof ResponseWebSearchCallCompletedEvent, typeof ResponseWebSearchCallInProgressEvent, typeof ResponseWebSearchCallSearchingEvent, typeof ResponseImageGenCallCompletedEvent, typeof ResponseImageGenCallGeneratingEvent, typeof ResponseImageGenCallInProgressEvent, typeof ResponseImageGenCallPartialImageEvent, typeof ResponseMCPCallArgumentsDeltaEvent, typeof ResponseMCPCallArgumentsDoneEvent, typeof ResponseMCPCallCompletedEvent, typeof ResponseMCPCallFailedEvent, typeof ResponseMCPCallInProgressEvent, typeof ResponseMCPListToolsCompletedEvent, typeof ResponseMCPListToolsFailedEvent, typeof ResponseMCPListToolsInProgressEvent, typeof ResponseOutputTextAnnotationAddedEvent, typeof ResponseQueuedEvent, typeof ResponseCustomToolCallInputDeltaEvent, typeof ResponseCustomToolCallInputDoneEvent]> = OpenUnion("type", [ResponseAudioDeltaEvent, ResponseAudioDoneEvent, ResponseAudioTranscriptDeltaEvent, ResponseAudioTranscriptDoneEvent, ResponseCodeInterpreterCallCodeDeltaEvent, ResponseCodeInterpreterCallCodeDoneEvent, ResponseCodeInterpreterCallCompletedEvent, ResponseCodeInterpreterCallInProgressEvent, ResponseCodeInterpreterCallInterpretingEvent, ResponseCompletedEvent, ResponseContentPartAddedEvent, ResponseContentPartDoneEvent, ResponseCreatedEvent, ResponseErrorEvent, ResponseFileSearchCallCompletedEvent, ResponseFileSearchCallInProgressEvent, ResponseFileSearchCallSearchingEvent, ResponseFunctionCallArgumentsDeltaEvent, ResponseFunctionCallArgumentsDoneEvent, ResponseShellCallCommandAddedStreamingEvent, ResponseShellCallCommandDeltaStreamingEvent, ResponseShellCallCommandDoneStreamingEvent, ResponseShellCallOutputContentDeltaStreamingEvent, ResponseShellCallOutputContentDoneStreamingEvent, ResponseInProgressEvent, ResponseFailedEvent, ResponseIncompleteEvent, ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent, ResponseReasoningSummaryPartAddedEvent, ResponseReasoningSummaryPartDoneEvent, ResponseReasoningSummaryTextDeltaEvent, ResponseReasoningSummaryTextDoneEvent, ResponseReasoningTextDeltaEvent, ResponseReasoningTextDoneEvent, ResponseRefusalDeltaEvent, ResponseRefusalDoneEvent, ResponseTextDeltaEvent, ResponseTextDoneEvent, ResponseWebSearchCallCompletedEvent, ResponseWebSearchCallInProgressEvent, ResponseWebSearchCallSearchingEvent, ResponseImageGenCallCompletedEvent, ResponseImageGenCallGeneratingEvent, ResponseImageGenCallInProgressEvent, ResponseImageGenCallPartialImageEvent, ResponseMCPCallArgumentsDeltaEvent, ResponseMCPCallArgumentsDoneEvent, ResponseMCPCallCompletedEvent, ResponseMCPCallFailedEvent, ResponseMCPCallInProgressEvent, ResponseMCPListToolsCompletedEvent, ResponseMCPListToolsFailedEvent, ResponseMCPListToolsInProgressEvent, ResponseOutputTextAnnotationAddedEvent, ResponseQueuedEvent, ResponseCustomToolCallInputDeltaEvent, ResponseCustomToolCallInputDoneEvent])
 
 /**
  * Event emitted while a response is streamed.
@@ -2617,7 +2617,7 @@ export interface TokenCountsBody {
  * @category schemas
  */
 export const TokenCountsResource = Schema.Struct({
-  object: Schema.Literal("response.input_tokens"),
+  object: OpenEnum("response.input_tokens"),
   input_tokens: Schema.Number
 })
 

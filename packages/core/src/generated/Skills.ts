@@ -14,7 +14,7 @@ import * as Page from "../Page.js"
 import * as Params from "../internal/params.js"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import { pathParam, sentAsNull } from "../internal/schema.js"
+import { OpenEnum, pathParam, sentAsNull } from "../internal/schema.js"
 import type { OrderEnum } from "./shared/BetaChatKit_Skills_Videos.js"
 
 /**
@@ -46,7 +46,7 @@ export interface CreateSkillVersionBody {
  * @category schemas
  */
 export const DeletedSkillResource = Schema.Struct({
-  object: Schema.Literal("skill.deleted"),
+  object: OpenEnum("skill.deleted"),
   deleted: Schema.Boolean,
   id: Schema.String
 })
@@ -66,7 +66,7 @@ export interface DeletedSkillResource extends Schema.Schema.Type<typeof DeletedS
  * @category schemas
  */
 export const DeletedSkillVersionResource = Schema.Struct({
-  object: Schema.Literal("skill.version.deleted"),
+  object: OpenEnum("skill.version.deleted"),
   deleted: Schema.Boolean,
   id: Schema.String,
   /** The deleted skill version. */
@@ -102,7 +102,7 @@ export const SkillResource = Schema.Struct({
   /** Unique identifier for the skill. */
   id: Schema.String,
   /** The object type, which is `skill`. */
-  object: Schema.Literal("skill"),
+  object: OpenEnum("skill"),
   /** Name of the skill. */
   name: Schema.String,
   /** Description of the skill. */
@@ -131,7 +131,7 @@ export interface SkillResource extends Schema.Schema.Type<typeof SkillResource> 
  */
 export const SkillListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** A list of items */
   data: Schema.Array(SkillResource),
   first_id: sentAsNull(Schema.String),
@@ -156,7 +156,7 @@ export interface SkillListResource extends Schema.Schema.Type<typeof SkillListRe
  */
 export const SkillVersionResource = Schema.Struct({
   /** The object type, which is `skill.version`. */
-  object: Schema.Literal("skill.version"),
+  object: OpenEnum("skill.version"),
   /** Unique identifier for the skill version. */
   id: Schema.String,
   /** Identifier of the skill for this version. */
@@ -187,7 +187,7 @@ export interface SkillVersionResource extends Schema.Schema.Type<typeof SkillVer
  */
 export const SkillVersionListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** A list of items */
   data: Schema.Array(SkillVersionResource),
   first_id: sentAsNull(Schema.String),

@@ -90,7 +90,7 @@ export const Upload = Schema.Struct({
   /** The Unix timestamp (in seconds) for when the Upload will expire. */
   expires_at: Schema.Number,
   /** The object type, which is always "upload". */
-  object: Schema.optional(Schema.Literal("upload")),
+  object: Schema.optional(OpenEnum("upload")),
   file: Schema.optional(Schema.Struct({
     /** The file identifier, which can be referenced in the API endpoints. */
     id: Schema.String,
@@ -103,7 +103,7 @@ export const Upload = Schema.Struct({
     /** The name of the file. */
     filename: Schema.String,
     /** The object type, which is always `file`. */
-    object: Schema.Literal("file"),
+    object: OpenEnum("file"),
     /** The intended purpose of the file. Supported values are `assistants`, `assistants_output`, `batch`, `batch_output`, `fine-tune`, `fine-tune-results`, `vision`, and `user_data`. */
     purpose: OpenEnum("assistants", "assistants_output", "batch", "batch_output", "fine-tune", "fine-tune-results", "vision", "user_data"),
     /**
@@ -141,7 +141,7 @@ export const UploadPart = Schema.Struct({
   /** The ID of the Upload object that this Part was added to. */
   upload_id: Schema.String,
   /** The object type, which is always `upload.part`. */
-  object: Schema.Literal("upload.part")
+  object: OpenEnum("upload.part")
 })
 
 /**

@@ -102,7 +102,7 @@ export type CreateVectorStoreFileBatchRequest = unknown
  */
 export const VectorStoreExpirationAfter = Schema.Struct({
   /** Anchor timestamp after which the expiration policy applies. Supported anchors: `last_active_at`. */
-  anchor: Schema.Literal("last_active_at"),
+  anchor: OpenEnum("last_active_at"),
   /** The number of days after the anchor time that the vector store will expire. */
   days: Schema.Number
 })
@@ -143,7 +143,7 @@ export interface CreateVectorStoreRequest {
 export const DeleteVectorStoreFileResponse = Schema.Struct({
   id: Schema.String,
   deleted: Schema.Boolean,
-  object: Schema.Literal("vector_store.file.deleted")
+  object: OpenEnum("vector_store.file.deleted")
 })
 
 /**
@@ -163,7 +163,7 @@ export interface DeleteVectorStoreFileResponse extends Schema.Schema.Type<typeof
 export const DeleteVectorStoreResponse = Schema.Struct({
   id: Schema.String,
   deleted: Schema.Boolean,
-  object: Schema.Literal("vector_store.deleted")
+  object: OpenEnum("vector_store.deleted")
 })
 
 /**
@@ -223,7 +223,7 @@ export const VectorStoreFileObject = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `vector_store.file`. */
-  object: Schema.Literal("vector_store.file"),
+  object: OpenEnum("vector_store.file"),
   /** The total vector store usage in bytes. Note that this may be different from the original file size. */
   usage_bytes: Schema.Number,
   /** The Unix timestamp (in seconds) for when the vector store file was created. */
@@ -283,7 +283,7 @@ export const VectorStoreObject = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `vector_store`. */
-  object: Schema.Literal("vector_store"),
+  object: OpenEnum("vector_store"),
   /** The Unix timestamp (in seconds) for when the vector store was created. */
   created_at: Schema.Number,
   /** The name of the vector store. */
@@ -373,7 +373,7 @@ export const VectorStoreFileBatchObject = Schema.Struct({
   /** The identifier, which can be referenced in API endpoints. */
   id: Schema.String,
   /** The object type, which is always `vector_store.file_batch`. */
-  object: Schema.Literal("vector_store.files_batch"),
+  object: OpenEnum("vector_store.files_batch"),
   /** The Unix timestamp (in seconds) for when the vector store files batch was created. */
   created_at: Schema.Number,
   /** The ID of the [vector store](/docs/api-reference/vector-stores/object) that the [File](/docs/api-reference/files) is attached to. */
@@ -410,7 +410,7 @@ export interface VectorStoreFileBatchObject extends Schema.Schema.Type<typeof Ve
  */
 export const VectorStoreFileContentResponse = Schema.Struct({
   /** The object type, which is always `vector_store.file_content.page` */
-  object: Schema.Literal("vector_store.file_content.page"),
+  object: OpenEnum("vector_store.file_content.page"),
   /** Parsed content of the file. */
   data: Schema.Array(Schema.Struct({
     /** The content type (currently only `"text"`) */
@@ -509,7 +509,7 @@ export interface VectorStoreSearchResultItem extends Schema.Schema.Type<typeof V
  */
 export const VectorStoreSearchResultsPage = Schema.Struct({
   /** The object type, which is always `vector_store.search_results.page` */
-  object: Schema.Literal("vector_store.search_results.page"),
+  object: OpenEnum("vector_store.search_results.page"),
   search_query: Schema.Array(Schema.String),
   /** The list of search result items. */
   data: Schema.Array(VectorStoreSearchResultItem),

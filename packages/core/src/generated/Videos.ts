@@ -156,7 +156,7 @@ export interface CreateVideoRemixBody {
  */
 export const DeletedVideoResource = Schema.Struct({
   /** The object type that signals the deletion response. */
-  object: Schema.Literal("video.deleted"),
+  object: OpenEnum("video.deleted"),
   /** Indicates that the video resource was deleted. */
   deleted: Schema.Boolean,
   /** Identifier of the deleted video. */
@@ -247,7 +247,7 @@ export const VideoResource = Schema.Struct({
   /** Unique identifier for the video job. */
   id: Schema.String,
   /** The object type, which is always `video`. */
-  object: Schema.Literal("video"),
+  object: OpenEnum("video"),
   /** The video generation model that produced the job. */
   model: VideoModel,
   /** Current lifecycle status of the video job. */
@@ -283,7 +283,7 @@ export interface VideoResource extends Schema.Schema.Type<typeof VideoResource> 
  */
 export const VideoListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
-  object: Schema.Literal("list"),
+  object: OpenEnum("list"),
   /** A list of items */
   data: Schema.Array(VideoResource),
   first_id: sentAsNull(Schema.String),

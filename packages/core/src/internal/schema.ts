@@ -27,14 +27,15 @@ const lazily = <A>(make: () => A): () => A => {
  * A union tagged by `tag` (`type` mostly) that stays open: a value whose tag is a string none of the members has
  * passes through unchanged (OpenAI adds event and item types without notice), while a value with a known tag must
  * match its member, so a malformed known variant is still a decode error naming its path. The type is the known
- * members'; code that switches on the tag should keep a default branch.
+ * members'; code that switches on the tag should keep a default branch. Typed as the union of the members (its
+ * `members` do not list the fallback), so declarations name the members instead of spelling out their types.
  *
  * @internal
  */
-export const OpenUnion = <const Members extends ReadonlyArray<Schema.Schema.Any>>(
+export const OpenUnion = <const Members extends ReadonlyArray<Schema.Schema.All>>(
   tag: string,
   members: Members
-): Schema.Schema<Schema.Schema.Type<Members[number]>, Schema.Schema.Encoded<Members[number]>, never> => {
+): Schema.Union<Members> => {
   // on first use: a member may be a suspended reference to the schema being defined
   const known = lazily(() => new Set(members.flatMap((member) => tagValues(member.ast, tag))))
   const unknownTag = Schema.declare(

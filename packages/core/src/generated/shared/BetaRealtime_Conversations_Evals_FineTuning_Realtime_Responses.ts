@@ -6,6 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
+import { OpenEnum } from "../../internal/schema.js"
 
 /**
  * Decodes {@link PromptCacheBreakpointConfig}.
@@ -15,7 +16,7 @@ import * as Schema from "effect/Schema"
  */
 export const PromptCacheBreakpointConfig = Schema.Struct({
   /** The breakpoint mode. Always `explicit`. */
-  mode: Schema.Literal("explicit")
+  mode: OpenEnum("explicit")
 })
 
 /**

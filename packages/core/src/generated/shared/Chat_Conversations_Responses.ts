@@ -6,6 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
+import { OpenEnum } from "../../internal/schema.js"
 
 /**
  * Decodes {@link PromptCacheBreakpointParam}.
@@ -15,7 +16,7 @@ import * as Schema from "effect/Schema"
  */
 export const PromptCacheBreakpointParam = Schema.Struct({
   /** The breakpoint mode. Always `explicit`. */
-  mode: Schema.Literal("explicit")
+  mode: OpenEnum("explicit")
 })
 
 /**

@@ -6,6 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
+import { OpenEnum } from "../../internal/schema.js"
 
 /**
  * Decodes {@link ContainerNetworkPolicyDomainSecretParam}.
@@ -82,7 +83,7 @@ export const InlineSkillSourceParam = Schema.Struct({
   /** The type of the inline skill source. Must be `base64`. */
   type: Schema.Literal("base64"),
   /** The media type of the inline skill payload. Must be `application/zip`. */
-  media_type: Schema.Literal("application/zip"),
+  media_type: OpenEnum("application/zip"),
   /** Base64-encoded skill zip bundle. */
   data: Schema.String
 })

@@ -322,7 +322,7 @@ export interface CustomToolParam extends Schema.Schema.Type<typeof CustomToolPar
  * @since 0.2.0
  * @category schemas
  */
-export const InputContent = OpenUnion("type", [InputTextContent, InputImageContent, InputFileContent])
+export const InputContent: Schema.Union<[typeof InputTextContent, typeof InputImageContent, typeof InputFileContent]> = OpenUnion("type", [InputTextContent, InputImageContent, InputFileContent])
 
 /**
  * `InputContent` in the OpenAI spec.
@@ -423,7 +423,7 @@ export type EmptyModelParam = Schema.Schema.Type<typeof EmptyModelParam>
  * @since 0.2.0
  * @category schemas
  */
-export const Filters = Schema.Union(ComparisonFilter, CompoundFilter)
+export const Filters: Schema.Union<[typeof ComparisonFilter, typeof CompoundFilter]> = Schema.Union(ComparisonFilter, CompoundFilter)
 
 /**
  * `Filters` in the OpenAI spec.
@@ -927,7 +927,7 @@ export interface WebSearchTool extends Schema.Schema.Type<typeof WebSearchTool> 
  * @since 0.2.0
  * @category schemas
  */
-export const Tool = Schema.Union(FunctionTool, FileSearchTool, ComputerTool, ComputerUsePreviewTool, WebSearchTool, MCPTool, CodeInterpreterTool, ProgrammaticToolCallingParam, ImageGenTool, LocalShellToolParam, FunctionShellToolParam, CustomToolParam, NamespaceToolParam, ToolSearchToolParam, WebSearchPreviewTool, ApplyPatchToolParam)
+export const Tool: Schema.Union<[typeof FunctionTool, typeof FileSearchTool, typeof ComputerTool, typeof ComputerUsePreviewTool, typeof WebSearchTool, typeof MCPTool, typeof CodeInterpreterTool, typeof ProgrammaticToolCallingParam, typeof ImageGenTool, typeof LocalShellToolParam, typeof FunctionShellToolParam, typeof CustomToolParam, typeof NamespaceToolParam, typeof ToolSearchToolParam, typeof WebSearchPreviewTool, typeof ApplyPatchToolParam]> = Schema.Union(FunctionTool, FileSearchTool, ComputerTool, ComputerUsePreviewTool, WebSearchTool, MCPTool, CodeInterpreterTool, ProgrammaticToolCallingParam, ImageGenTool, LocalShellToolParam, FunctionShellToolParam, CustomToolParam, NamespaceToolParam, ToolSearchToolParam, WebSearchPreviewTool, ApplyPatchToolParam)
 
 /**
  * A tool that can be used to generate a response.

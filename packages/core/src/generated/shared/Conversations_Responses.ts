@@ -65,7 +65,7 @@ export const AdditionalToolsItemParam = Schema.Struct({
   /** The item type. Always `additional_tools`. */
   type: Schema.Literal("additional_tools"),
   /** The role that provided the additional tools. Only `developer` is supported. */
-  role: Schema.Literal("developer"),
+  role: OpenEnum("developer"),
   /** A list of additional tools made available at this item. */
   tools: Schema.Array(Tool)
 })
@@ -188,7 +188,7 @@ export interface UrlCitationBody extends Schema.Schema.Type<typeof UrlCitationBo
  * @since 0.2.0
  * @category schemas
  */
-export const Annotation = OpenUnion("type", [FileCitationBody, UrlCitationBody, ContainerFileCitationBody, FilePath])
+export const Annotation: Schema.Union<[typeof FileCitationBody, typeof UrlCitationBody, typeof ContainerFileCitationBody, typeof FilePath]> = OpenUnion("type", [FileCitationBody, UrlCitationBody, ContainerFileCitationBody, FilePath])
 
 /**
  * An annotation that applies to a span of output text.
@@ -379,7 +379,7 @@ export interface ApplyPatchUpdateFileOperationParam extends Schema.Schema.Type<t
  * @since 0.2.0
  * @category schemas
  */
-export const ApplyPatchOperationParam = OpenUnion("type", [ApplyPatchCreateFileOperationParam, ApplyPatchDeleteFileOperationParam, ApplyPatchUpdateFileOperationParam])
+export const ApplyPatchOperationParam: Schema.Union<[typeof ApplyPatchCreateFileOperationParam, typeof ApplyPatchDeleteFileOperationParam, typeof ApplyPatchUpdateFileOperationParam]> = OpenUnion("type", [ApplyPatchCreateFileOperationParam, ApplyPatchDeleteFileOperationParam, ApplyPatchUpdateFileOperationParam])
 
 /**
  * One of the create_file, delete_file, or update_file operations supplied to the apply_patch tool.
@@ -456,7 +456,7 @@ export interface ProgramToolCallCaller extends Schema.Schema.Type<typeof Program
  * @since 0.2.0
  * @category schemas
  */
-export const ToolCallCaller = OpenUnion("type", [DirectToolCallCaller, ProgramToolCallCaller])
+export const ToolCallCaller: Schema.Union<[typeof DirectToolCallCaller, typeof ProgramToolCallCaller]> = OpenUnion("type", [DirectToolCallCaller, ProgramToolCallCaller])
 
 /**
  * The execution context that produced this tool call.
@@ -542,7 +542,7 @@ export interface ProgramToolCallCallerParam extends Schema.Schema.Type<typeof Pr
  * @since 0.2.0
  * @category schemas
  */
-export const ToolCallCallerParam = OpenUnion("type", [DirectToolCallCallerParam, ProgramToolCallCallerParam])
+export const ToolCallCallerParam: Schema.Union<[typeof DirectToolCallCallerParam, typeof ProgramToolCallCallerParam]> = OpenUnion("type", [DirectToolCallCallerParam, ProgramToolCallCallerParam])
 
 /**
  * The execution context that produced this tool call.
@@ -1024,7 +1024,7 @@ export interface WaitParam extends Schema.Schema.Type<typeof WaitParam> {}
  * @since 0.2.0
  * @category schemas
  */
-export const ComputerAction = OpenUnion("type", [ClickParam, DoubleClickAction, DragParam, KeyPressAction, MoveParam, ScreenshotParam, ScrollParam, TypeParam, WaitParam])
+export const ComputerAction: Schema.Union<[typeof ClickParam, typeof DoubleClickAction, typeof DragParam, typeof KeyPressAction, typeof MoveParam, typeof ScreenshotParam, typeof ScrollParam, typeof TypeParam, typeof WaitParam]> = OpenUnion("type", [ClickParam, DoubleClickAction, DragParam, KeyPressAction, MoveParam, ScreenshotParam, ScrollParam, TypeParam, WaitParam])
 
 /**
  * `ComputerAction` in the OpenAI spec.
@@ -1338,7 +1338,7 @@ export interface CustomToolCall extends Schema.Schema.Type<typeof CustomToolCall
  * @since 0.2.0
  * @category schemas
  */
-export const FunctionAndCustomToolCallOutput = OpenUnion("type", [InputTextContent, InputImageContent, InputFileContent])
+export const FunctionAndCustomToolCallOutput: Schema.Union<[typeof InputTextContent, typeof InputImageContent, typeof InputFileContent]> = OpenUnion("type", [InputTextContent, InputImageContent, InputFileContent])
 
 /**
  * `FunctionAndCustomToolCallOutput` in the OpenAI spec.
@@ -1887,7 +1887,7 @@ export interface FunctionShellCallOutputTimeoutOutcomeParam extends Schema.Schem
  * @since 0.2.0
  * @category schemas
  */
-export const FunctionShellCallOutputOutcomeParam = OpenUnion("type", [FunctionShellCallOutputTimeoutOutcomeParam, FunctionShellCallOutputExitOutcomeParam])
+export const FunctionShellCallOutputOutcomeParam: Schema.Union<[typeof FunctionShellCallOutputTimeoutOutcomeParam, typeof FunctionShellCallOutputExitOutcomeParam]> = OpenUnion("type", [FunctionShellCallOutputTimeoutOutcomeParam, FunctionShellCallOutputExitOutcomeParam])
 
 /**
  * The exit or timeout outcome associated with this shell call.
@@ -2412,7 +2412,7 @@ export interface MCPToolExecutionError extends Schema.Schema.Type<typeof MCPTool
  * @since 0.2.0
  * @category schemas
  */
-export const MCPToolCallError = OpenUnion("type", [MCPProtocolError, MCPToolExecutionError, HTTPError])
+export const MCPToolCallError: Schema.Union<[typeof MCPProtocolError, typeof MCPToolExecutionError, typeof HTTPError]> = OpenUnion("type", [MCPProtocolError, MCPToolExecutionError, HTTPError])
 
 /**
  * `MCPToolCallError` in the OpenAI spec.
@@ -2563,7 +2563,7 @@ export interface RefusalContent extends Schema.Schema.Type<typeof RefusalContent
  * @since 0.2.0
  * @category schemas
  */
-export const OutputMessageContent = OpenUnion("type", [OutputTextContent, RefusalContent])
+export const OutputMessageContent: Schema.Union<[typeof OutputTextContent, typeof RefusalContent]> = OpenUnion("type", [OutputTextContent, RefusalContent])
 
 /**
  * `OutputMessageContent` in the OpenAI spec.
@@ -2585,7 +2585,7 @@ export const OutputMessage = Schema.Struct({
   /** The type of the output message. Always `message`. */
   type: Schema.Literal("message"),
   /** The role of the output message. Always `assistant`. */
-  role: Schema.Literal("assistant"),
+  role: OpenEnum("assistant"),
   /** The content of the output message. */
   content: Schema.Array(OutputMessageContent),
   phase: optionalNullable(MessagePhase),
@@ -2844,7 +2844,7 @@ export interface WebSearchToolCall extends Schema.Schema.Type<typeof WebSearchTo
  * @since 0.2.0
  * @category schemas
  */
-export const Item = Schema.Union(InputMessage, OutputMessage, FileSearchToolCall, ComputerToolCall, ComputerCallOutputItemParam, WebSearchToolCall, FunctionToolCall, FunctionCallOutputItemParam, ToolSearchCallItemParam, ToolSearchOutputItemParam, AdditionalToolsItemParam, ReasoningItem, CompactionSummaryItemParam, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCallItemParam, FunctionShellCallOutputItemParam, ApplyPatchToolCallItemParam, ApplyPatchToolCallOutputItemParam, MCPListTools, MCPApprovalRequest, MCPApprovalResponse, MCPToolCall, CustomToolCallOutput, CustomToolCall)
+export const Item: Schema.Union<[typeof InputMessage, typeof OutputMessage, typeof FileSearchToolCall, typeof ComputerToolCall, typeof ComputerCallOutputItemParam, typeof WebSearchToolCall, typeof FunctionToolCall, typeof FunctionCallOutputItemParam, typeof ToolSearchCallItemParam, typeof ToolSearchOutputItemParam, typeof AdditionalToolsItemParam, typeof ReasoningItem, typeof CompactionSummaryItemParam, typeof ImageGenToolCall, typeof CodeInterpreterToolCall, typeof LocalShellToolCall, typeof LocalShellToolCallOutput, typeof FunctionShellCallItemParam, typeof FunctionShellCallOutputItemParam, typeof ApplyPatchToolCallItemParam, typeof ApplyPatchToolCallOutputItemParam, typeof MCPListTools, typeof MCPApprovalRequest, typeof MCPApprovalResponse, typeof MCPToolCall, typeof CustomToolCallOutput, typeof CustomToolCall]> = Schema.Union(InputMessage, OutputMessage, FileSearchToolCall, ComputerToolCall, ComputerCallOutputItemParam, WebSearchToolCall, FunctionToolCall, FunctionCallOutputItemParam, ToolSearchCallItemParam, ToolSearchOutputItemParam, AdditionalToolsItemParam, ReasoningItem, CompactionSummaryItemParam, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCallItemParam, FunctionShellCallOutputItemParam, ApplyPatchToolCallItemParam, ApplyPatchToolCallOutputItemParam, MCPListTools, MCPApprovalRequest, MCPApprovalResponse, MCPToolCall, CustomToolCallOutput, CustomToolCall)
 
 /**
  * Content item used to generate a response.
@@ -2950,7 +2950,7 @@ export interface ProgramOutputItemParam extends Schema.Schema.Type<typeof Progra
  * @since 0.2.0
  * @category schemas
  */
-export const InputItem = Schema.Union(EasyInputMessage, Item, CompactionTriggerItemParam, ItemReferenceParam, ProgramItemParam, ProgramOutputItemParam)
+export const InputItem: Schema.Union<[typeof EasyInputMessage, typeof Item, typeof CompactionTriggerItemParam, typeof ItemReferenceParam, typeof ProgramItemParam, typeof ProgramOutputItemParam]> = Schema.Union(EasyInputMessage, Item, CompactionTriggerItemParam, ItemReferenceParam, ProgramItemParam, ProgramOutputItemParam)
 
 /**
  * `InputItem` in the OpenAI spec.

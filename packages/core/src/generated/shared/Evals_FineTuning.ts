@@ -104,7 +104,7 @@ export interface InputAudio extends Schema.Schema.Type<typeof InputAudio> {}
  * @since 0.2.0
  * @category schemas
  */
-export const EvalItemContentItem = Schema.Union(EvalItemContentText, InputTextContent, EvalItemContentOutputText, EvalItemInputImage, InputAudio)
+export const EvalItemContentItem: Schema.Union<[typeof EvalItemContentText, typeof InputTextContent, typeof EvalItemContentOutputText, typeof EvalItemInputImage, typeof InputAudio]> = Schema.Union(EvalItemContentText, InputTextContent, EvalItemContentOutputText, EvalItemInputImage, InputAudio)
 
 /**
  * A single content item: input text, output text, input image, or input audio.
@@ -137,7 +137,7 @@ export type EvalItemContentArray = Schema.Schema.Type<typeof EvalItemContentArra
  * @since 0.2.0
  * @category schemas
  */
-export const EvalItemContent = Schema.Union(EvalItemContentItem, EvalItemContentArray)
+export const EvalItemContent: Schema.Union<[typeof EvalItemContentItem, typeof EvalItemContentArray]> = Schema.Union(EvalItemContentItem, EvalItemContentArray)
 
 /**
  * Inputs to the model - can contain template strings. Supports text, output text, input images, and input audio, either as a single item or an array of items.

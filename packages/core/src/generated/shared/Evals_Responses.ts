@@ -47,7 +47,7 @@ export interface TextResponseFormatJsonSchema extends Schema.Schema.Type<typeof 
  * @since 0.2.0
  * @category schemas
  */
-export const TextResponseFormatConfiguration = OpenUnion("type", [ResponseFormatText, TextResponseFormatJsonSchema, ResponseFormatJsonObject])
+export const TextResponseFormatConfiguration: Schema.Union<[typeof ResponseFormatText, typeof TextResponseFormatJsonSchema, typeof ResponseFormatJsonObject]> = OpenUnion("type", [ResponseFormatText, TextResponseFormatJsonSchema, ResponseFormatJsonObject])
 
 /**
  * An object specifying the format that the model must output.

@@ -39,7 +39,7 @@ export const OpenAIFile = Schema.Struct({
   /** The name of the file. */
   filename: Schema.String,
   /** The object type, which is always `file`. */
-  object: Schema.Literal("file"),
+  object: OpenEnum("file"),
   /** The intended purpose of the file. Supported values are `assistants`, `assistants_output`, `batch`, `batch_output`, `fine-tune`, `fine-tune-results`, `vision`, and `user_data`. */
   purpose: OpenEnum("assistants", "assistants_output", "batch", "batch_output", "fine-tune", "fine-tune-results", "vision", "user_data"),
   /**

@@ -1,0 +1,8 @@
+/**
+ * Containers for the code interpreter tool, and their files.
+ *
+ * Generated from the OpenAI spec (every operation, its parameters and schemas; see `docs/api.md`).
+ *
+ * @since 0.2.0
+ */
+export * from "./generated/Containers.js"

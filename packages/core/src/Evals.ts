@@ -1,0 +1,8 @@
+/**
+ * Evals: evaluation definitions, their runs and the runs' output items.
+ *
+ * Generated from the OpenAI spec (every operation, its parameters and schemas; see `docs/api.md`).
+ *
+ * @since 0.2.0
+ */
+export * from "./generated/Evals.js"

@@ -1,0 +1,8 @@
+/**
+ * Moderations: classify text and images for policy violations.
+ *
+ * Generated from the OpenAI spec (every operation, its parameters and schemas; see `docs/api.md`).
+ *
+ * @since 0.2.0
+ */
+export * from "./generated/Moderations.js"
