@@ -4,7 +4,7 @@
  */
 import { docBlock, indent } from "./format.js"
 import type { File, Layout, Writer } from "./modules.js"
-import { emitComponentIn, placeOf, writerFor } from "./modules.js"
+import { emitComponentIn, placeOf, webhookSchemas, writerFor } from "./modules.js"
 import type { OperationModel } from "./operations.js"
 import { newUses, propertyKey, runtime, tsObject, tsType } from "./schemas.js"
 import type { Document, JsonSchema } from "./spec.js"
@@ -304,6 +304,23 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
   }
 }
 
+/** The union of the spec's webhook events (the spec has none: each webhook names its own schema). */
+const webhookUnion = (writer: Writer): string => {
+  const names = webhookSchemas(writer.document).map((name) => writer.context("", true).ref(name, newUses()))
+  return `${
+    docBlock([
+      "Any event OpenAI sends to a webhook, tagged by `type`; an event type newer than this package decodes as sent.",
+      "",
+      "@since 0.2.0",
+      "@category schemas"
+    ])
+  }export const WebhookEvent: Schema.Union<[${
+    names.map((name) => `typeof ${name}`).join(", ")
+  }]> = OpenUnion("type", [${names.join(", ")}])\n\n${
+    docBlock(["Any event OpenAI sends to a webhook.", "", "@since 0.2.0", "@category models"])
+  }export type WebhookEvent = Schema.Schema.Type<typeof WebhookEvent>\n`
+}
+
 /** The namespace objects of a module, nested as the functions' paths say. */
 const renderFunctions = (functions: ReadonlyArray<Fn>): string => {
   interface Node {
@@ -366,6 +383,7 @@ export const resourceModule = (
   const emitted: Emitted = { declarations: [], functions: [] }
   const counter = { n: 0 }
   for (const operation of layout.modules.get(module) ?? []) emitOperation(writer, operation, emitted, counter)
+  if (module === "Webhooks") emitted.declarations.push(webhookUnion(writer))
   const functions = renderFunctions(emitted.functions)
   const body = [components, emitted.declarations.join("\n"), functions].filter((each) => each !== "").join("\n")
   writer.finish(body)

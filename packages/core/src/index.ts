@@ -155,3 +155,8 @@ export * as VectorStores from "./VectorStores.js"
  * @since 0.2.0
  */
 export * as Videos from "./Videos.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Webhooks from "./Webhooks.js"

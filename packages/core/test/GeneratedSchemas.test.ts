@@ -111,7 +111,7 @@ const delta = (text: string, sequence: number) =>
     logprobs: []
   }, sequence)
 
-const collect = <A, E>(stream: Stream.Stream<A, E, never>) =>
+const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
   Effect.map(
     Stream.runCollect(Stream.either(stream)),
     (all) => {

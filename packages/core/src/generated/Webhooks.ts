@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { OpenEnum } from "../internal/schema.js"
+import { OpenEnum, OpenUnion } from "../internal/schema.js"
 
 /**
  * Decodes {@link WebhookBatchCancelled}.
@@ -511,3 +511,19 @@ export const WebhookResponseIncomplete = Schema.Struct({
  * @category models
  */
 export interface WebhookResponseIncomplete extends Schema.Schema.Type<typeof WebhookResponseIncomplete> {}
+
+/**
+ * Any event OpenAI sends to a webhook, tagged by `type`; an event type newer than this package decodes as sent.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const WebhookEvent: Schema.Union<[typeof WebhookBatchCancelled, typeof WebhookBatchCompleted, typeof WebhookBatchExpired, typeof WebhookBatchFailed, typeof WebhookEvalRunCanceled, typeof WebhookEvalRunFailed, typeof WebhookEvalRunSucceeded, typeof WebhookFineTuningJobCancelled, typeof WebhookFineTuningJobFailed, typeof WebhookFineTuningJobSucceeded, typeof WebhookLiveCallIncoming, typeof WebhookRealtimeCallIncoming, typeof WebhookResponseCancelled, typeof WebhookResponseCompleted, typeof WebhookResponseFailed, typeof WebhookResponseIncomplete]> = OpenUnion("type", [WebhookBatchCancelled, WebhookBatchCompleted, WebhookBatchExpired, WebhookBatchFailed, WebhookEvalRunCanceled, WebhookEvalRunFailed, WebhookEvalRunSucceeded, WebhookFineTuningJobCancelled, WebhookFineTuningJobFailed, WebhookFineTuningJobSucceeded, WebhookLiveCallIncoming, WebhookRealtimeCallIncoming, WebhookResponseCancelled, WebhookResponseCompleted, WebhookResponseFailed, WebhookResponseIncomplete])
+
+/**
+ * Any event OpenAI sends to a webhook.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type WebhookEvent = Schema.Schema.Type<typeof WebhookEvent>
