@@ -117,6 +117,8 @@ describe("client options", () => {
       [{ apiKey: key, baseURL: "not a url" }, "baseURL", "baseURL must be an absolute http(s) URL, got \"not a url\""],
       [{ apiKey: key, baseURL: "ws://x/v1" }, "baseURL", "baseURL must be an absolute http(s) URL, got \"ws://x/v1\""],
       [{ apiKey: key, maxRetries: -1 }, "maxRetries", "maxRetries must be a whole number >= 0, got -1"],
+      [{ apiKey: key, totalTimeout: 0 }, "totalTimeout", "totalTimeout must be a positive duration, got 0"],
+      [{ apiKey: key, adminApiKey: Redacted.make(" ") }, "adminApiKey", "The OpenAI admin key is empty"],
       [{ apiKey: key, organization: "org\r" }, "organization", "organization contains a line break (CR or LF)"],
       [
         { apiKey: key, project: "p\u0000" },
