@@ -104,6 +104,19 @@ describe("which schemas may skip the full decode", () => {
       children: Schema.Array(Schema.suspend(() => TrimmedTree))
     })
     expect(changesValues(TrimmedTree.ast)).toBe(true)
+    // a recursive schema under a field default: the default's type side rebuilds the suspension's nodes on every
+    // call, which once recursed until the stack overflowed (the generated filters of evals and responses)
+    const Filter: Schema.Schema<Tree> = Schema.Struct({
+      value: Schema.String,
+      children: Schema.Array(Schema.suspend(() => Filter))
+    })
+    const Holder = Schema.Struct({
+      tags: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+      filter: Filter
+    })
+    expect(changesValues(Holder.ast)).toBe(true)
+    const nested = { tags: ["t"], filter: { value: "a", children: [{ value: "b", children: [] }] } }
+    expect(Schema.decodeUnknownSync(Holder)(nested)).toStrictEqual(nested)
     expect(changesValues(Schema.Struct({ a: Schema.NonEmptyString, b: Schema.NullOr(Schema.Number) }).ast)).toBe(false)
     expect(changesValues(Schema.Struct({ a: Schema.optionalWith(Schema.String, { default: () => "" }) }).ast)).toBe(
       false

@@ -92,23 +92,27 @@ const preserve = { onExcessProperty: "preserve" } as const
  * Whether a decode can return something else than a value that already is of the type: any transformation
  * (`Schema.transform`, `Schema.Trim`, a class …) but a field default (`Schema.optionalWith(X, { default })`), which
  * only fills in a missing field. A declaration counts by its type parameters: one without (`Schema.declare(guard)`,
- * `DateFromSelf`) is a check. Recursive schemas are followed once.
+ * `DateFromSelf`) is a check. A recursive schema is followed until it repeats; one whose suspension leads to new nodes
+ * (a recursive schema under a transformation) counts as changing values.
  *
  * @internal
  */
-export const changesValues = (ast: AST.AST, seen: Set<AST.AST> = new Set()): boolean => {
+export const changesValues = (ast: AST.AST, seen: Set<AST.AST> = new Set(), suspended = false): boolean => {
   if (seen.has(ast)) return false
   seen.add(ast)
-  const any = (asts: ReadonlyArray<AST.AST>) => asts.some((each) => changesValues(each, seen))
+  const any = (asts: ReadonlyArray<AST.AST>) => asts.some((each) => changesValues(each, seen, suspended))
   switch (ast._tag) {
     case "Transformation":
       return !onlyDefaults(ast) || any([ast.from, ast.to])
     case "Declaration":
       return any(ast.typeParameters)
     case "Refinement":
-      return changesValues(ast.from, seen)
+      return changesValues(ast.from, seen, suspended)
     case "Suspend":
-      return changesValues(ast.f(), seen)
+      // A suspension inside a suspension whose nodes are new (not seen) counts as changing values, so the decode is
+      // the full one, which is always right: the type side of a transformation wraps each suspension in one that
+      // builds new nodes on every call, so following it would never end.
+      return suspended || changesValues(ast.f(), seen, true)
     case "Union":
       return any(ast.types)
     case "TupleType":
