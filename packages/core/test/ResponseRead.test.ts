@@ -6,6 +6,7 @@ import { OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { shapeDetail } from "../src/internal/response.js"
 
 const Thing = Schema.Struct({ id: Schema.String, count: Schema.Number })
 
@@ -108,7 +109,7 @@ describe("2xx bodies that cannot be decoded", () => {
       expect(exact.body).toBe(page.slice(0, OpenAiError.bodySnippetLength))
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
-  it.effect("JSON of the wrong shape: UnexpectedShape, the schema's message as the detail, the body kept", () =>
+  it.effect("JSON of the wrong shape: UnexpectedShape, the paths that differ as the detail, the body kept", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.json({ id: "t1", count: "three" }))
       const error = yield* Effect.flip(getThing)
@@ -117,6 +118,6 @@ describe("2xx bodies that cannot be decoded", () => {
       expect(error.body).toBe("{\"id\":\"t1\",\"count\":\"three\"}")
       const expected = Schema.decodeUnknownEither(Thing)({ id: "t1", count: "three" })
       if (expected._tag === "Right") return expect.fail("decoded")
-      expect(error.detail).toBe(expected.left.message)
+      expect(error.detail).toBe(shapeDetail(expected.left))
     }).pipe(Effect.provide(OpenAiTest.layer())))
 })

@@ -1,5 +1,6 @@
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
 import * as OpenAiError from "../OpenAiError.js"
 import type * as Operation from "../Operation.js"
 import * as ResponseMeta from "../ResponseMeta.js"
@@ -16,6 +17,26 @@ import { annotateRequestId } from "./span.js"
  */
 export const snippet = (text: string): string =>
   text.length > OpenAiError.bodySnippetLength ? text.slice(0, OpenAiError.bodySnippetLength) : text
+
+const maxIssues = 5
+const maxIssueLength = 160
+
+/**
+ * Where a body differs from its schema, briefly: the paths of the first issues (`["output"][0]["id"]: is missing`),
+ * each cut to a line. The schema's own description can run to megabytes for the API's large unions, so it is not
+ * repeated here; `cause`-free and value-free but for the schema's short messages.
+ *
+ * @internal
+ */
+export const shapeDetail = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const lines = issues.slice(0, maxIssues).map((issue) => {
+    const path = issue.path.map((key) => `[${JSON.stringify(key)}]`).join("") || "(root)"
+    const message = issue.message.length > maxIssueLength ? `${issue.message.slice(0, maxIssueLength)}…` : issue.message
+    return `${path}: ${message}`
+  })
+  return issues.length > maxIssues ? `${lines.join("; ")}; and ${issues.length - maxIssues} more` : lines.join("; ")
+}
 
 /**
  * OpenAI's error object of an error body, or a snippet of a body that is not one (an HTML page from a proxy).
@@ -86,7 +107,7 @@ const decodeJson = <A>(
   prepared: Prepared,
   meta: ResponseMeta.ResponseMeta,
   response: HttpClientResponse.HttpClientResponse,
-  decode: (json: unknown) => Effect.Effect<A, { readonly message: string }>
+  decode: (json: unknown) => Effect.Effect<A, ParseResult.ParseError>
 ): Effect.Effect<A, OpenAiError.OpenAiError> =>
   Effect.flatMap(readText(prepared, response), (text) => {
     let json: unknown
@@ -101,7 +122,7 @@ const decodeJson = <A>(
         response: meta,
         reason: "UnexpectedShape",
         body: snippet(text),
-        detail: error.message
+        detail: shapeDetail(error)
       }))
   })
 
