@@ -295,9 +295,11 @@ const emitComponent = (writer: Writer, name: string): string => {
   const uses = newUses()
   const code = runtime(schema, writer.context(id, true), uses)
   if (uses.recursive) {
-    // a recursive schema needs its type written out; it is decoded without field defaults, so encoded = decoded
+    // a recursive schema needs its type written out; it is decoded as the spec says it, without field defaults, so
+    // its encoded type is its type
+    const plain = runtime(schema, { ...writer.context(id, true), plain: true }, newUses())
     const type = tsType(schema, writer.context(id, false), newUses(), { multipart: false, decoded: true })
-    return `${docs}export interface ${id} ${type}\n\n${schemaDocs}export const ${id}: Schema.Schema<${id}> = ${code}\n`
+    return `${docs}export interface ${id} ${type}\n\n${schemaDocs}export const ${id}: Schema.Schema<${id}> = ${plain}\n`
   }
   // a union of named members is annotated with them, so its declaration names them instead of spelling them out
   // (a large union's inferred type is more than the compiler will write into a declaration file)

@@ -40,6 +40,11 @@ export const splitNull = (schema: JsonSchema): { readonly schema: JsonSchema; re
     const types = rest.type.filter((type) => type !== "null")
     rest = { ...rest, type: types.length === 1 ? types[0]! : types }
   }
+  // `allOf: [X, { nullable: true, description }]`: a part that only says "nullable"
+  if (rest.allOf?.some((part) => part.nullable === true && !hasShape(part))) {
+    nullable = true
+    rest = { ...rest, allOf: rest.allOf.filter((part) => !(part.nullable === true && !hasShape(part))) }
+  }
   for (const key of ["anyOf", "oneOf"] as const) {
     const members = rest[key]
     if (members === undefined || !members.some(isNullSchema)) continue
@@ -126,18 +131,19 @@ export const mergeAllOf = (
   }
 }
 
-/** The tag value of a union variant, when it has a literal one. */
+/** The tag values of a union variant: a fixed string, or the members of a string enum. */
 const variantTag = (
   variant: JsonSchema,
   property: string,
   resolve: (name: string) => JsonSchema
-): string | undefined => {
+): ReadonlyArray<string> | undefined => {
   const object = variant.$ref !== undefined ? resolve(refName(variant.$ref)) : variant
   const merged = object.allOf !== undefined ? mergeAllOf(object, resolve) : object
   const tag = merged?.properties?.[property]
   if (tag === undefined || !(merged?.required ?? []).includes(property)) return undefined
-  const fixed = constant(tag) ?? (tag.enum?.length === 1 ? { value: tag.enum[0] } : undefined)
-  return typeof fixed?.value === "string" ? fixed.value : undefined
+  const fixed = constant(tag)
+  if (fixed !== undefined) return typeof fixed.value === "string" ? [fixed.value] : undefined
+  return stringEnum(tag)
 }
 
 /** How named schemas are written where they are used. */
@@ -148,6 +154,11 @@ export interface Context {
   readonly ref: (name: string, uses: Uses) => string
   /** The identifier of the schema being emitted, for `$recursiveRef: "#"`. */
   readonly self: string
+  /**
+   * Fields exactly as the spec says (no `null` for optional fields, no default for lists): for a recursive schema,
+   * whose type is written out and must be its encoded type too.
+   */
+  readonly plain?: boolean | undefined
 }
 
 const literal = (value: unknown): string => JSON.stringify(value)
@@ -178,10 +189,11 @@ const runtimeInner = (schema: JsonSchema, context: Context, uses: Uses): string 
       : `Schema.Literal(${schema.enum.map(literal).join(", ")})`
   }
   if (schema.allOf !== undefined) {
+    // one part with a shape (the others only describe it): that part, by its name when it has one
+    const parts = schema.allOf.filter(hasShape)
+    if (parts.length === 1 && schema.properties === undefined) return runtime(parts[0]!, context, uses)
     const merged = mergeAllOf(schema, context.resolve)
     if (merged !== undefined) return runtimeInner(merged, context, uses)
-    const parts = schema.allOf.filter(hasShape)
-    if (parts.length === 1) return runtime(parts[0]!, context, uses)
     return "Schema.Unknown"
   }
   const union = schema.oneOf ?? schema.anyOf
@@ -233,21 +245,36 @@ const runtimeObject = (schema: JsonSchema, context: Context, uses: Uses): string
   const required = new Set(schema.required ?? [])
   const fields = Object.entries(schema.properties ?? {}).map(([name, property]) => {
     const { nullable, schema: inner } = splitNull(property)
-    // a fixed string is a `Literal` where it tags a union member (`type`), elsewhere (`object: "file"`) an open enum
-    // of one member, so a compatible server that writes another value there still decodes
+    // `type` tags union members: its values are literals, so TypeScript narrows on them (a value none of them has
+    // passes the union as an unknown member); a fixed string elsewhere (`object: "file"`) is an open enum of one
+    // member, so a compatible server that writes another value there still decodes
     const fixed = constant(inner)
+    const tags = name === "type" && fixed === undefined ? stringEnum(inner) : undefined
     const value = name !== "type" && typeof fixed?.value === "string"
       ? `OpenEnum(${literal(fixed.value)})`
+      : tags !== undefined
+      ? `Schema.Literal(${tags.map(literal).join(", ")})`
       : hasShape(inner)
       ? runtimeInner(inner, context, uses)
       : nullable
       ? "Schema.Null"
       : "Schema.Unknown"
-    const wrapped = !nullable || !hasShape(inner)
-      ? (required.has(name) ? value : `Schema.optional(${value})`)
-      : required.has(name)
-      ? `sentAsNull(${value})`
-      : `optionalNullable(${value})`
+    // an optional field may also come back `null` (the API sends `"user": null` for a field the spec types as an
+    // optional string), so it decodes absent, `null` or its value
+    // and a required list a server leaves out decodes as empty (`logprobs`, `annotations`: servers and the spec's own
+    // examples omit them)
+    const isList = !nullable && inner.type === "array" && value.startsWith("Schema.Array(")
+    const wrapped = context.plain === true
+      ? (required.has(name)
+        ? (nullable ? `Schema.NullOr(${value})` : value)
+        : `Schema.optional(${nullable ? `Schema.NullOr(${value})` : value})`)
+      : !required.has(name)
+      ? `optionalNullable(${value})`
+      : isList
+      ? `Schema.optionalWith(${value}, { default: () => [] })`
+      : !nullable || !hasShape(inner)
+      ? value
+      : `sentAsNull(${value})`
     return `${doc(property, "  ")}  ${propertyKey(name)}: ${wrapped}`
   })
   const additional = schema.additionalProperties
@@ -339,7 +366,13 @@ const tsInner = (schema: JsonSchema, context: Context, uses: Uses, options: Type
 export const tsObject = (schema: JsonSchema, context: Context, uses: Uses, options: TypeOptions): string => {
   const required = new Set(schema.required ?? [])
   const fields = Object.entries(schema.properties ?? {}).map(([name, property]) => {
-    const type = tsType(property, context, uses, options)
+    // as the runtime decodes them: `type` values are literals; a fixed string elsewhere is an open enum
+    const fixed = constant(splitNull(property).schema)
+    const type = options.decoded === true && name === "type"
+      ? tsType(property, context, uses, { ...options, decoded: false })
+      : options.decoded === true && typeof fixed?.value === "string"
+      ? `${tsType(property, context, uses, options)} | (string & {})`
+      : tsType(property, context, uses, options)
     const optional = !required.has(name)
     return `${doc(property, "  ")}  readonly ${propertyKey(name)}${optional ? "?" : ""}: ${type}${
       optional ? " | undefined" : ""

@@ -35,17 +35,17 @@ export const AdminApiKey = Schema.Struct({
   last_used_at: optionalNullable(Schema.Number),
   owner: Schema.Struct({
     /** Always `user` */
-    type: Schema.optional(Schema.String),
+    type: optionalNullable(Schema.String),
     /** The object type, which is always organization.user */
-    object: Schema.optional(Schema.String),
+    object: optionalNullable(Schema.String),
     /** The identifier, which can be referenced in API endpoints */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The name of the user */
-    name: Schema.optional(Schema.String),
+    name: optionalNullable(Schema.String),
     /** The Unix timestamp (in seconds) of when the user was created */
-    created_at: Schema.optional(Schema.Number),
+    created_at: optionalNullable(Schema.Number),
     /** Always `owner` */
-    role: Schema.optional(Schema.String)
+    role: optionalNullable(Schema.String)
   })
 })
 
@@ -78,17 +78,17 @@ export const AdminApiKeyCreateResponse = Schema.Struct({
   last_used_at: optionalNullable(Schema.Number),
   owner: Schema.Struct({
     /** Always `user` */
-    type: Schema.optional(Schema.String),
+    type: optionalNullable(Schema.String),
     /** The object type, which is always organization.user */
-    object: Schema.optional(Schema.String),
+    object: optionalNullable(Schema.String),
     /** The identifier, which can be referenced in API endpoints */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The name of the user */
-    name: Schema.optional(Schema.String),
+    name: optionalNullable(Schema.String),
     /** The Unix timestamp (in seconds) of when the user was created */
-    created_at: Schema.optional(Schema.Number),
+    created_at: optionalNullable(Schema.Number),
     /** Always `owner` */
-    role: Schema.optional(Schema.String)
+    role: optionalNullable(Schema.String)
   }),
   /** The value of the API key. Only shown on create. */
   value: Schema.String
@@ -110,7 +110,7 @@ export interface AdminApiKeyCreateResponse extends Schema.Schema.Type<typeof Adm
  */
 export const ApiKeyList = Schema.Struct({
   object: OpenEnum("list"),
-  data: Schema.Array(AdminApiKey),
+  data: Schema.optionalWith(Schema.Array(AdminApiKey), { default: () => [] }),
   has_more: Schema.Boolean,
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String)
@@ -136,7 +136,7 @@ export const AssignedRoleDetails = Schema.Struct({
   /** Name of the role. */
   name: Schema.String,
   /** Permissions associated with the role. */
-  permissions: Schema.Array(Schema.String),
+  permissions: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** Resource type the role applies to. */
   resource_type: Schema.String,
   /** Whether the role is predefined by OpenAI. */
@@ -176,7 +176,7 @@ export interface AssignedRoleDetails extends Schema.Schema.Type<typeof AssignedR
  */
 export const AuditLogActorServiceAccount = Schema.Struct({
   /** The service account id. */
-  id: Schema.optional(Schema.String)
+  id: optionalNullable(Schema.String)
 })
 
 /**
@@ -195,9 +195,9 @@ export interface AuditLogActorServiceAccount extends Schema.Schema.Type<typeof A
  */
 export const AuditLogActorUser = Schema.Struct({
   /** The user id. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The user email. */
-  email: Schema.optional(Schema.String)
+  email: optionalNullable(Schema.String)
 })
 
 /**
@@ -216,11 +216,11 @@ export interface AuditLogActorUser extends Schema.Schema.Type<typeof AuditLogAct
  */
 export const AuditLogActorApiKey = Schema.Struct({
   /** The tracking id of the API key. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The type of API key. Can be either `user` or `service_account`. */
-  type: Schema.optional(OpenEnum("user", "service_account")),
-  user: Schema.optional(AuditLogActorUser),
-  service_account: Schema.optional(AuditLogActorServiceAccount)
+  type: optionalNullable(Schema.Literal("user", "service_account")),
+  user: optionalNullable(AuditLogActorUser),
+  service_account: optionalNullable(AuditLogActorServiceAccount)
 })
 
 /**
@@ -238,9 +238,9 @@ export interface AuditLogActorApiKey extends Schema.Schema.Type<typeof AuditLogA
  * @category schemas
  */
 export const AuditLogActorSession = Schema.Struct({
-  user: Schema.optional(AuditLogActorUser),
+  user: optionalNullable(AuditLogActorUser),
   /** The IP address from which the action was performed. */
-  ip_address: Schema.optional(Schema.String)
+  ip_address: optionalNullable(Schema.String)
 })
 
 /**
@@ -259,9 +259,9 @@ export interface AuditLogActorSession extends Schema.Schema.Type<typeof AuditLog
  */
 export const AuditLogActor = Schema.Struct({
   /** The type of actor. Is either `session` or `api_key`. */
-  type: Schema.optional(OpenEnum("session", "api_key")),
-  session: Schema.optional(AuditLogActorSession),
-  api_key: Schema.optional(AuditLogActorApiKey)
+  type: optionalNullable(Schema.Literal("session", "api_key")),
+  session: optionalNullable(AuditLogActorSession),
+  api_key: optionalNullable(AuditLogActorApiKey)
 })
 
 /**
@@ -301,517 +301,517 @@ export const AuditLog = Schema.Struct({
   /** The Unix timestamp (in seconds) of the event. */
   effective_at: Schema.Number,
   /** The project that the action was scoped to. Absent for actions not scoped to projects. Note that any admin actions taken via Admin API keys are associated with the default project. */
-  project: Schema.optional(Schema.Struct({
+  project: optionalNullable(Schema.Struct({
     /** The project ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The project title. */
-    name: Schema.optional(Schema.String)
+    name: optionalNullable(Schema.String)
   })),
   actor: optionalNullable(AuditLogActor),
   /** The details for events with this `type`. */
-  "api_key.created": Schema.optional(Schema.Struct({
+  "api_key.created": optionalNullable(Schema.Struct({
     /** The tracking ID of the API key. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to create the API key. */
-    data: Schema.optional(Schema.Struct({
+    data: optionalNullable(Schema.Struct({
       /** A list of scopes allowed for the API key, e.g. `["api.model.request"]` */
-      scopes: Schema.optional(Schema.Array(Schema.String))
+      scopes: optionalNullable(Schema.Array(Schema.String))
     }))
   })),
   /** The details for events with this `type`. */
-  "api_key.updated": Schema.optional(Schema.Struct({
+  "api_key.updated": optionalNullable(Schema.Struct({
     /** The tracking ID of the API key. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to update the API key. */
-    changes_requested: Schema.optional(Schema.Struct({
+    changes_requested: optionalNullable(Schema.Struct({
       /** A list of scopes allowed for the API key, e.g. `["api.model.request"]` */
-      scopes: Schema.optional(Schema.Array(Schema.String))
+      scopes: optionalNullable(Schema.Array(Schema.String))
     }))
   })),
   /** The details for events with this `type`. */
-  "api_key.deleted": Schema.optional(Schema.Struct({
+  "api_key.deleted": optionalNullable(Schema.Struct({
     /** The tracking ID of the API key. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The project and fine-tuned model checkpoint that the checkpoint permission was created for. */
-  "checkpoint.permission.created": Schema.optional(Schema.Struct({
+  "checkpoint.permission.created": optionalNullable(Schema.Struct({
     /** The ID of the checkpoint permission. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to create the checkpoint permission. */
-    data: Schema.optional(Schema.Struct({
+    data: optionalNullable(Schema.Struct({
       /** The ID of the project that the checkpoint permission was created for. */
-      project_id: Schema.optional(Schema.String),
+      project_id: optionalNullable(Schema.String),
       /** The ID of the fine-tuned model checkpoint. */
-      fine_tuned_model_checkpoint: Schema.optional(Schema.String)
+      fine_tuned_model_checkpoint: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "checkpoint.permission.deleted": Schema.optional(Schema.Struct({
+  "checkpoint.permission.deleted": optionalNullable(Schema.Struct({
     /** The ID of the checkpoint permission. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "external_key.registered": Schema.optional(Schema.Struct({
+  "external_key.registered": optionalNullable(Schema.Struct({
     /** The ID of the external key configuration. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The configuration for the external key. */
-    data: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+    data: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
   })),
   /** The details for events with this `type`. */
-  "external_key.removed": Schema.optional(Schema.Struct({
+  "external_key.removed": optionalNullable(Schema.Struct({
     /** The ID of the external key configuration. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "group.created": Schema.optional(Schema.Struct({
+  "group.created": optionalNullable(Schema.Struct({
     /** The ID of the group. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** Information about the created group. */
-    data: Schema.optional(Schema.Struct({
+    data: optionalNullable(Schema.Struct({
       /** The group name. */
-      group_name: Schema.optional(Schema.String)
+      group_name: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "group.updated": Schema.optional(Schema.Struct({
+  "group.updated": optionalNullable(Schema.Struct({
     /** The ID of the group. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to update the group. */
-    changes_requested: Schema.optional(Schema.Struct({
+    changes_requested: optionalNullable(Schema.Struct({
       /** The updated group name. */
-      group_name: Schema.optional(Schema.String)
+      group_name: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "group.deleted": Schema.optional(Schema.Struct({
+  "group.deleted": optionalNullable(Schema.Struct({
     /** The ID of the group. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "scim.enabled": Schema.optional(Schema.Struct({
+  "scim.enabled": optionalNullable(Schema.Struct({
     /** The ID of the SCIM was enabled for. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "scim.disabled": Schema.optional(Schema.Struct({
+  "scim.disabled": optionalNullable(Schema.Struct({
     /** The ID of the SCIM was disabled for. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "invite.sent": Schema.optional(Schema.Struct({
+  "invite.sent": optionalNullable(Schema.Struct({
     /** The ID of the invite. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to create the invite. */
-    data: Schema.optional(Schema.Struct({
+    data: optionalNullable(Schema.Struct({
       /** The email invited to the organization. */
-      email: Schema.optional(Schema.String),
+      email: optionalNullable(Schema.String),
       /** The role the email was invited to be. Is either `owner` or `member`. */
-      role: Schema.optional(Schema.String)
+      role: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "invite.accepted": Schema.optional(Schema.Struct({
+  "invite.accepted": optionalNullable(Schema.Struct({
     /** The ID of the invite. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "invite.deleted": Schema.optional(Schema.Struct({
+  "invite.deleted": optionalNullable(Schema.Struct({
     /** The ID of the invite. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "ip_allowlist.created": Schema.optional(Schema.Struct({
+  "ip_allowlist.created": optionalNullable(Schema.Struct({
     /** The ID of the IP allowlist configuration. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The name of the IP allowlist configuration. */
-    name: Schema.optional(Schema.String),
+    name: optionalNullable(Schema.String),
     /** The IP addresses or CIDR ranges included in the configuration. */
-    allowed_ips: Schema.optional(Schema.Array(Schema.String))
+    allowed_ips: optionalNullable(Schema.Array(Schema.String))
   })),
   /** The details for events with this `type`. */
-  "ip_allowlist.updated": Schema.optional(Schema.Struct({
+  "ip_allowlist.updated": optionalNullable(Schema.Struct({
     /** The ID of the IP allowlist configuration. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The updated set of IP addresses or CIDR ranges in the configuration. */
-    allowed_ips: Schema.optional(Schema.Array(Schema.String))
+    allowed_ips: optionalNullable(Schema.Array(Schema.String))
   })),
   /** The details for events with this `type`. */
-  "ip_allowlist.deleted": Schema.optional(Schema.Struct({
+  "ip_allowlist.deleted": optionalNullable(Schema.Struct({
     /** The ID of the IP allowlist configuration. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The name of the IP allowlist configuration. */
-    name: Schema.optional(Schema.String),
+    name: optionalNullable(Schema.String),
     /** The IP addresses or CIDR ranges that were in the configuration. */
-    allowed_ips: Schema.optional(Schema.Array(Schema.String))
+    allowed_ips: optionalNullable(Schema.Array(Schema.String))
   })),
   /** The details for events with this `type`. */
-  "ip_allowlist.config.activated": Schema.optional(Schema.Struct({
+  "ip_allowlist.config.activated": optionalNullable(Schema.Struct({
     /** The configurations that were activated. */
-    configs: Schema.optional(Schema.Array(Schema.Struct({
+    configs: optionalNullable(Schema.Array(Schema.Struct({
       /** The ID of the IP allowlist configuration. */
-      id: Schema.optional(Schema.String),
+      id: optionalNullable(Schema.String),
       /** The name of the IP allowlist configuration. */
-      name: Schema.optional(Schema.String)
+      name: optionalNullable(Schema.String)
     })))
   })),
   /** The details for events with this `type`. */
-  "ip_allowlist.config.deactivated": Schema.optional(Schema.Struct({
+  "ip_allowlist.config.deactivated": optionalNullable(Schema.Struct({
     /** The configurations that were deactivated. */
-    configs: Schema.optional(Schema.Array(Schema.Struct({
+    configs: optionalNullable(Schema.Array(Schema.Struct({
       /** The ID of the IP allowlist configuration. */
-      id: Schema.optional(Schema.String),
+      id: optionalNullable(Schema.String),
       /** The name of the IP allowlist configuration. */
-      name: Schema.optional(Schema.String)
+      name: optionalNullable(Schema.String)
     })))
   })),
   /** This event has no additional fields beyond the standard audit log attributes. */
-  "login.succeeded": Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  "login.succeeded": optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   /** The details for events with this `type`. */
-  "login.failed": Schema.optional(Schema.Struct({
+  "login.failed": optionalNullable(Schema.Struct({
     /** The error code of the failure. */
-    error_code: Schema.optional(Schema.String),
+    error_code: optionalNullable(Schema.String),
     /** The error message of the failure. */
-    error_message: Schema.optional(Schema.String)
+    error_message: optionalNullable(Schema.String)
   })),
   /** This event has no additional fields beyond the standard audit log attributes. */
-  "logout.succeeded": Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  "logout.succeeded": optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   /** The details for events with this `type`. */
-  "logout.failed": Schema.optional(Schema.Struct({
+  "logout.failed": optionalNullable(Schema.Struct({
     /** The error code of the failure. */
-    error_code: Schema.optional(Schema.String),
+    error_code: optionalNullable(Schema.String),
     /** The error message of the failure. */
-    error_message: Schema.optional(Schema.String)
+    error_message: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "organization.updated": Schema.optional(Schema.Struct({
+  "organization.updated": optionalNullable(Schema.Struct({
     /** The organization ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to update the organization settings. */
-    changes_requested: Schema.optional(Schema.Struct({
+    changes_requested: optionalNullable(Schema.Struct({
       /** The organization title. */
-      title: Schema.optional(Schema.String),
+      title: optionalNullable(Schema.String),
       /** The organization description. */
-      description: Schema.optional(Schema.String),
+      description: optionalNullable(Schema.String),
       /** The organization name. */
-      name: Schema.optional(Schema.String),
+      name: optionalNullable(Schema.String),
       /** Visibility of the threads page which shows messages created with the Assistants API and Playground. One of `ANY_ROLE`, `OWNERS`, or `NONE`. */
-      threads_ui_visibility: Schema.optional(Schema.String),
+      threads_ui_visibility: optionalNullable(Schema.String),
       /** Visibility of the usage dashboard which shows activity and costs for your organization. One of `ANY_ROLE` or `OWNERS`. */
-      usage_dashboard_visibility: Schema.optional(Schema.String),
+      usage_dashboard_visibility: optionalNullable(Schema.String),
       /** How your organization logs data from supported API calls. One of `disabled`, `enabled_per_call`, `enabled_for_all_projects`, or `enabled_for_selected_projects` */
-      api_call_logging: Schema.optional(Schema.String),
+      api_call_logging: optionalNullable(Schema.String),
       /** The list of project ids if api_call_logging is set to `enabled_for_selected_projects` */
-      api_call_logging_project_ids: Schema.optional(Schema.String)
+      api_call_logging_project_ids: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "project.created": Schema.optional(Schema.Struct({
+  "project.created": optionalNullable(Schema.Struct({
     /** The project ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to create the project. */
-    data: Schema.optional(Schema.Struct({
+    data: optionalNullable(Schema.Struct({
       /** The project name. */
-      name: Schema.optional(Schema.String),
+      name: optionalNullable(Schema.String),
       /** The title of the project as seen on the dashboard. */
-      title: Schema.optional(Schema.String)
+      title: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "project.updated": Schema.optional(Schema.Struct({
+  "project.updated": optionalNullable(Schema.Struct({
     /** The project ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to update the project. */
-    changes_requested: Schema.optional(Schema.Struct({
+    changes_requested: optionalNullable(Schema.Struct({
       /** The title of the project as seen on the dashboard. */
-      title: Schema.optional(Schema.String)
+      title: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "project.archived": Schema.optional(Schema.Struct({
+  "project.archived": optionalNullable(Schema.Struct({
     /** The project ID. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "project.deleted": Schema.optional(Schema.Struct({
+  "project.deleted": optionalNullable(Schema.Struct({
     /** The project ID. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "rate_limit.updated": Schema.optional(Schema.Struct({
+  "rate_limit.updated": optionalNullable(Schema.Struct({
     /** The rate limit ID */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to update the rate limits. */
-    changes_requested: Schema.optional(Schema.Struct({
+    changes_requested: optionalNullable(Schema.Struct({
       /** The maximum requests per minute. */
-      max_requests_per_1_minute: Schema.optional(Schema.Number),
+      max_requests_per_1_minute: optionalNullable(Schema.Number),
       /** The maximum tokens per minute. */
-      max_tokens_per_1_minute: Schema.optional(Schema.Number),
+      max_tokens_per_1_minute: optionalNullable(Schema.Number),
       /** The maximum images per minute. Only relevant for certain models. */
-      max_images_per_1_minute: Schema.optional(Schema.Number),
+      max_images_per_1_minute: optionalNullable(Schema.Number),
       /** The maximum audio megabytes per minute. Only relevant for certain models. */
-      max_audio_megabytes_per_1_minute: Schema.optional(Schema.Number),
+      max_audio_megabytes_per_1_minute: optionalNullable(Schema.Number),
       /** The maximum requests per day. Only relevant for certain models. */
-      max_requests_per_1_day: Schema.optional(Schema.Number),
+      max_requests_per_1_day: optionalNullable(Schema.Number),
       /** The maximum batch input tokens per day. Only relevant for certain models. */
-      batch_1_day_max_input_tokens: Schema.optional(Schema.Number)
+      batch_1_day_max_input_tokens: optionalNullable(Schema.Number)
     }))
   })),
   /** The details for events with this `type`. */
-  "rate_limit.deleted": Schema.optional(Schema.Struct({
+  "rate_limit.deleted": optionalNullable(Schema.Struct({
     /** The rate limit ID */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "role.created": Schema.optional(Schema.Struct({
+  "role.created": optionalNullable(Schema.Struct({
     /** The role ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The name of the role. */
-    role_name: Schema.optional(Schema.String),
+    role_name: optionalNullable(Schema.String),
     /** The permissions granted by the role. */
-    permissions: Schema.optional(Schema.Array(Schema.String)),
+    permissions: optionalNullable(Schema.Array(Schema.String)),
     /** The type of resource the role belongs to. */
-    resource_type: Schema.optional(Schema.String),
+    resource_type: optionalNullable(Schema.String),
     /** The resource the role is scoped to. */
-    resource_id: Schema.optional(Schema.String)
+    resource_id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "role.updated": Schema.optional(Schema.Struct({
+  "role.updated": optionalNullable(Schema.Struct({
     /** The role ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to update the role. */
-    changes_requested: Schema.optional(Schema.Struct({
+    changes_requested: optionalNullable(Schema.Struct({
       /** The updated role name, when provided. */
-      role_name: Schema.optional(Schema.String),
+      role_name: optionalNullable(Schema.String),
       /** The resource the role is scoped to. */
-      resource_id: Schema.optional(Schema.String),
+      resource_id: optionalNullable(Schema.String),
       /** The type of resource the role belongs to. */
-      resource_type: Schema.optional(Schema.String),
+      resource_type: optionalNullable(Schema.String),
       /** The permissions added to the role. */
-      permissions_added: Schema.optional(Schema.Array(Schema.String)),
+      permissions_added: optionalNullable(Schema.Array(Schema.String)),
       /** The permissions removed from the role. */
-      permissions_removed: Schema.optional(Schema.Array(Schema.String)),
+      permissions_removed: optionalNullable(Schema.Array(Schema.String)),
       /** The updated role description, when provided. */
-      description: Schema.optional(Schema.String),
+      description: optionalNullable(Schema.String),
       /** Additional metadata stored on the role. */
-      metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+      metadata: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
     }))
   })),
   /** The details for events with this `type`. */
-  "role.deleted": Schema.optional(Schema.Struct({
+  "role.deleted": optionalNullable(Schema.Struct({
     /** The role ID. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "role.assignment.created": Schema.optional(Schema.Struct({
+  "role.assignment.created": optionalNullable(Schema.Struct({
     /** The identifier of the role assignment. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The principal (user or group) that received the role. */
-    principal_id: Schema.optional(Schema.String),
+    principal_id: optionalNullable(Schema.String),
     /** The type of principal (user or group) that received the role. */
-    principal_type: Schema.optional(Schema.String),
+    principal_type: optionalNullable(Schema.String),
     /** The resource the role assignment is scoped to. */
-    resource_id: Schema.optional(Schema.String),
+    resource_id: optionalNullable(Schema.String),
     /** The type of resource the role assignment is scoped to. */
-    resource_type: Schema.optional(Schema.String)
+    resource_type: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "role.assignment.deleted": Schema.optional(Schema.Struct({
+  "role.assignment.deleted": optionalNullable(Schema.Struct({
     /** The identifier of the role assignment. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The principal (user or group) that had the role removed. */
-    principal_id: Schema.optional(Schema.String),
+    principal_id: optionalNullable(Schema.String),
     /** The type of principal (user or group) that had the role removed. */
-    principal_type: Schema.optional(Schema.String),
+    principal_type: optionalNullable(Schema.String),
     /** The resource the role assignment was scoped to. */
-    resource_id: Schema.optional(Schema.String),
+    resource_id: optionalNullable(Schema.String),
     /** The type of resource the role assignment was scoped to. */
-    resource_type: Schema.optional(Schema.String)
+    resource_type: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "role.bound_to_resource": Schema.optional(Schema.Struct({
+  "role.bound_to_resource": optionalNullable(Schema.Struct({
     /** The ID of the resource the role was bound to. ChatGPT workspace connector resources use `<workspace_id>__<connector_id>`. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The ID of the role that was bound to the resource. */
-    role_id: Schema.optional(Schema.String),
+    role_id: optionalNullable(Schema.String),
     /** The ID of the resource the role was bound to. */
-    resource_id: Schema.optional(Schema.String),
+    resource_id: optionalNullable(Schema.String),
     /** The type of resource the role was bound to. */
-    resource_type: Schema.optional(Schema.String),
+    resource_type: optionalNullable(Schema.String),
     /** The permissions granted to the role for the resource. */
-    permissions: Schema.optional(Schema.Array(Schema.String)),
+    permissions: optionalNullable(Schema.Array(Schema.String)),
     /** The workspace ID for a ChatGPT workspace connector resource. */
-    workspace_id: Schema.optional(Schema.String),
+    workspace_id: optionalNullable(Schema.String),
     /** The connector ID for a ChatGPT workspace connector resource. */
-    connector_id: Schema.optional(Schema.String),
+    connector_id: optionalNullable(Schema.String),
     /** The connector display name for a ChatGPT workspace connector resource, or the connector ID when the display name could not be resolved. */
-    connector_name: Schema.optional(Schema.String),
+    connector_name: optionalNullable(Schema.String),
     /** Whether the connector is enabled for the role. */
-    enabled: Schema.optional(Schema.Boolean),
+    enabled: optionalNullable(Schema.Boolean),
     /** The connector role mutation path that produced the event. */
-    source: Schema.optional(OpenEnum("role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"))
+    source: optionalNullable(OpenEnum("role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"))
   })),
   /** The details for events with this `type`. */
-  "role.unbound_from_resource": Schema.optional(Schema.Struct({
+  "role.unbound_from_resource": optionalNullable(Schema.Struct({
     /** The ID of the resource the role was unbound from. ChatGPT workspace connector resources use `<workspace_id>__<connector_id>`. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The ID of the role that was unbound from the resource. */
-    role_id: Schema.optional(Schema.String),
+    role_id: optionalNullable(Schema.String),
     /** The ID of the resource the role was unbound from. */
-    resource_id: Schema.optional(Schema.String),
+    resource_id: optionalNullable(Schema.String),
     /** The type of resource the role was unbound from. */
-    resource_type: Schema.optional(Schema.String),
+    resource_type: optionalNullable(Schema.String),
     /** The permissions remaining for the role after the change. */
-    permissions: Schema.optional(Schema.Array(Schema.String)),
+    permissions: optionalNullable(Schema.Array(Schema.String)),
     /** The workspace ID for a ChatGPT workspace connector resource. */
-    workspace_id: Schema.optional(Schema.String),
+    workspace_id: optionalNullable(Schema.String),
     /** The connector ID for a ChatGPT workspace connector resource. */
-    connector_id: Schema.optional(Schema.String),
+    connector_id: optionalNullable(Schema.String),
     /** The connector display name for a ChatGPT workspace connector resource, or the connector ID when the display name could not be resolved. */
-    connector_name: Schema.optional(Schema.String),
+    connector_name: optionalNullable(Schema.String),
     /** Whether the connector is enabled for the role. */
-    enabled: Schema.optional(Schema.Boolean),
+    enabled: optionalNullable(Schema.Boolean),
     /** The connector role mutation path that produced the event. */
-    source: Schema.optional(OpenEnum("role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"))
+    source: optionalNullable(OpenEnum("role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"))
   })),
   /** The details for events with this `type`. */
-  "service_account.created": Schema.optional(Schema.Struct({
+  "service_account.created": optionalNullable(Schema.Struct({
     /** The service account ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to create the service account. */
-    data: Schema.optional(Schema.Struct({
+    data: optionalNullable(Schema.Struct({
       /** The role of the service account. Is either `owner` or `member`. */
-      role: Schema.optional(Schema.String)
+      role: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "service_account.updated": Schema.optional(Schema.Struct({
+  "service_account.updated": optionalNullable(Schema.Struct({
     /** The service account ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to updated the service account. */
-    changes_requested: Schema.optional(Schema.Struct({
+    changes_requested: optionalNullable(Schema.Struct({
       /** The role of the service account. Is either `owner` or `member`. */
-      role: Schema.optional(Schema.String)
+      role: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "service_account.deleted": Schema.optional(Schema.Struct({
+  "service_account.deleted": optionalNullable(Schema.Struct({
     /** The service account ID. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "workload_identity_provider.created": Schema.optional(Schema.Struct({
+  "workload_identity_provider.created": optionalNullable(Schema.Struct({
     /** The workload identity provider ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to create the workload identity provider. */
-    data: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+    data: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
   })),
   /** The details for events with this `type`. */
-  "workload_identity_provider.updated": Schema.optional(Schema.Struct({
+  "workload_identity_provider.updated": optionalNullable(Schema.Struct({
     /** The workload identity provider ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to update the workload identity provider. */
-    changes_requested: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+    changes_requested: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
   })),
   /** The details for events with this `type`. */
-  "workload_identity_provider.deleted": Schema.optional(Schema.Struct({
+  "workload_identity_provider.deleted": optionalNullable(Schema.Struct({
     /** The workload identity provider ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The workload identity provider name. */
-    name: Schema.optional(Schema.String)
+    name: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "workload_identity_provider_mapping.created": Schema.optional(Schema.Struct({
+  "workload_identity_provider_mapping.created": optionalNullable(Schema.Struct({
     /** The workload identity provider mapping ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The workload identity provider ID. */
-    identity_provider_id: Schema.optional(Schema.String),
+    identity_provider_id: optionalNullable(Schema.String),
     /** The payload used to create the workload identity provider mapping. */
-    data: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+    data: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
   })),
   /** The details for events with this `type`. */
-  "workload_identity_provider_mapping.updated": Schema.optional(Schema.Struct({
+  "workload_identity_provider_mapping.updated": optionalNullable(Schema.Struct({
     /** The workload identity provider mapping ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The workload identity provider ID. */
-    identity_provider_id: Schema.optional(Schema.String),
+    identity_provider_id: optionalNullable(Schema.String),
     /** The payload used to update the workload identity provider mapping. */
-    changes_requested: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+    changes_requested: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
   })),
   /** The details for events with this `type`. */
-  "workload_identity_provider_mapping.deleted": Schema.optional(Schema.Struct({
+  "workload_identity_provider_mapping.deleted": optionalNullable(Schema.Struct({
     /** The workload identity provider mapping ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The workload identity provider ID. */
-    identity_provider_id: Schema.optional(Schema.String),
+    identity_provider_id: optionalNullable(Schema.String),
     /** The project ID. */
-    project_id: Schema.optional(Schema.String),
+    project_id: optionalNullable(Schema.String),
     /** The mapped service account ID. */
-    service_account_id: Schema.optional(Schema.String)
+    service_account_id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "user.added": Schema.optional(Schema.Struct({
+  "user.added": optionalNullable(Schema.Struct({
     /** The user ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to add the user to the project. */
-    data: Schema.optional(Schema.Struct({
+    data: optionalNullable(Schema.Struct({
       /** The role of the user. Is either `owner` or `member`. */
-      role: Schema.optional(Schema.String)
+      role: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "user.updated": Schema.optional(Schema.Struct({
+  "user.updated": optionalNullable(Schema.Struct({
     /** The project ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The payload used to update the user. */
-    changes_requested: Schema.optional(Schema.Struct({
+    changes_requested: optionalNullable(Schema.Struct({
       /** The role of the user. Is either `owner` or `member`. */
-      role: Schema.optional(Schema.String)
+      role: optionalNullable(Schema.String)
     }))
   })),
   /** The details for events with this `type`. */
-  "user.deleted": Schema.optional(Schema.Struct({
+  "user.deleted": optionalNullable(Schema.Struct({
     /** The user ID. */
-    id: Schema.optional(Schema.String)
+    id: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "certificate.created": Schema.optional(Schema.Struct({
+  "certificate.created": optionalNullable(Schema.Struct({
     /** The certificate ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The name of the certificate. */
-    name: Schema.optional(Schema.String)
+    name: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "certificate.updated": Schema.optional(Schema.Struct({
+  "certificate.updated": optionalNullable(Schema.Struct({
     /** The certificate ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The name of the certificate. */
-    name: Schema.optional(Schema.String)
+    name: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "certificate.deleted": Schema.optional(Schema.Struct({
+  "certificate.deleted": optionalNullable(Schema.Struct({
     /** The certificate ID. */
-    id: Schema.optional(Schema.String),
+    id: optionalNullable(Schema.String),
     /** The name of the certificate. */
-    name: Schema.optional(Schema.String),
+    name: optionalNullable(Schema.String),
     /** The certificate content in PEM format. */
-    certificate: Schema.optional(Schema.String)
+    certificate: optionalNullable(Schema.String)
   })),
   /** The details for events with this `type`. */
-  "certificates.activated": Schema.optional(Schema.Struct({
-    certificates: Schema.optional(Schema.Array(Schema.Struct({
+  "certificates.activated": optionalNullable(Schema.Struct({
+    certificates: optionalNullable(Schema.Array(Schema.Struct({
       /** The certificate ID. */
-      id: Schema.optional(Schema.String),
+      id: optionalNullable(Schema.String),
       /** The name of the certificate. */
-      name: Schema.optional(Schema.String)
+      name: optionalNullable(Schema.String)
     })))
   })),
   /** The details for events with this `type`. */
-  "certificates.deactivated": Schema.optional(Schema.Struct({
-    certificates: Schema.optional(Schema.Array(Schema.Struct({
+  "certificates.deactivated": optionalNullable(Schema.Struct({
+    certificates: optionalNullable(Schema.Array(Schema.Struct({
       /** The certificate ID. */
-      id: Schema.optional(Schema.String),
+      id: optionalNullable(Schema.String),
       /** The name of the certificate. */
-      name: Schema.optional(Schema.String)
+      name: optionalNullable(Schema.String)
     })))
   }))
 })
@@ -847,14 +847,14 @@ export const Certificate = Schema.Struct({
   created_at: Schema.Number,
   certificate_details: Schema.Struct({
     /** The Unix timestamp (in seconds) of when the certificate becomes valid. */
-    valid_at: Schema.optional(Schema.Number),
+    valid_at: optionalNullable(Schema.Number),
     /** The Unix timestamp (in seconds) of when the certificate expires. */
-    expires_at: Schema.optional(Schema.Number),
+    expires_at: optionalNullable(Schema.Number),
     /** The content of the certificate in PEM format. */
-    content: Schema.optional(Schema.String)
+    content: optionalNullable(Schema.String)
   }),
   /** Whether the certificate is currently active at the specified scope. Not returned when getting details for a specific certificate. */
-  active: Schema.optional(Schema.Boolean)
+  active: optionalNullable(Schema.Boolean)
 })
 
 /**
@@ -874,11 +874,11 @@ export interface Certificate extends Schema.Schema.Type<typeof Certificate> {}
 export const CostsResult = Schema.Struct({
   object: OpenEnum("organization.costs.result"),
   /** The monetary value in its associated currency. */
-  amount: Schema.optional(Schema.Struct({
+  amount: optionalNullable(Schema.Struct({
     /** The numeric value of the cost. */
-    value: Schema.optional(Schema.Number),
+    value: optionalNullable(Schema.Number),
     /** Lowercase ISO-4217 currency e.g. "usd" */
-    currency: Schema.optional(Schema.String)
+    currency: optionalNullable(Schema.String)
   })),
   line_item: optionalNullable(Schema.String),
   project_id: optionalNullable(Schema.String),
@@ -941,7 +941,7 @@ export const SpendAlertNotificationChannel = Schema.Struct({
   /** The notification channel type. Currently only `email` is supported. */
   type: Schema.Literal("email"),
   /** Email addresses that receive the spend alert notification. */
-  recipients: Schema.Array(Schema.String),
+  recipients: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** Optional subject prefix for alert emails. */
   subject_prefix: optionalNullable(Schema.String)
 })
@@ -1099,7 +1099,7 @@ export const GroupListResource = Schema.Struct({
   /** Always `list`. */
   object: OpenEnum("list"),
   /** Groups returned in the current page. */
-  data: Schema.Array(GroupResponse),
+  data: Schema.optionalWith(Schema.Array(GroupResponse), { default: () => [] }),
   /** Whether additional groups are available when paginating. */
   has_more: Schema.Boolean,
   /** Cursor to fetch the next page of results, or `null` if there are no more results. */
@@ -1184,7 +1184,7 @@ export const Role = Schema.Struct({
   /** Optional description of the role. */
   description: sentAsNull(Schema.String),
   /** Permissions granted by the role. */
-  permissions: Schema.Array(Schema.String),
+  permissions: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** Resource type the role is bound to (for example `api.organization` or `api.project`). */
   resource_type: Schema.String,
   /** Whether the role is predefined and managed by OpenAI. */
@@ -1341,12 +1341,12 @@ export const Invite = Schema.Struct({
   /** The Unix timestamp (in seconds) of when the invite was accepted. */
   accepted_at: optionalNullable(Schema.Number),
   /** The projects that were granted membership upon acceptance of the invite. */
-  projects: Schema.Array(Schema.Struct({
+  projects: Schema.optionalWith(Schema.Array(Schema.Struct({
     /** Project's public ID */
     id: Schema.String,
     /** Project membership role */
     role: OpenEnum("member", "owner")
-  }))
+  })), { default: () => [] })
 })
 
 /**
@@ -1387,7 +1387,7 @@ export interface InviteDeleteResponse extends Schema.Schema.Type<typeof InviteDe
 export const InviteListResponse = Schema.Struct({
   /** The object type, which is always `list` */
   object: OpenEnum("list"),
-  data: Schema.Array(Invite),
+  data: Schema.optionalWith(Schema.Array(Invite), { default: () => [] }),
   /** The first `invite_id` in the retrieved `list` */
   first_id: optionalNullable(Schema.String),
   /** The last `invite_id` in the retrieved `list` */
@@ -1445,7 +1445,7 @@ export interface InviteRequest {
  */
 export const ListAuditLogsResponse = Schema.Struct({
   object: OpenEnum("list"),
-  data: Schema.Array(AuditLog),
+  data: Schema.optionalWith(Schema.Array(AuditLog), { default: () => [] }),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean
@@ -1476,9 +1476,9 @@ export const OrganizationCertificate = Schema.Struct({
   created_at: Schema.Number,
   certificate_details: Schema.Struct({
     /** The Unix timestamp (in seconds) of when the certificate becomes valid. */
-    valid_at: Schema.optional(Schema.Number),
+    valid_at: optionalNullable(Schema.Number),
     /** The Unix timestamp (in seconds) of when the certificate expires. */
-    expires_at: Schema.optional(Schema.Number)
+    expires_at: optionalNullable(Schema.Number)
   }),
   /** Whether the certificate is currently active at the organization level. */
   active: Schema.Boolean
@@ -1499,7 +1499,7 @@ export interface OrganizationCertificate extends Schema.Schema.Type<typeof Organ
  * @category schemas
  */
 export const ListCertificatesResponse = Schema.Struct({
-  data: Schema.Array(OrganizationCertificate),
+  data: Schema.optionalWith(Schema.Array(OrganizationCertificate), { default: () => [] }),
   first_id: sentAsNull(Schema.String),
   last_id: sentAsNull(Schema.String),
   has_more: Schema.Boolean,
@@ -1531,9 +1531,9 @@ export const OrganizationProjectCertificate = Schema.Struct({
   created_at: Schema.Number,
   certificate_details: Schema.Struct({
     /** The Unix timestamp (in seconds) of when the certificate becomes valid. */
-    valid_at: Schema.optional(Schema.Number),
+    valid_at: optionalNullable(Schema.Number),
     /** The Unix timestamp (in seconds) of when the certificate expires. */
-    expires_at: Schema.optional(Schema.Number)
+    expires_at: optionalNullable(Schema.Number)
   }),
   /** Whether the certificate is currently active at the project level. */
   active: Schema.Boolean
@@ -1554,7 +1554,7 @@ export interface OrganizationProjectCertificate extends Schema.Schema.Type<typeo
  * @category schemas
  */
 export const ListProjectCertificatesResponse = Schema.Struct({
-  data: Schema.Array(OrganizationProjectCertificate),
+  data: Schema.optionalWith(Schema.Array(OrganizationProjectCertificate), { default: () => [] }),
   first_id: sentAsNull(Schema.String),
   last_id: sentAsNull(Schema.String),
   has_more: Schema.Boolean,
@@ -1589,7 +1589,7 @@ export interface ModifyCertificateRequest {
 export const OrganizationCertificateActivationResponse = Schema.Struct({
   /** The organization certificate activation result type. */
   object: OpenEnum("organization.certificate.activation"),
-  data: Schema.Array(OrganizationCertificate)
+  data: Schema.optionalWith(Schema.Array(OrganizationCertificate), { default: () => [] })
 })
 
 /**
@@ -1609,7 +1609,7 @@ export interface OrganizationCertificateActivationResponse extends Schema.Schema
 export const OrganizationCertificateDeactivationResponse = Schema.Struct({
   /** The organization certificate deactivation result type. */
   object: OpenEnum("organization.certificate.deactivation"),
-  data: Schema.Array(OrganizationCertificate)
+  data: Schema.optionalWith(Schema.Array(OrganizationCertificate), { default: () => [] })
 })
 
 /**
@@ -1630,7 +1630,7 @@ export const OrganizationDataRetention = Schema.Struct({
   /** The object type, which is always `organization.data_retention`. */
   object: OpenEnum("organization.data_retention"),
   /** The configured organization data retention type. */
-  type: OpenEnum("zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
+  type: Schema.Literal("zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
 })
 
 /**
@@ -1650,7 +1650,7 @@ export interface OrganizationDataRetention extends Schema.Schema.Type<typeof Org
 export const OrganizationProjectCertificateActivationResponse = Schema.Struct({
   /** The project certificate activation result type. */
   object: OpenEnum("organization.project.certificate.activation"),
-  data: Schema.Array(OrganizationProjectCertificate)
+  data: Schema.optionalWith(Schema.Array(OrganizationProjectCertificate), { default: () => [] })
 })
 
 /**
@@ -1670,7 +1670,7 @@ export interface OrganizationProjectCertificateActivationResponse extends Schema
 export const OrganizationProjectCertificateDeactivationResponse = Schema.Struct({
   /** The project certificate deactivation result type. */
   object: OpenEnum("organization.project.certificate.deactivation"),
-  data: Schema.Array(OrganizationProjectCertificate)
+  data: Schema.optionalWith(Schema.Array(OrganizationProjectCertificate), { default: () => [] })
 })
 
 /**
@@ -1742,7 +1742,7 @@ export const OrganizationSpendAlertListResource = Schema.Struct({
   /** Always `list`. */
   object: OpenEnum("list"),
   /** Spend alerts returned in the current page. */
-  data: Schema.Array(OrganizationSpendAlert),
+  data: Schema.optionalWith(Schema.Array(OrganizationSpendAlert), { default: () => [] }),
   /** The ID of the first spend alert in this page. */
   first_id: sentAsNull(Schema.String),
   /** The ID of the last spend alert in this page. */
@@ -1911,7 +1911,7 @@ export const Project = Schema.Struct({
   /** The external key associated with the project. */
   external_key_id: optionalNullable(Schema.String),
   /** The residency configuration for the project. */
-  residency: Schema.optional(PublicProjectResidency)
+  residency: optionalNullable(PublicProjectResidency)
 })
 
 /**
@@ -1997,9 +1997,9 @@ export const ProjectApiKey = Schema.Struct({
   owner_project_access: OpenEnum("active", "inactive"),
   owner: Schema.Struct({
     /** `user` or `service_account` */
-    type: Schema.optional(OpenEnum("user", "service_account")),
-    user: Schema.optional(ProjectApiKeyOwnerUser),
-    service_account: Schema.optional(ProjectApiKeyOwnerServiceAccount)
+    type: optionalNullable(Schema.Literal("user", "service_account")),
+    user: optionalNullable(ProjectApiKeyOwnerUser),
+    service_account: optionalNullable(ProjectApiKeyOwnerServiceAccount)
   })
 })
 
@@ -2039,7 +2039,7 @@ export interface ProjectApiKeyDeleteResponse extends Schema.Schema.Type<typeof P
  */
 export const ProjectApiKeyListResponse = Schema.Struct({
   object: OpenEnum("list"),
-  data: Schema.Array(ProjectApiKey),
+  data: Schema.optionalWith(Schema.Array(ProjectApiKey), { default: () => [] }),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean
@@ -2078,7 +2078,7 @@ export const ProjectDataRetention = Schema.Struct({
   /** The object type, which is always `project.data_retention`. */
   object: OpenEnum("project.data_retention"),
   /** The configured project data retention type. */
-  type: OpenEnum("organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
+  type: Schema.Literal("organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
 })
 
 /**
@@ -2149,7 +2149,7 @@ export const ProjectGroupListResource = Schema.Struct({
   /** Always `list`. */
   object: OpenEnum("list"),
   /** Project group memberships returned in the current page. */
-  data: Schema.Array(ProjectGroup),
+  data: Schema.optionalWith(Schema.Array(ProjectGroup), { default: () => [] }),
   /** Whether additional project group memberships are available. */
   has_more: Schema.Boolean,
   /** Cursor to fetch the next page of results, or `null` when there are no more results. */
@@ -2213,7 +2213,7 @@ export interface ProjectHostedToolPermissionsUpdateRequest {
  */
 export const ProjectListResponse = Schema.Struct({
   object: OpenEnum("list"),
-  data: Schema.Array(Project),
+  data: Schema.optionalWith(Schema.Array(Project), { default: () => [] }),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean
@@ -2239,7 +2239,7 @@ export const ProjectModelPermissions = Schema.Struct({
   /** Whether the project uses an allowlist or a denylist. */
   mode: OpenEnum("allow_list", "deny_list"),
   /** The model IDs included in the model permissions policy. */
-  model_ids: Schema.Array(Schema.String)
+  model_ids: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 })
 
 /**
@@ -2302,13 +2302,13 @@ export const ProjectRateLimit = Schema.Struct({
   /** The maximum tokens per minute. */
   max_tokens_per_1_minute: Schema.Number,
   /** The maximum images per minute. Only present for relevant models. */
-  max_images_per_1_minute: Schema.optional(Schema.Number),
+  max_images_per_1_minute: optionalNullable(Schema.Number),
   /** The maximum audio megabytes per minute. Only present for relevant models. */
-  max_audio_megabytes_per_1_minute: Schema.optional(Schema.Number),
+  max_audio_megabytes_per_1_minute: optionalNullable(Schema.Number),
   /** The maximum requests per day. Only present for relevant models. */
-  max_requests_per_1_day: Schema.optional(Schema.Number),
+  max_requests_per_1_day: optionalNullable(Schema.Number),
   /** The maximum batch input tokens per day. Only present for relevant models. */
-  batch_1_day_max_input_tokens: Schema.optional(Schema.Number)
+  batch_1_day_max_input_tokens: optionalNullable(Schema.Number)
 })
 
 /**
@@ -2327,7 +2327,7 @@ export interface ProjectRateLimit extends Schema.Schema.Type<typeof ProjectRateL
  */
 export const ProjectRateLimitListResponse = Schema.Struct({
   object: OpenEnum("list"),
-  data: Schema.Array(ProjectRateLimit),
+  data: Schema.optionalWith(Schema.Array(ProjectRateLimit), { default: () => [] }),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean
@@ -2476,7 +2476,7 @@ export interface ProjectServiceAccountDeleteResponse extends Schema.Schema.Type<
  */
 export const ProjectServiceAccountListResponse = Schema.Struct({
   object: OpenEnum("list"),
-  data: Schema.Array(ProjectServiceAccount),
+  data: Schema.optionalWith(Schema.Array(ProjectServiceAccount), { default: () => [] }),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean
@@ -2551,7 +2551,7 @@ export const ProjectSpendAlertListResource = Schema.Struct({
   /** Always `list`. */
   object: OpenEnum("list"),
   /** Spend alerts returned in the current page. */
-  data: Schema.Array(ProjectSpendAlert),
+  data: Schema.optionalWith(Schema.Array(ProjectSpendAlert), { default: () => [] }),
   /** The ID of the first spend alert in this page. */
   first_id: sentAsNull(Schema.String),
   /** The ID of the last spend alert in this page. */
@@ -2701,7 +2701,7 @@ export interface ProjectUserDeleteResponse extends Schema.Schema.Type<typeof Pro
  */
 export const ProjectUserListResponse = Schema.Struct({
   object: Schema.String,
-  data: Schema.Array(ProjectUser),
+  data: Schema.optionalWith(Schema.Array(ProjectUser), { default: () => [] }),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean
@@ -2762,7 +2762,7 @@ export const PublicRoleListResource = Schema.Struct({
   /** Always `list`. */
   object: OpenEnum("list"),
   /** Roles returned in the current page. */
-  data: Schema.Array(Role),
+  data: Schema.optionalWith(Schema.Array(Role), { default: () => [] }),
   /** Whether more roles are available when paginating. */
   has_more: Schema.Boolean,
   /** Cursor to fetch the next page of results, or `null` when there are no additional roles. */
@@ -2825,7 +2825,7 @@ export const RoleListResource = Schema.Struct({
   /** Always `list`. */
   object: OpenEnum("list"),
   /** Role assignments returned in the current page. */
-  data: Schema.Array(AssignedRoleDetails),
+  data: Schema.optionalWith(Schema.Array(AssignedRoleDetails), { default: () => [] }),
   /** Whether additional assignments are available when paginating. */
   has_more: Schema.Boolean,
   /** Cursor to fetch the next page of results, or `null` when there are no more assignments. */
@@ -3050,31 +3050,31 @@ export const UsageCompletionsResult = Schema.Struct({
   /** The aggregated number of input tokens used, including cached and cache-write tokens. This includes text, audio, and image tokens. For customers subscribed to Scale Tier, this includes Scale Tier tokens. */
   input_tokens: Schema.Number,
   /** The aggregated number of cached input tokens used across text, audio, and image inputs. For customers subscribed to Scale Tier, this includes Scale Tier tokens. */
-  input_cached_tokens: Schema.optional(Schema.Number),
+  input_cached_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of input tokens written to the cache. */
-  input_cache_write_tokens: Schema.optional(Schema.Number),
+  input_cache_write_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of uncached input tokens used across text, audio, and image inputs, excluding cache-write tokens. */
-  input_uncached_tokens: Schema.optional(Schema.Number),
+  input_uncached_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of output tokens used across text, audio, and image outputs. For customers subscribed to Scale Tier, this includes Scale Tier tokens. */
   output_tokens: Schema.Number,
   /** The aggregated number of uncached text input tokens used, excluding cache-write tokens. */
-  input_text_tokens: Schema.optional(Schema.Number),
+  input_text_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of text output tokens used. */
-  output_text_tokens: Schema.optional(Schema.Number),
+  output_text_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of cached text input tokens used. */
-  input_cached_text_tokens: Schema.optional(Schema.Number),
+  input_cached_text_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of uncached audio input tokens used. */
-  input_audio_tokens: Schema.optional(Schema.Number),
+  input_audio_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of cached audio input tokens used. */
-  input_cached_audio_tokens: Schema.optional(Schema.Number),
+  input_cached_audio_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of audio output tokens used. */
-  output_audio_tokens: Schema.optional(Schema.Number),
+  output_audio_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of uncached image input tokens used. */
-  input_image_tokens: Schema.optional(Schema.Number),
+  input_image_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of cached image input tokens used. */
-  input_cached_image_tokens: Schema.optional(Schema.Number),
+  input_cached_image_tokens: optionalNullable(Schema.Number),
   /** The aggregated number of image output tokens used. */
-  output_image_tokens: Schema.optional(Schema.Number),
+  output_image_tokens: optionalNullable(Schema.Number),
   /** The count of requests made to the model. */
   num_model_requests: Schema.Number,
   project_id: optionalNullable(Schema.String),
@@ -3255,7 +3255,7 @@ export const UsageTimeBucket = Schema.Struct({
   object: OpenEnum("bucket"),
   start_time: Schema.Number,
   end_time: Schema.Number,
-  results: Schema.Array(OpenUnion("object", [UsageCompletionsResult, UsageEmbeddingsResult, UsageModerationsResult, UsageImagesResult, UsageAudioSpeechesResult, UsageAudioTranscriptionsResult, UsageVectorStoresResult, UsageCodeInterpreterSessionsResult, UsageFileSearchCallsResult, UsageWebSearchCallsResult, CostsResult]))
+  results: Schema.optionalWith(Schema.Array(OpenUnion("object", [UsageCompletionsResult, UsageEmbeddingsResult, UsageModerationsResult, UsageImagesResult, UsageAudioSpeechesResult, UsageAudioTranscriptionsResult, UsageVectorStoresResult, UsageCodeInterpreterSessionsResult, UsageFileSearchCallsResult, UsageWebSearchCallsResult, CostsResult])), { default: () => [] })
 })
 
 /**
@@ -3274,7 +3274,7 @@ export interface UsageTimeBucket extends Schema.Schema.Type<typeof UsageTimeBuck
  */
 export const UsageResponse = Schema.Struct({
   object: OpenEnum("page"),
-  data: Schema.Array(UsageTimeBucket),
+  data: Schema.optionalWith(Schema.Array(UsageTimeBucket), { default: () => [] }),
   has_more: Schema.Boolean,
   next_page: sentAsNull(Schema.String)
 })
@@ -3307,11 +3307,11 @@ export const User = Schema.Struct({
   /** The Unix timestamp (in seconds) of when the user was added. */
   added_at: Schema.Number,
   /** Whether this is the organization's default user. */
-  is_default: Schema.optional(Schema.Boolean),
+  is_default: optionalNullable(Schema.Boolean),
   /** The Unix timestamp (in seconds) of when the user was created. */
-  created: Schema.optional(Schema.Number),
+  created: optionalNullable(Schema.Number),
   /** Nested user details. */
-  user: Schema.optional(Schema.Struct({
+  user: optionalNullable(Schema.Struct({
     object: OpenEnum("user"),
     id: Schema.String,
     email: optionalNullable(Schema.String),
@@ -3322,11 +3322,11 @@ export const User = Schema.Struct({
     banned_at: optionalNullable(Schema.Number)
   })),
   /** Whether the user is a service account. */
-  is_service_account: Schema.optional(Schema.Boolean),
+  is_service_account: optionalNullable(Schema.Boolean),
   /** Whether the user is an authorized purchaser for Scale Tier. */
   is_scale_tier_authorized_purchaser: optionalNullable(Schema.Boolean),
   /** Whether the user is managed through SCIM. */
-  is_scim_managed: Schema.optional(Schema.Boolean),
+  is_scim_managed: optionalNullable(Schema.Boolean),
   /** The Unix timestamp (in seconds) of the user's last API key usage. */
   api_key_last_used_at: optionalNullable(Schema.Number),
   /** The technical level metadata for the user. */
@@ -3336,11 +3336,11 @@ export const User = Schema.Struct({
   /** Projects associated with the user, if included. */
   projects: optionalNullable(Schema.Struct({
     object: OpenEnum("list"),
-    data: Schema.Array(Schema.Struct({
+    data: Schema.optionalWith(Schema.Array(Schema.Struct({
       id: optionalNullable(Schema.String),
       name: optionalNullable(Schema.String),
       role: optionalNullable(Schema.String)
-    }))
+    })), { default: () => [] })
   }))
 })
 
@@ -3382,7 +3382,7 @@ export const UserListResource = Schema.Struct({
   /** Always `list`. */
   object: OpenEnum("list"),
   /** Users in the current page. */
-  data: Schema.Array(GroupUser),
+  data: Schema.optionalWith(Schema.Array(GroupUser), { default: () => [] }),
   /** Whether more users are available when paginating. */
   has_more: Schema.Boolean,
   /** Cursor to fetch the next page of results, or `null` when no further users are available. */
@@ -3405,7 +3405,7 @@ export interface UserListResource extends Schema.Schema.Type<typeof UserListReso
  */
 export const UserListResponse = Schema.Struct({
   object: OpenEnum("list"),
-  data: Schema.Array(User),
+  data: Schema.optionalWith(Schema.Array(User), { default: () => [] }),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean

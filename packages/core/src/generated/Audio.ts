@@ -228,11 +228,11 @@ export const TranscriptTextUsageTokens = Schema.Struct({
   /** Number of input tokens billed for this request. */
   input_tokens: Schema.Number,
   /** Details about the input tokens billed for this request. */
-  input_token_details: Schema.optional(Schema.Struct({
+  input_token_details: optionalNullable(Schema.Struct({
     /** Number of text tokens billed for this request. */
-    text_tokens: Schema.optional(Schema.Number),
+    text_tokens: optionalNullable(Schema.Number),
     /** Number of audio tokens billed for this request. */
-    audio_tokens: Schema.optional(Schema.Number)
+    audio_tokens: optionalNullable(Schema.Number)
   })),
   /** Number of output tokens generated. */
   output_tokens: Schema.Number,
@@ -291,9 +291,9 @@ export const CreateTranscriptionResponseDiarizedJson = Schema.Struct({
   /** The concatenated transcript text for the entire audio input. */
   text: Schema.String,
   /** Segments of the transcript annotated with timestamps and speaker labels. */
-  segments: Schema.Array(TranscriptionDiarizedSegment),
+  segments: Schema.optionalWith(Schema.Array(TranscriptionDiarizedSegment), { default: () => [] }),
   /** Token or duration usage statistics for the request. */
-  usage: Schema.optional(OpenUnion("type", [TranscriptTextUsageTokens, TranscriptTextUsageDuration]))
+  usage: optionalNullable(OpenUnion("type", [TranscriptTextUsageTokens, TranscriptTextUsageDuration]))
 })
 
 /**
@@ -333,18 +333,18 @@ export const CreateTranscriptionResponseJson = Schema.Struct({
   /** The transcribed text. */
   text: Schema.String,
   /** The languages detected in the audio. Returned by `gpt-transcribe`. An empty array indicates that no language could be reliably detected. */
-  languages: Schema.optional(Schema.Array(TranscriptionLanguage)),
+  languages: optionalNullable(Schema.Array(TranscriptionLanguage)),
   /** The log probabilities of the tokens in the transcription. Only returned with the models `gpt-4o-transcribe` and `gpt-4o-mini-transcribe` if `logprobs` is added to the `include` array. */
-  logprobs: Schema.optional(Schema.Array(Schema.Struct({
+  logprobs: optionalNullable(Schema.Array(Schema.Struct({
     /** The token in the transcription. */
-    token: Schema.optional(Schema.String),
+    token: optionalNullable(Schema.String),
     /** The log probability of the token. */
-    logprob: Schema.optional(Schema.Number),
+    logprob: optionalNullable(Schema.Number),
     /** The bytes of the token. */
-    bytes: Schema.optional(Schema.Array(Schema.Number))
+    bytes: optionalNullable(Schema.Array(Schema.Number))
   }))),
   /** Token usage statistics for the request. */
-  usage: Schema.optional(OpenUnion("type", [TranscriptTextUsageTokens, TranscriptTextUsageDuration]))
+  usage: optionalNullable(OpenUnion("type", [TranscriptTextUsageTokens, TranscriptTextUsageDuration]))
 })
 
 /**
@@ -367,16 +367,16 @@ export const TranscriptTextDeltaEvent = Schema.Struct({
   /** The text delta that was additionally transcribed. */
   delta: Schema.String,
   /** The log probabilities of the delta. Only included if you [create a transcription](/docs/api-reference/audio/create-transcription) with the `include[]` parameter set to `logprobs`. */
-  logprobs: Schema.optional(Schema.Array(Schema.Struct({
+  logprobs: optionalNullable(Schema.Array(Schema.Struct({
     /** The token that was used to generate the log probability. */
-    token: Schema.optional(Schema.String),
+    token: optionalNullable(Schema.String),
     /** The log probability of the token. */
-    logprob: Schema.optional(Schema.Number),
+    logprob: optionalNullable(Schema.Number),
     /** The bytes that were used to generate the log probability. */
-    bytes: Schema.optional(Schema.Array(Schema.Number))
+    bytes: optionalNullable(Schema.Array(Schema.Number))
   }))),
   /** Identifier of the diarized segment that this delta belongs to. Only present when using `gpt-4o-transcribe-diarize`. */
-  segment_id: Schema.optional(Schema.String)
+  segment_id: optionalNullable(Schema.String)
 })
 
 /**
@@ -399,17 +399,17 @@ export const TranscriptTextDoneEvent = Schema.Struct({
   /** The text that was transcribed. */
   text: Schema.String,
   /** The languages detected in the audio. Returned by `gpt-transcribe`. An empty array indicates that no language could be reliably detected. */
-  languages: Schema.optional(Schema.Array(TranscriptionLanguage)),
+  languages: optionalNullable(Schema.Array(TranscriptionLanguage)),
   /** The log probabilities of the individual tokens in the transcription. Only included if you [create a transcription](/docs/api-reference/audio/create-transcription) with the `include[]` parameter set to `logprobs`. */
-  logprobs: Schema.optional(Schema.Array(Schema.Struct({
+  logprobs: optionalNullable(Schema.Array(Schema.Struct({
     /** The token that was used to generate the log probability. */
-    token: Schema.optional(Schema.String),
+    token: optionalNullable(Schema.String),
     /** The log probability of the token. */
-    logprob: Schema.optional(Schema.Number),
+    logprob: optionalNullable(Schema.Number),
     /** The bytes that were used to generate the log probability. */
-    bytes: Schema.optional(Schema.Array(Schema.Number))
+    bytes: optionalNullable(Schema.Array(Schema.Number))
   }))),
-  usage: Schema.optional(TranscriptTextUsageTokens)
+  usage: optionalNullable(TranscriptTextUsageTokens)
 })
 
 /**
@@ -483,7 +483,7 @@ export const TranscriptionSegment = Schema.Struct({
   /** Text content of the segment. */
   text: Schema.String,
   /** Array of token IDs for the text content. */
-  tokens: Schema.Array(Schema.Number),
+  tokens: Schema.optionalWith(Schema.Array(Schema.Number), { default: () => [] }),
   /** Temperature parameter used for generating the segment. */
   temperature: Schema.Number,
   /** Average logprob of the segment. If the value is lower than -1, consider the logprobs failed. */
@@ -539,10 +539,10 @@ export const CreateTranscriptionResponseVerboseJson = Schema.Struct({
   /** The transcribed text. */
   text: Schema.String,
   /** Extracted words and their corresponding timestamps. */
-  words: Schema.optional(Schema.Array(TranscriptionWord)),
+  words: optionalNullable(Schema.Array(TranscriptionWord)),
   /** Segments of the transcribed text and their corresponding details. */
-  segments: Schema.optional(Schema.Array(TranscriptionSegment)),
-  usage: Schema.optional(TranscriptTextUsageDuration)
+  segments: optionalNullable(Schema.Array(TranscriptionSegment)),
+  usage: optionalNullable(TranscriptTextUsageDuration)
 })
 
 /**
@@ -604,7 +604,7 @@ export const CreateTranslationResponseVerboseJson = Schema.Struct({
   /** The translated text. */
   text: Schema.String,
   /** Segments of the translated text and their corresponding details. */
-  segments: Schema.optional(Schema.Array(TranscriptionSegment))
+  segments: optionalNullable(Schema.Array(TranscriptionSegment))
 })
 
 /**
@@ -722,7 +722,7 @@ export interface VoiceConsentResource extends Schema.Schema.Type<typeof VoiceCon
  */
 export const VoiceConsentListResource = Schema.Struct({
   object: OpenEnum("list"),
-  data: Schema.Array(VoiceConsentResource),
+  data: Schema.optionalWith(Schema.Array(VoiceConsentResource), { default: () => [] }),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean

@@ -23,9 +23,9 @@ import { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conve
  */
 export const BatchError = Schema.Struct({
   /** An error code identifying the error type. */
-  code: Schema.optional(Schema.String),
+  code: optionalNullable(Schema.String),
   /** A human-readable message providing more details about the error. */
-  message: Schema.optional(Schema.String),
+  message: optionalNullable(Schema.String),
   param: optionalNullable(Schema.String),
   line: optionalNullable(Schema.Number)
 })
@@ -79,11 +79,11 @@ export const Batch = Schema.Struct({
    * characteristics, and price points. Refer to the [model
    * guide](/docs/models) to browse and compare available models.
    */
-  model: Schema.optional(Schema.String),
-  errors: Schema.optional(Schema.Struct({
+  model: optionalNullable(Schema.String),
+  errors: optionalNullable(Schema.Struct({
     /** The object type, which is always `list`. */
-    object: Schema.optional(Schema.String),
-    data: Schema.optional(Schema.Array(BatchError))
+    object: optionalNullable(Schema.String),
+    data: optionalNullable(Schema.Array(BatchError))
   })),
   /** The ID of the input file for the batch. */
   input_file_id: Schema.String,
@@ -92,34 +92,34 @@ export const Batch = Schema.Struct({
   /** The current status of the batch. */
   status: OpenEnum("validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"),
   /** The ID of the file containing the outputs of successfully executed requests. */
-  output_file_id: Schema.optional(Schema.String),
+  output_file_id: optionalNullable(Schema.String),
   /** The ID of the file containing the outputs of requests with errors. */
-  error_file_id: Schema.optional(Schema.String),
+  error_file_id: optionalNullable(Schema.String),
   /** The Unix timestamp (in seconds) for when the batch was created. */
   created_at: Schema.Number,
   /** The Unix timestamp (in seconds) for when the batch started processing. */
-  in_progress_at: Schema.optional(Schema.Number),
+  in_progress_at: optionalNullable(Schema.Number),
   /** The Unix timestamp (in seconds) for when the batch will expire. */
-  expires_at: Schema.optional(Schema.Number),
+  expires_at: optionalNullable(Schema.Number),
   /** The Unix timestamp (in seconds) for when the batch started finalizing. */
-  finalizing_at: Schema.optional(Schema.Number),
+  finalizing_at: optionalNullable(Schema.Number),
   /** The Unix timestamp (in seconds) for when the batch was completed. */
-  completed_at: Schema.optional(Schema.Number),
+  completed_at: optionalNullable(Schema.Number),
   /** The Unix timestamp (in seconds) for when the batch failed. */
-  failed_at: Schema.optional(Schema.Number),
+  failed_at: optionalNullable(Schema.Number),
   /** The Unix timestamp (in seconds) for when the batch expired. */
-  expired_at: Schema.optional(Schema.Number),
+  expired_at: optionalNullable(Schema.Number),
   /** The Unix timestamp (in seconds) for when the batch started cancelling. */
-  cancelling_at: Schema.optional(Schema.Number),
+  cancelling_at: optionalNullable(Schema.Number),
   /** The Unix timestamp (in seconds) for when the batch was cancelled. */
-  cancelled_at: Schema.optional(Schema.Number),
-  request_counts: Schema.optional(BatchRequestCounts),
+  cancelled_at: optionalNullable(Schema.Number),
+  request_counts: optionalNullable(BatchRequestCounts),
   /**
    * Represents token usage details including input tokens, output tokens, a
    * breakdown of output tokens, and the total tokens used. Only populated on
    * batches created after September 7, 2025.
    */
-  usage: Schema.optional(Schema.Struct({
+  usage: optionalNullable(Schema.Struct({
     /** The number of input tokens. */
     input_tokens: Schema.Number,
     /** A detailed breakdown of the input tokens. */
@@ -140,7 +140,7 @@ export const Batch = Schema.Struct({
     /** The total number of tokens used. */
     total_tokens: Schema.Number
   })),
-  metadata: Schema.optional(Metadata)
+  metadata: optionalNullable(Metadata)
 })
 
 /**
@@ -194,9 +194,9 @@ export interface CreateBatchRequest {
  * @category schemas
  */
 export const ListBatchesResponse = Schema.Struct({
-  data: Schema.Array(Batch),
-  first_id: Schema.optional(Schema.String),
-  last_id: Schema.optional(Schema.String),
+  data: Schema.optionalWith(Schema.Array(Batch), { default: () => [] }),
+  first_id: optionalNullable(Schema.String),
+  last_id: optionalNullable(Schema.String),
   has_more: Schema.Boolean,
   object: OpenEnum("list")
 })

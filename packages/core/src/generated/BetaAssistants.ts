@@ -37,15 +37,15 @@ export const AssistantObject = Schema.Struct({
   model: Schema.String,
   instructions: sentAsNull(Schema.String),
   /** A list of tool enabled on the assistant. There can be a maximum of 128 tools per assistant. Tools can be of types `code_interpreter`, `file_search`, or `function`. */
-  tools: Schema.Array(OpenUnion("type", [AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction])),
+  tools: Schema.optionalWith(Schema.Array(OpenUnion("type", [AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction])), { default: () => [] }),
   tool_resources: optionalNullable(Schema.Struct({
-    code_interpreter: Schema.optional(Schema.Struct({
+    code_interpreter: optionalNullable(Schema.Struct({
       /** A list of [file](/docs/api-reference/files) IDs made available to the `code_interpreter`` tool. There can be a maximum of 20 files associated with the tool. */
-      file_ids: Schema.optional(Schema.Array(Schema.String))
+      file_ids: optionalNullable(Schema.Array(Schema.String))
     })),
-    file_search: Schema.optional(Schema.Struct({
+    file_search: optionalNullable(Schema.Struct({
       /** The ID of the [vector store](/docs/api-reference/vector-stores/object) attached to this assistant. There can be a maximum of 1 vector store attached to the assistant. */
-      vector_store_ids: Schema.optional(Schema.Array(Schema.String))
+      vector_store_ids: optionalNullable(Schema.Array(Schema.String))
     }))
   })),
   metadata: Metadata,
@@ -120,7 +120,7 @@ export interface DeleteAssistantResponse extends Schema.Schema.Type<typeof Delet
  */
 export const ListAssistantsResponse = Schema.Struct({
   object: Schema.String,
-  data: Schema.Array(AssistantObject),
+  data: Schema.optionalWith(Schema.Array(AssistantObject), { default: () => [] }),
   first_id: Schema.String,
   last_id: Schema.String,
   has_more: Schema.Boolean

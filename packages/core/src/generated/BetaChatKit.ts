@@ -130,7 +130,7 @@ export const ResponseOutputText = Schema.Struct({
   /** Assistant generated text. */
   text: Schema.String,
   /** Ordered list of annotations attached to the response text. */
-  annotations: Schema.Array(OpenUnion("type", [FileAnnotation, UrlAnnotation]))
+  annotations: Schema.optionalWith(Schema.Array(OpenUnion("type", [FileAnnotation, UrlAnnotation])), { default: () => [] })
 })
 
 /**
@@ -159,7 +159,7 @@ export const AssistantMessageItem = Schema.Struct({
   /** Type discriminator that is always `chatkit.assistant_message`. */
   type: Schema.Literal("chatkit.assistant_message"),
   /** Ordered assistant response segments. */
-  content: Schema.Array(ResponseOutputText)
+  content: Schema.optionalWith(Schema.Array(ResponseOutputText), { default: () => [] })
 })
 
 /**
@@ -744,7 +744,7 @@ export const TaskGroupItem = Schema.Struct({
   /** Type discriminator that is always `chatkit.task_group`. */
   type: Schema.Literal("chatkit.task_group"),
   /** Tasks included in the group. */
-  tasks: Schema.Array(TaskGroupTask)
+  tasks: Schema.optionalWith(Schema.Array(TaskGroupTask), { default: () => [] })
 })
 
 /**
@@ -845,9 +845,9 @@ export const UserMessageItem = Schema.Struct({
   thread_id: Schema.String,
   type: Schema.Literal("chatkit.user_message"),
   /** Ordered content elements supplied by the user. */
-  content: Schema.Array(OpenUnion("type", [UserMessageInputText, UserMessageQuotedText])),
+  content: Schema.optionalWith(Schema.Array(OpenUnion("type", [UserMessageInputText, UserMessageQuotedText])), { default: () => [] }),
   /** Attachments associated with the user message. Defaults to an empty list. */
-  attachments: Schema.Array(Attachment),
+  attachments: Schema.optionalWith(Schema.Array(Attachment), { default: () => [] }),
   inference_options: sentAsNull(InferenceOptions)
 })
 
@@ -914,7 +914,7 @@ export const ThreadItemListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
   object: OpenEnum("list"),
   /** A list of items */
-  data: Schema.Array(ThreadItem),
+  data: Schema.optionalWith(Schema.Array(ThreadItem), { default: () => [] }),
   first_id: sentAsNull(Schema.String),
   last_id: sentAsNull(Schema.String),
   /** Whether there are more items available. */
@@ -967,7 +967,7 @@ export const ThreadListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
   object: OpenEnum("list"),
   /** A list of items */
-  data: Schema.Array(ThreadResource),
+  data: Schema.optionalWith(Schema.Array(ThreadResource), { default: () => [] }),
   first_id: sentAsNull(Schema.String),
   last_id: sentAsNull(Schema.String),
   /** Whether there are more items available. */

@@ -10,7 +10,7 @@ import * as OpenAiClient from "../OpenAiClient.js"
 import type * as OpenAiError from "../OpenAiError.js"
 import * as Operation from "../Operation.js"
 import * as Schema from "effect/Schema"
-import { OpenEnum } from "../internal/schema.js"
+import { OpenEnum, optionalNullable } from "../internal/schema.js"
 import { VoiceIdsShared } from "./shared/Audio_BetaRealtime_Chat_Realtime.js"
 import type { VoiceIdsOrCustomVoice } from "./shared/Audio_BetaRealtime_Chat_Realtime.js"
 import { AudioTranscriptionResponse, NoiseReductionType, RealtimeAudioFormats, RealtimeFunctionTool } from "./shared/BetaRealtime_Realtime.js"
@@ -169,23 +169,23 @@ export interface RealtimeSessionCreateRequest {
  */
 export const RealtimeSessionCreateResponse = Schema.Struct({
   /** Unique identifier for the session that looks like `sess_1234567890abcdef`. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The object type. Always `realtime.session`. */
-  object: Schema.optional(Schema.String),
+  object: optionalNullable(Schema.String),
   /** Expiration timestamp for the session, in seconds since epoch. */
-  expires_at: Schema.optional(Schema.Number),
+  expires_at: optionalNullable(Schema.Number),
   /**
    * Additional fields to include in server outputs.
    * - `item.input_audio_transcription.logprobs`: Include logprobs for input audio transcription.
    */
-  include: Schema.optional(Schema.Array(OpenEnum("item.input_audio_transcription.logprobs"))),
+  include: optionalNullable(Schema.Array(OpenEnum("item.input_audio_transcription.logprobs"))),
   /** The Realtime model used for this session. */
-  model: Schema.optional(Schema.String),
+  model: optionalNullable(Schema.String),
   /**
    * The set of modalities the model can respond with. To disable audio,
    * set this to ["text"].
    */
-  output_modalities: Schema.optional(Schema.Unknown),
+  output_modalities: optionalNullable(Schema.Unknown),
   /**
    * The default system instructions (i.e. system message) prepended to model
    * calls. This field allows the client to guide the model on desired
@@ -200,30 +200,30 @@ export const RealtimeSessionCreateResponse = Schema.Struct({
    * field is not set and are visible in the `session.created` event at the
    * start of the session.
    */
-  instructions: Schema.optional(Schema.String),
+  instructions: optionalNullable(Schema.String),
   /** Configuration for input and output audio for the session. */
-  audio: Schema.optional(Schema.Struct({
-    input: Schema.optional(Schema.Struct({
-      format: Schema.optional(RealtimeAudioFormats),
+  audio: optionalNullable(Schema.Struct({
+    input: optionalNullable(Schema.Struct({
+      format: optionalNullable(RealtimeAudioFormats),
       /** Configuration for input audio transcription. */
-      transcription: Schema.optional(AudioTranscriptionResponse),
+      transcription: optionalNullable(AudioTranscriptionResponse),
       /** Configuration for input audio noise reduction. */
-      noise_reduction: Schema.optional(Schema.Struct({
-        type: Schema.optional(NoiseReductionType)
+      noise_reduction: optionalNullable(Schema.Struct({
+        type: optionalNullable(NoiseReductionType)
       })),
       /** Configuration for turn detection. */
-      turn_detection: Schema.optional(Schema.Struct({
+      turn_detection: optionalNullable(Schema.Struct({
         /** Type of turn detection, only `server_vad` is currently supported. */
-        type: Schema.optional(Schema.String),
-        threshold: Schema.optional(Schema.Number),
-        prefix_padding_ms: Schema.optional(Schema.Number),
-        silence_duration_ms: Schema.optional(Schema.Number)
+        type: optionalNullable(Schema.String),
+        threshold: optionalNullable(Schema.Number),
+        prefix_padding_ms: optionalNullable(Schema.Number),
+        silence_duration_ms: optionalNullable(Schema.Number)
       }))
     })),
-    output: Schema.optional(Schema.Struct({
-      format: Schema.optional(RealtimeAudioFormats),
-      voice: Schema.optional(VoiceIdsShared),
-      speed: Schema.optional(Schema.Number)
+    output: optionalNullable(Schema.Struct({
+      format: optionalNullable(RealtimeAudioFormats),
+      voice: optionalNullable(VoiceIdsShared),
+      speed: optionalNullable(Schema.Number)
     }))
   })),
   /**
@@ -233,63 +233,63 @@ export const RealtimeSessionCreateResponse = Schema.Struct({
    * `auto` will create a trace for the session with default values for the
    * workflow name, group id, and metadata.
    */
-  tracing: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Struct({
+  tracing: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Struct({
     /**
      * The name of the workflow to attach to this trace. This is used to
      * name the trace in the traces dashboard.
      */
-    workflow_name: Schema.optional(Schema.String),
+    workflow_name: optionalNullable(Schema.String),
     /**
      * The group id to attach to this trace to enable filtering and
      * grouping in the traces dashboard.
      */
-    group_id: Schema.optional(Schema.String),
+    group_id: optionalNullable(Schema.String),
     /**
      * The arbitrary metadata to attach to this trace to enable
      * filtering in the traces dashboard.
      */
-    metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+    metadata: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
   }))),
   /**
    * Configuration for turn detection. Can be set to `null` to turn off. Server
    * VAD means that the model will detect the start and end of speech based on
    * audio volume and respond at the end of user speech.
    */
-  turn_detection: Schema.optional(Schema.Struct({
+  turn_detection: optionalNullable(Schema.Struct({
     /** Type of turn detection, only `server_vad` is currently supported. */
-    type: Schema.optional(Schema.String),
+    type: optionalNullable(Schema.String),
     /**
      * Activation threshold for VAD (0.0 to 1.0), this defaults to 0.5. A
      * higher threshold will require louder audio to activate the model, and
      * thus might perform better in noisy environments.
      */
-    threshold: Schema.optional(Schema.Number),
+    threshold: optionalNullable(Schema.Number),
     /**
      * Amount of audio to include before the VAD detected speech (in
      * milliseconds). Defaults to 300ms.
      */
-    prefix_padding_ms: Schema.optional(Schema.Number),
+    prefix_padding_ms: optionalNullable(Schema.Number),
     /**
      * Duration of silence to detect speech stop (in milliseconds). Defaults
      * to 500ms. With shorter values the model will respond more quickly,
      * but may jump in on short pauses from the user.
      */
-    silence_duration_ms: Schema.optional(Schema.Number)
+    silence_duration_ms: optionalNullable(Schema.Number)
   })),
   /** Tools (functions) available to the model. */
-  tools: Schema.optional(Schema.Array(RealtimeFunctionTool)),
+  tools: optionalNullable(Schema.Array(RealtimeFunctionTool)),
   /**
    * How the model chooses tools. Options are `auto`, `none`, `required`, or
    * specify a function.
    */
-  tool_choice: Schema.optional(Schema.String),
+  tool_choice: optionalNullable(Schema.String),
   /**
    * Maximum number of output tokens for a single assistant response,
    * inclusive of tool calls. Provide an integer between 1 and 4096 to
    * limit output tokens, or `inf` for the maximum available tokens for a
    * given model. Defaults to `inf`.
    */
-  max_output_tokens: Schema.optional(Schema.Union(Schema.Number, Schema.Literal("inf")))
+  max_output_tokens: optionalNullable(Schema.Union(Schema.Number, Schema.Literal("inf")))
 })
 
 /**
@@ -380,36 +380,36 @@ export const RealtimeTranscriptionSessionCreateResponse = Schema.Struct({
    * The set of modalities the model can respond with. To disable audio,
    * set this to ["text"].
    */
-  modalities: Schema.optional(Schema.Unknown),
+  modalities: optionalNullable(Schema.Unknown),
   /** The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. */
-  input_audio_format: Schema.optional(Schema.String),
+  input_audio_format: optionalNullable(Schema.String),
   /** Configuration of the transcription model. */
-  input_audio_transcription: Schema.optional(AudioTranscriptionResponse),
+  input_audio_transcription: optionalNullable(AudioTranscriptionResponse),
   /**
    * Configuration for turn detection. Can be set to `null` to turn off. Server
    * VAD means that the model will detect the start and end of speech based on
    * audio volume and respond at the end of user speech.
    */
-  turn_detection: Schema.optional(Schema.Struct({
+  turn_detection: optionalNullable(Schema.Struct({
     /** Type of turn detection, only `server_vad` is currently supported. */
-    type: Schema.optional(Schema.String),
+    type: optionalNullable(Schema.String),
     /**
      * Activation threshold for VAD (0.0 to 1.0), this defaults to 0.5. A
      * higher threshold will require louder audio to activate the model, and
      * thus might perform better in noisy environments.
      */
-    threshold: Schema.optional(Schema.Number),
+    threshold: optionalNullable(Schema.Number),
     /**
      * Amount of audio to include before the VAD detected speech (in
      * milliseconds). Defaults to 300ms.
      */
-    prefix_padding_ms: Schema.optional(Schema.Number),
+    prefix_padding_ms: optionalNullable(Schema.Number),
     /**
      * Duration of silence to detect speech stop (in milliseconds). Defaults
      * to 500ms. With shorter values the model will respond more quickly,
      * but may jump in on short pauses from the user.
      */
-    silence_duration_ms: Schema.optional(Schema.Number)
+    silence_duration_ms: optionalNullable(Schema.Number)
   }))
 })
 

@@ -135,9 +135,9 @@ export const BetaContainerNetworkPolicyAllowlistParam = Schema.Struct({
   /** Allow outbound network access only to specified domains. Always `allowlist`. */
   type: Schema.Literal("allowlist"),
   /** A list of allowed domains when type is `allowlist`. */
-  allowed_domains: Schema.Array(Schema.String),
+  allowed_domains: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** Optional domain-scoped secrets for allowlisted domains. */
-  domain_secrets: Schema.optional(Schema.Array(BetaContainerNetworkPolicyDomainSecretParam))
+  domain_secrets: optionalNullable(Schema.Array(BetaContainerNetworkPolicyDomainSecretParam))
 })
 
 /**
@@ -177,10 +177,10 @@ export const BetaAutoCodeInterpreterToolParam = Schema.Struct({
   /** Always `auto`. */
   type: Schema.Literal("auto"),
   /** An optional list of uploaded files to make available to your code. */
-  file_ids: Schema.optional(Schema.Array(Schema.String)),
+  file_ids: optionalNullable(Schema.Array(Schema.String)),
   memory_limit: optionalNullable(BetaContainerMemoryLimit),
   /** Network access policy for the container. */
-  network_policy: Schema.optional(OpenUnion("type", [BetaContainerNetworkPolicyDisabledParam, BetaContainerNetworkPolicyAllowlistParam]))
+  network_policy: optionalNullable(OpenUnion("type", [BetaContainerNetworkPolicyDisabledParam, BetaContainerNetworkPolicyAllowlistParam]))
 })
 
 /**
@@ -347,11 +347,11 @@ export const BetaCustomToolParam = Schema.Struct({
   /** The name of the custom tool, used to identify it in tool calls. */
   name: Schema.String,
   /** Optional description of the custom tool, used to provide more context. */
-  description: Schema.optional(Schema.String),
+  description: optionalNullable(Schema.String),
   /** The input format for the custom tool. Default is unconstrained text. */
-  format: Schema.optional(OpenUnion("type", [BetaCustomTextFormatParam, BetaCustomGrammarFormatParam])),
+  format: optionalNullable(OpenUnion("type", [BetaCustomTextFormatParam, BetaCustomGrammarFormatParam])),
   /** Whether this tool should be deferred and discovered via tool search. */
-  defer_loading: Schema.optional(Schema.Boolean),
+  defer_loading: optionalNullable(Schema.Boolean),
   allowed_callers: optionalNullable(Schema.Array(BetaCallableToolAllowedCaller))
 })
 
@@ -381,7 +381,7 @@ export const BetaComparisonFilter = Schema.Struct({
    * - `in`: in
    * - `nin`: not in
    */
-  type: OpenEnum("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"),
+  type: Schema.Literal("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"),
   /** The key to compare against the value. */
   key: Schema.String,
   /** The value to compare against the attribute key; supports string, number, or boolean types. */
@@ -404,7 +404,7 @@ export interface BetaComparisonFilter extends Schema.Schema.Type<typeof BetaComp
  */
 export interface BetaCompoundFilter {
   /** Type of operation: `and` or `or`. */
-  readonly type: "and" | "or" | (string & {})
+  readonly type: "and" | "or"
   /** Array of filters to combine. Items can be `ComparisonFilter` or `CompoundFilter`. */
   readonly filters: ReadonlyArray<BetaComparisonFilter | BetaCompoundFilter>
 }
@@ -417,7 +417,7 @@ export interface BetaCompoundFilter {
  */
 export const BetaCompoundFilter: Schema.Schema<BetaCompoundFilter> = Schema.Struct({
   /** Type of operation: `and` or `or`. */
-  type: OpenEnum("and", "or"),
+  type: Schema.Literal("and", "or"),
   /** Array of filters to combine. Items can be `ComparisonFilter` or `CompoundFilter`. */
   filters: Schema.Array(Schema.Union(BetaComparisonFilter, Schema.suspend((): Schema.Schema<BetaCompoundFilter> => BetaCompoundFilter)))
 })
@@ -428,7 +428,7 @@ export const BetaCompoundFilter: Schema.Schema<BetaCompoundFilter> = Schema.Stru
  * @since 0.2.0
  * @category schemas
  */
-export const BetaFilters: Schema.Union<[typeof BetaComparisonFilter, typeof BetaCompoundFilter]> = Schema.Union(BetaComparisonFilter, BetaCompoundFilter)
+export const BetaFilters: Schema.Union<[typeof BetaComparisonFilter, typeof BetaCompoundFilter]> = OpenUnion("type", [BetaComparisonFilter, BetaCompoundFilter])
 
 /**
  * `BetaFilters` in the OpenAI spec.
@@ -483,11 +483,11 @@ export type BetaRankerVersionType = Schema.Schema.Type<typeof BetaRankerVersionT
  */
 export const BetaRankingOptions = Schema.Struct({
   /** The ranker to use for the file search. */
-  ranker: Schema.optional(BetaRankerVersionType),
+  ranker: optionalNullable(BetaRankerVersionType),
   /** The score threshold for the file search, a number between 0 and 1. Numbers closer to 1 will attempt to return only the most relevant results, but may return fewer results. */
-  score_threshold: Schema.optional(Schema.Number),
+  score_threshold: optionalNullable(Schema.Number),
   /** Weights that control how reciprocal rank fusion balances semantic embedding matches versus sparse keyword matches when hybrid search is enabled. */
-  hybrid_search: Schema.optional(BetaHybridSearchOptions)
+  hybrid_search: optionalNullable(BetaHybridSearchOptions)
 })
 
 /**
@@ -508,11 +508,11 @@ export const BetaFileSearchTool = Schema.Struct({
   /** The type of the file search tool. Always `file_search`. */
   type: Schema.Literal("file_search"),
   /** The IDs of the vector stores to search. */
-  vector_store_ids: Schema.Array(Schema.String),
+  vector_store_ids: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** The maximum number of results to return. This number should be between 1 and 50 inclusive. */
-  max_num_results: Schema.optional(Schema.Number),
+  max_num_results: optionalNullable(Schema.Number),
   /** Ranking options for search. */
-  ranking_options: Schema.optional(BetaRankingOptions),
+  ranking_options: optionalNullable(BetaRankingOptions),
   filters: optionalNullable(BetaFilters)
 })
 
@@ -584,7 +584,7 @@ export const BetaSkillReferenceParam = Schema.Struct({
   /** The ID of the referenced skill. */
   skill_id: Schema.String,
   /** Optional skill version. Use a positive integer or 'latest'. Omit for default. */
-  version: Schema.optional(Schema.String)
+  version: optionalNullable(Schema.String)
 })
 
 /**
@@ -605,12 +605,12 @@ export const BetaContainerAutoParam = Schema.Struct({
   /** Automatically creates a container for this request */
   type: Schema.Literal("container_auto"),
   /** An optional list of uploaded files to make available to your code. */
-  file_ids: Schema.optional(Schema.Array(Schema.String)),
+  file_ids: optionalNullable(Schema.Array(Schema.String)),
   memory_limit: optionalNullable(BetaContainerMemoryLimit),
   /** Network access policy for the container. */
-  network_policy: Schema.optional(OpenUnion("type", [BetaContainerNetworkPolicyDisabledParam, BetaContainerNetworkPolicyAllowlistParam])),
+  network_policy: optionalNullable(OpenUnion("type", [BetaContainerNetworkPolicyDisabledParam, BetaContainerNetworkPolicyAllowlistParam])),
   /** An optional list of skills referenced by id or inline data. */
-  skills: Schema.optional(Schema.Array(OpenUnion("type", [BetaSkillReferenceParam, BetaInlineSkillParam])))
+  skills: optionalNullable(Schema.Array(OpenUnion("type", [BetaSkillReferenceParam, BetaInlineSkillParam])))
 })
 
 /**
@@ -675,7 +675,7 @@ export const BetaLocalEnvironmentParam = Schema.Struct({
   /** Use a local computer environment. */
   type: Schema.Literal("local"),
   /** An optional list of skills. */
-  skills: Schema.optional(Schema.Array(BetaLocalSkillParam))
+  skills: optionalNullable(Schema.Array(BetaLocalSkillParam))
 })
 
 /**
@@ -723,7 +723,7 @@ export const BetaFunctionTool = Schema.Struct({
   output_schema: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   strict: sentAsNull(Schema.Boolean),
   /** Whether this function is deferred and loaded via tool search. */
-  defer_loading: Schema.optional(Schema.Boolean),
+  defer_loading: optionalNullable(Schema.Boolean),
   allowed_callers: optionalNullable(Schema.Array(BetaCallableToolAllowedCaller))
 })
 
@@ -776,23 +776,23 @@ export type BetaInputFidelity = Schema.Schema.Type<typeof BetaInputFidelity>
 export const BetaImageGenTool = Schema.Struct({
   /** The type of the image generation tool. Always `image_generation`. */
   type: Schema.Literal("image_generation"),
-  model: Schema.optional(Schema.Union(Schema.String, OpenEnum("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"))),
+  model: optionalNullable(Schema.Union(Schema.String, OpenEnum("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"))),
   /**
    * The quality of the generated image. One of `low`, `medium`, `high`,
    * or `auto`. Default: `auto`.
    */
-  quality: Schema.optional(OpenEnum("low", "medium", "high", "auto")),
+  quality: optionalNullable(OpenEnum("low", "medium", "high", "auto")),
   /** The size of the generated images. For `gpt-image-2` and `gpt-image-2-2026-04-21`, arbitrary resolutions are supported as `WIDTHxHEIGHT` strings, for example `1536x864`. Width and height must both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions above `2560x1440` are experimental, and the maximum supported resolution is `3840x2160`. The requested size must also satisfy the model's current pixel and edge limits. The standard sizes `1024x1024`, `1536x1024`, and `1024x1536` are supported by the GPT image models; `auto` is supported for models that allow automatic sizing. For `dall-e-2`, use one of `256x256`, `512x512`, or `1024x1024`. For `dall-e-3`, use one of `1024x1024`, `1792x1024`, or `1024x1792`. */
-  size: Schema.optional(Schema.Union(Schema.String, OpenEnum("1024x1024", "1024x1536", "1536x1024", "auto"))),
+  size: optionalNullable(Schema.Union(Schema.String, OpenEnum("1024x1024", "1024x1536", "1536x1024", "auto"))),
   /**
    * The output format of the generated image. One of `png`, `webp`, or
    * `jpeg`. Default: `png`.
    */
-  output_format: Schema.optional(OpenEnum("png", "webp", "jpeg")),
+  output_format: optionalNullable(OpenEnum("png", "webp", "jpeg")),
   /** Compression level for the output image. Default: 100. */
-  output_compression: Schema.optional(Schema.Number),
+  output_compression: optionalNullable(Schema.Number),
   /** Moderation level for the generated image. Default: `auto`. */
-  moderation: Schema.optional(OpenEnum("auto", "low")),
+  moderation: optionalNullable(OpenEnum("auto", "low")),
   /**
    * Set the background of the generated image. One of `transparent`,
    * `opaque`, or `auto`. Transparent backgrounds are available for
@@ -800,22 +800,22 @@ export const BetaImageGenTool = Schema.Struct({
    * `gpt-image-2-2026-04-21`, this support is in preview. When using
    * `transparent`, set the output format to `png` or `webp`. Default: `auto`.
    */
-  background: Schema.optional(OpenEnum("transparent", "opaque", "auto")),
+  background: optionalNullable(OpenEnum("transparent", "opaque", "auto")),
   input_fidelity: optionalNullable(BetaInputFidelity),
   /**
    * Optional mask for inpainting. Contains `image_url`
    * (string, optional) and `file_id` (string, optional).
    */
-  input_image_mask: Schema.optional(Schema.Struct({
+  input_image_mask: optionalNullable(Schema.Struct({
     /** Base64-encoded mask image. */
-    image_url: Schema.optional(Schema.String),
+    image_url: optionalNullable(Schema.String),
     /** File ID for the mask image. */
-    file_id: Schema.optional(Schema.String)
+    file_id: optionalNullable(Schema.String)
   })),
   /** Number of partial images to generate in streaming mode, from 0 (default value) to 3. */
-  partial_images: Schema.optional(Schema.Number),
+  partial_images: optionalNullable(Schema.Number),
   /** Whether to generate a new image or edit an existing image. Default: `auto`. */
-  action: Schema.optional(BetaImageGenActionEnum)
+  action: optionalNullable(BetaImageGenActionEnum)
 })
 
 /**
@@ -853,13 +853,13 @@ export interface BetaLocalShellToolParam extends Schema.Schema.Type<typeof BetaL
  */
 export const BetaMCPToolFilter = Schema.Struct({
   /** List of allowed tool names. */
-  tool_names: Schema.optional(Schema.Array(Schema.String)),
+  tool_names: optionalNullable(Schema.Array(Schema.String)),
   /**
    * Indicates whether or not a tool modifies data or is read-only. If an
    * MCP server is [annotated with `readOnlyHint`](https://modelcontextprotocol.io/specification/2025-06-18/schema#toolannotations-readonlyhint),
    * it will match this filter.
    */
-  read_only: Schema.optional(Schema.Boolean)
+  read_only: optionalNullable(Schema.Boolean)
 })
 
 /**
@@ -885,7 +885,7 @@ export const BetaMCPTool = Schema.Struct({
    * The URL for the MCP server. One of `server_url`, `connector_id`, or
    * `tunnel_id` must be provided.
    */
-  server_url: Schema.optional(Schema.String),
+  server_url: optionalNullable(Schema.String),
   /**
    * Identifier for service connectors, like those available in ChatGPT. One of
    * `server_url`, `connector_id`, or `tunnel_id` must be provided. Learn more
@@ -902,29 +902,29 @@ export const BetaMCPTool = Schema.Struct({
    * - Outlook Email: `connector_outlookemail`
    * - SharePoint: `connector_sharepoint`
    */
-  connector_id: Schema.optional(OpenEnum("connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint")),
+  connector_id: optionalNullable(OpenEnum("connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint")),
   /**
    * The Secure MCP Tunnel ID to use instead of a direct server URL. One of
    * `server_url`, `connector_id`, or `tunnel_id` must be provided.
    */
-  tunnel_id: Schema.optional(Schema.String),
+  tunnel_id: optionalNullable(Schema.String),
   /**
    * An OAuth access token that can be used with a remote MCP server, either
    * with a custom MCP server URL or a service connector. Your application
    * must handle the OAuth authorization flow and provide the token here.
    */
-  authorization: Schema.optional(Schema.String),
+  authorization: optionalNullable(Schema.String),
   /** Optional description of the MCP server, used to provide more context. */
-  server_description: Schema.optional(Schema.String),
+  server_description: optionalNullable(Schema.String),
   headers: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.String })),
   allowed_tools: optionalNullable(Schema.Union(Schema.Array(Schema.String), BetaMCPToolFilter)),
   allowed_callers: optionalNullable(Schema.Array(BetaCallableToolAllowedCaller)),
   require_approval: optionalNullable(Schema.Union(Schema.Struct({
-    always: Schema.optional(BetaMCPToolFilter),
-    never: Schema.optional(BetaMCPToolFilter)
+    always: optionalNullable(BetaMCPToolFilter),
+    never: optionalNullable(BetaMCPToolFilter)
   }), OpenEnum("always", "never"))),
   /** Whether this MCP tool is deferred and discovered via tool search. */
-  defer_loading: Schema.optional(Schema.Boolean)
+  defer_loading: optionalNullable(Schema.Boolean)
 })
 
 /**
@@ -966,7 +966,7 @@ export const BetaFunctionToolParam = Schema.Struct({
   type: Schema.Literal("function"),
   output_schema: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   /** Whether this function should be deferred and discovered via tool search. */
-  defer_loading: Schema.optional(Schema.Boolean),
+  defer_loading: optionalNullable(Schema.Boolean),
   allowed_callers: optionalNullable(Schema.Array(BetaCallableToolAllowedCaller))
 })
 
@@ -992,7 +992,7 @@ export const BetaNamespaceToolParam = Schema.Struct({
   /** A description of the namespace shown to the model. */
   description: Schema.String,
   /** The function/custom tools available inside this namespace. */
-  tools: Schema.Array(OpenUnion("type", [BetaFunctionToolParam, BetaCustomToolParam]))
+  tools: Schema.optionalWith(Schema.Array(OpenUnion("type", [BetaFunctionToolParam, BetaCustomToolParam])), { default: () => [] })
 })
 
 /**
@@ -1048,7 +1048,7 @@ export const BetaToolSearchToolParam = Schema.Struct({
   /** The type of the tool. Always `tool_search`. */
   type: Schema.Literal("tool_search"),
   /** Whether tool search is executed by the server or by the client. */
-  execution: Schema.optional(BetaToolSearchExecutionType),
+  execution: optionalNullable(BetaToolSearchExecutionType),
   description: optionalNullable(Schema.String),
   parameters: optionalNullable(BetaEmptyModelParam)
 })
@@ -1124,11 +1124,11 @@ export type BetaSearchContextSize = Schema.Schema.Type<typeof BetaSearchContextS
  */
 export const BetaWebSearchPreviewTool = Schema.Struct({
   /** The type of the web search tool. One of `web_search_preview` or `web_search_preview_2025_03_11`. */
-  type: OpenEnum("web_search_preview", "web_search_preview_2025_03_11"),
+  type: Schema.Literal("web_search_preview", "web_search_preview_2025_03_11"),
   user_location: optionalNullable(BetaApproximateLocation),
   /** High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default. */
-  search_context_size: Schema.optional(BetaSearchContextSize),
-  search_content_types: Schema.optional(Schema.Array(BetaSearchContentType))
+  search_context_size: optionalNullable(BetaSearchContextSize),
+  search_content_types: optionalNullable(Schema.Array(BetaSearchContentType))
 })
 
 /**
@@ -1147,7 +1147,7 @@ export interface BetaWebSearchPreviewTool extends Schema.Schema.Type<typeof Beta
  */
 export const BetaWebSearchApproximateLocation = Schema.NullOr(Schema.Struct({
   /** The type of location approximation. Always `approximate`. */
-  type: Schema.optional(Schema.Literal("approximate")),
+  type: optionalNullable(Schema.Literal("approximate")),
   country: optionalNullable(Schema.String),
   region: optionalNullable(Schema.String),
   city: optionalNullable(Schema.String),
@@ -1170,15 +1170,15 @@ export type BetaWebSearchApproximateLocation = Schema.Schema.Type<typeof BetaWeb
  */
 export const BetaWebSearchTool = Schema.Struct({
   /** The type of the web search tool. One of `web_search` or `web_search_2025_08_26`. */
-  type: OpenEnum("web_search", "web_search_2025_08_26"),
+  type: Schema.Literal("web_search", "web_search_2025_08_26"),
   /** Allow live internet access for web search. Defaults to true when omitted. When false, the web search tool runs in offline/cache-only mode and will not fetch new external content. */
-  external_web_access: Schema.optional(Schema.Boolean),
+  external_web_access: optionalNullable(Schema.Boolean),
   filters: optionalNullable(Schema.Struct({
     allowed_domains: optionalNullable(Schema.Array(Schema.String))
   })),
-  user_location: Schema.optional(BetaWebSearchApproximateLocation),
+  user_location: optionalNullable(BetaWebSearchApproximateLocation),
   /** High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default. */
-  search_context_size: Schema.optional(OpenEnum("low", "medium", "high"))
+  search_context_size: optionalNullable(OpenEnum("low", "medium", "high"))
 })
 
 /**
@@ -1196,7 +1196,7 @@ export interface BetaWebSearchTool extends Schema.Schema.Type<typeof BetaWebSear
  * @since 0.2.0
  * @category schemas
  */
-export const BetaTool: Schema.Union<[typeof BetaFunctionTool, typeof BetaFileSearchTool, typeof BetaComputerTool, typeof BetaComputerUsePreviewTool, typeof BetaWebSearchTool, typeof BetaMCPTool, typeof BetaCodeInterpreterTool, typeof BetaProgrammaticToolCallingParam, typeof BetaImageGenTool, typeof BetaLocalShellToolParam, typeof BetaFunctionShellToolParam, typeof BetaCustomToolParam, typeof BetaNamespaceToolParam, typeof BetaToolSearchToolParam, typeof BetaWebSearchPreviewTool, typeof BetaApplyPatchToolParam]> = Schema.Union(BetaFunctionTool, BetaFileSearchTool, BetaComputerTool, BetaComputerUsePreviewTool, BetaWebSearchTool, BetaMCPTool, BetaCodeInterpreterTool, BetaProgrammaticToolCallingParam, BetaImageGenTool, BetaLocalShellToolParam, BetaFunctionShellToolParam, BetaCustomToolParam, BetaNamespaceToolParam, BetaToolSearchToolParam, BetaWebSearchPreviewTool, BetaApplyPatchToolParam)
+export const BetaTool: Schema.Union<[typeof BetaFunctionTool, typeof BetaFileSearchTool, typeof BetaComputerTool, typeof BetaComputerUsePreviewTool, typeof BetaWebSearchTool, typeof BetaMCPTool, typeof BetaCodeInterpreterTool, typeof BetaProgrammaticToolCallingParam, typeof BetaImageGenTool, typeof BetaLocalShellToolParam, typeof BetaFunctionShellToolParam, typeof BetaCustomToolParam, typeof BetaNamespaceToolParam, typeof BetaToolSearchToolParam, typeof BetaWebSearchPreviewTool, typeof BetaApplyPatchToolParam]> = OpenUnion("type", [BetaFunctionTool, BetaFileSearchTool, BetaComputerTool, BetaComputerUsePreviewTool, BetaWebSearchTool, BetaMCPTool, BetaCodeInterpreterTool, BetaProgrammaticToolCallingParam, BetaImageGenTool, BetaLocalShellToolParam, BetaFunctionShellToolParam, BetaCustomToolParam, BetaNamespaceToolParam, BetaToolSearchToolParam, BetaWebSearchPreviewTool, BetaApplyPatchToolParam])
 
 /**
  * A tool that can be used to generate a response.
@@ -1214,7 +1214,7 @@ export type BetaTool = Schema.Schema.Type<typeof BetaTool>
  */
 export const BetaAdditionalTools = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `additional_tools`. */
   type: Schema.Literal("additional_tools"),
   /** The unique ID of the additional tools item. */
@@ -1222,7 +1222,7 @@ export const BetaAdditionalTools = Schema.Struct({
   /** The role that provided the additional tools. */
   role: BetaMessageRole,
   /** The additional tool definitions made available at this item. */
-  tools: Schema.Array(BetaTool)
+  tools: Schema.optionalWith(Schema.Array(BetaTool), { default: () => [] })
 })
 
 /**
@@ -1266,7 +1266,7 @@ export const BetaAdditionalToolsItemParam = Schema.Struct({
   /** The role that provided the additional tools. Only `developer` is supported. */
   role: OpenEnum("developer"),
   /** A list of additional tools made available at this item. */
-  tools: Schema.Array(BetaTool)
+  tools: Schema.optionalWith(Schema.Array(BetaTool), { default: () => [] })
 })
 
 /**
@@ -1325,7 +1325,7 @@ export const BetaComputerScreenshotContent = Schema.Struct({
   file_id: sentAsNull(Schema.String),
   /** The detail level of the screenshot image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`. */
   detail: BetaImageDetail,
-  prompt_cache_breakpoint: Schema.optional(BetaPromptCacheBreakpointConfig)
+  prompt_cache_breakpoint: optionalNullable(BetaPromptCacheBreakpointConfig)
 })
 
 /**
@@ -1384,14 +1384,14 @@ export const BetaInputFileContent = Schema.Struct({
   type: Schema.Literal("input_file"),
   file_id: optionalNullable(Schema.String),
   /** The name of the file to be sent to the model. */
-  filename: Schema.optional(Schema.String),
+  filename: optionalNullable(Schema.String),
   /** The content of the file to be sent to the model. */
-  file_data: Schema.optional(Schema.String),
-  prompt_cache_breakpoint: Schema.optional(BetaPromptCacheBreakpointConfig),
+  file_data: optionalNullable(Schema.String),
+  prompt_cache_breakpoint: optionalNullable(BetaPromptCacheBreakpointConfig),
   /** The URL of the file to be sent to the model. */
-  file_url: Schema.optional(Schema.String),
+  file_url: optionalNullable(Schema.String),
   /** The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`. */
-  detail: Schema.optional(BetaFileInputDetail)
+  detail: optionalNullable(BetaFileInputDetail)
 })
 
 /**
@@ -1415,7 +1415,7 @@ export const BetaInputImageContent = Schema.Struct({
   file_id: optionalNullable(Schema.String),
   /** The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`. */
   detail: BetaImageDetail,
-  prompt_cache_breakpoint: Schema.optional(BetaPromptCacheBreakpointConfig)
+  prompt_cache_breakpoint: optionalNullable(BetaPromptCacheBreakpointConfig)
 })
 
 /**
@@ -1437,7 +1437,7 @@ export const BetaInputTextContent = Schema.Struct({
   type: Schema.Literal("input_text"),
   /** The text input to the model. */
   text: Schema.String,
-  prompt_cache_breakpoint: Schema.optional(BetaPromptCacheBreakpointConfig)
+  prompt_cache_breakpoint: optionalNullable(BetaPromptCacheBreakpointConfig)
 })
 
 /**
@@ -1577,7 +1577,7 @@ export type BetaAnnotation = Schema.Schema.Type<typeof BetaAnnotation>
 export const BetaTopLogProb = Schema.Struct({
   token: Schema.String,
   logprob: Schema.Number,
-  bytes: Schema.Array(Schema.Number)
+  bytes: Schema.optionalWith(Schema.Array(Schema.Number), { default: () => [] })
 })
 
 /**
@@ -1597,8 +1597,8 @@ export interface BetaTopLogProb extends Schema.Schema.Type<typeof BetaTopLogProb
 export const BetaLogProb = Schema.Struct({
   token: Schema.String,
   logprob: Schema.Number,
-  bytes: Schema.Array(Schema.Number),
-  top_logprobs: Schema.Array(BetaTopLogProb)
+  bytes: Schema.optionalWith(Schema.Array(Schema.Number), { default: () => [] }),
+  top_logprobs: Schema.optionalWith(Schema.Array(BetaTopLogProb), { default: () => [] })
 })
 
 /**
@@ -1621,8 +1621,8 @@ export const BetaOutputTextContent = Schema.Struct({
   /** The text output from the model. */
   text: Schema.String,
   /** The annotations of the text output. */
-  annotations: Schema.Array(BetaAnnotation),
-  logprobs: Schema.Array(BetaLogProb)
+  annotations: Schema.optionalWith(Schema.Array(BetaAnnotation), { default: () => [] }),
+  logprobs: Schema.optionalWith(Schema.Array(BetaLogProb), { default: () => [] })
 })
 
 /**
@@ -1723,7 +1723,7 @@ export interface BetaTextContent extends Schema.Schema.Type<typeof BetaTextConte
  */
 export const BetaAgentMessage = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `agent_message`. */
   type: Schema.Literal("agent_message"),
   /** The unique ID of the agent message. */
@@ -1733,7 +1733,7 @@ export const BetaAgentMessage = Schema.Struct({
   /** The destination agent identity. */
   recipient: Schema.String,
   /** Encrypted content sent between agents. */
-  content: Schema.Array(OpenUnion("type", [BetaInputTextContent, BetaOutputTextContent, BetaTextContent, BetaSummaryTextContent, BetaReasoningTextContent, BetaRefusalContent, BetaInputImageContent, BetaComputerScreenshotContent, BetaInputFileContent, BetaEncryptedContent]))
+  content: Schema.optionalWith(Schema.Array(OpenUnion("type", [BetaInputTextContent, BetaOutputTextContent, BetaTextContent, BetaSummaryTextContent, BetaReasoningTextContent, BetaRefusalContent, BetaInputImageContent, BetaComputerScreenshotContent, BetaInputFileContent, BetaEncryptedContent])), { default: () => [] })
 })
 
 /**
@@ -1861,7 +1861,7 @@ export const BetaAgentMessageItemParam = Schema.Struct({
   /** The destination agent identity. */
   recipient: Schema.String,
   /** Plaintext, image, or encrypted content sent between agents. */
-  content: Schema.Array(OpenUnion("type", [BetaInputTextContentParam, BetaInputImageContentParamAutoParam, BetaEncryptedContentParam]))
+  content: Schema.optionalWith(Schema.Array(OpenUnion("type", [BetaInputTextContentParam, BetaInputImageContentParamAutoParam, BetaEncryptedContentParam])), { default: () => [] })
 })
 
 /**
@@ -2148,7 +2148,7 @@ export type BetaToolCallCaller = Schema.Schema.Type<typeof BetaToolCallCaller>
  */
 export const BetaApplyPatchToolCall = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `apply_patch_call`. */
   type: Schema.Literal("apply_patch_call"),
   /** The unique ID of the apply patch tool call. Populated when this item is returned via API. */
@@ -2161,7 +2161,7 @@ export const BetaApplyPatchToolCall = Schema.Struct({
   /** One of the create_file, delete_file, or update_file operations applied via apply_patch. */
   operation: OpenUnion("type", [BetaApplyPatchCreateFileOperation, BetaApplyPatchDeleteFileOperation, BetaApplyPatchUpdateFileOperation]),
   /** The ID of the entity that created this tool call. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -2264,7 +2264,7 @@ export interface BetaApplyPatchToolCallItemParam extends Schema.Schema.Type<type
  */
 export const BetaApplyPatchToolCallOutput = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `apply_patch_call_output`. */
   type: Schema.Literal("apply_patch_call_output"),
   /** The unique ID of the apply patch tool call output. Populated when this item is returned via API. */
@@ -2276,7 +2276,7 @@ export const BetaApplyPatchToolCallOutput = Schema.Struct({
   status: BetaApplyPatchCallOutputStatus,
   output: optionalNullable(Schema.String),
   /** The ID of the entity that created this tool call output. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -2435,7 +2435,7 @@ export interface BetaCodeInterpreterToolCall extends Schema.Schema.Type<typeof B
  */
 export const BetaCompactionBody = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `compaction`. */
   type: Schema.Literal("compaction"),
   /** The unique ID of the compaction item. */
@@ -2443,7 +2443,7 @@ export const BetaCompactionBody = Schema.Struct({
   /** The encrypted content that was produced by compaction. */
   encrypted_content: Schema.String,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -2517,7 +2517,7 @@ export const BetaDragParam = Schema.Struct({
    * ]
    * ```
    */
-  path: Schema.Array(BetaCoordParam),
+  path: Schema.optionalWith(Schema.Array(BetaCoordParam), { default: () => [] }),
   keys: optionalNullable(Schema.Array(Schema.String))
 })
 
@@ -2539,7 +2539,7 @@ export const BetaKeyPressAction = Schema.Struct({
   /** Specifies the event type. For a keypress action, this property is always set to `keypress`. */
   type: Schema.Literal("keypress"),
   /** The combination of keys the model is requesting to be pressed. This is an array of strings, each representing a key. */
-  keys: Schema.Array(Schema.String)
+  keys: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 })
 
 /**
@@ -2725,15 +2725,15 @@ export const BetaComputerToolCall = Schema.Struct({
   /** The agent that produced this item. */
   agent: optionalNullable(BetaAgentTag),
   /** The type of the computer call. Always `computer_call`. */
-  type: OpenEnum("computer_call"),
+  type: Schema.Literal("computer_call"),
   /** The unique ID of the computer call. */
   id: Schema.String,
   /** An identifier used when responding to the tool call with output. */
   call_id: Schema.String,
-  action: Schema.optional(BetaComputerAction),
-  actions: Schema.optional(BetaComputerActionList),
+  action: optionalNullable(BetaComputerAction),
+  actions: optionalNullable(BetaComputerActionList),
   /** The pending safety checks for the computer call. */
-  pending_safety_checks: Schema.Array(BetaComputerCallSafetyCheckParam),
+  pending_safety_checks: Schema.optionalWith(Schema.Array(BetaComputerCallSafetyCheckParam), { default: () => [] }),
   /**
    * The status of the item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
@@ -2779,9 +2779,9 @@ export const BetaComputerScreenshotImage = Schema.Struct({
    */
   type: Schema.Literal("computer_screenshot"),
   /** The URL of the screenshot image. */
-  image_url: Schema.optional(Schema.String),
+  image_url: optionalNullable(Schema.String),
   /** The identifier of an uploaded file that contains the screenshot. */
-  file_id: Schema.optional(Schema.String)
+  file_id: optionalNullable(Schema.String)
 })
 
 /**
@@ -2804,20 +2804,20 @@ export const BetaComputerToolCallOutput = Schema.Struct({
   /** The type of the computer tool call output. Always `computer_call_output`. */
   type: Schema.Literal("computer_call_output"),
   /** The ID of the computer tool call output. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The ID of the computer tool call that produced the output. */
   call_id: Schema.String,
   /**
    * The safety checks reported by the API that have been acknowledged by the
    * developer.
    */
-  acknowledged_safety_checks: Schema.optional(Schema.Array(BetaComputerCallSafetyCheckParam)),
+  acknowledged_safety_checks: optionalNullable(Schema.Array(BetaComputerCallSafetyCheckParam)),
   output: BetaComputerScreenshotImage,
   /**
    * The status of the message input. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when input items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete"))
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete"))
 })
 
 /**
@@ -2847,7 +2847,7 @@ export const BetaComputerToolCallOutputResource = Schema.Struct({
    * The safety checks reported by the API that have been acknowledged by the
    * developer.
    */
-  acknowledged_safety_checks: Schema.optional(Schema.Array(BetaComputerCallSafetyCheckParam)),
+  acknowledged_safety_checks: optionalNullable(Schema.Array(BetaComputerCallSafetyCheckParam)),
   output: BetaComputerScreenshotImage,
   /**
    * The status of the message input. One of `in_progress`, `completed`, or
@@ -2855,7 +2855,7 @@ export const BetaComputerToolCallOutputResource = Schema.Struct({
    */
   status: BetaComputerCallOutputStatus,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -2878,12 +2878,12 @@ export const BetaCustomToolCall = Schema.Struct({
   /** The type of the custom tool call. Always `custom_tool_call`. */
   type: Schema.Literal("custom_tool_call"),
   /** The unique ID of the custom tool call in the OpenAI platform. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** An identifier used to map this custom tool call to a tool call output. */
   call_id: Schema.String,
   caller: optionalNullable(BetaToolCallCaller),
   /** The namespace of the custom tool being called. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   /** The name of the custom tool being called. */
   name: Schema.String,
   /** The input for the custom tool call generated by the model. */
@@ -2926,7 +2926,7 @@ export const BetaCustomToolCallOutput = Schema.Struct({
   /** The type of the custom tool call output. Always `custom_tool_call_output`. */
   type: Schema.Literal("custom_tool_call_output"),
   /** The unique ID of the custom tool call output in the OpenAI platform. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The call ID, used to map this custom tool call output to a custom tool call. */
   call_id: Schema.String,
   caller: optionalNullable(BetaToolCallCallerParam),
@@ -2980,17 +2980,17 @@ export const BetaFileSearchToolCall = Schema.Struct({
    */
   status: OpenEnum("in_progress", "searching", "completed", "incomplete", "failed"),
   /** The queries used to search for files. */
-  queries: Schema.Array(Schema.String),
+  queries: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   results: optionalNullable(Schema.Array(Schema.Struct({
     /** The unique ID of the file. */
-    file_id: Schema.optional(Schema.String),
+    file_id: optionalNullable(Schema.String),
     /** The text that was retrieved from the file. */
-    text: Schema.optional(Schema.String),
+    text: optionalNullable(Schema.String),
     /** The name of the file. */
-    filename: Schema.optional(Schema.String),
-    attributes: Schema.optional(BetaVectorStoreFileAttributes),
+    filename: optionalNullable(Schema.String),
+    attributes: optionalNullable(BetaVectorStoreFileAttributes),
     /** The relevance score of the file - a value between 0 and 1. */
-    score: Schema.optional(Schema.Number)
+    score: optionalNullable(Schema.Number)
   })))
 })
 
@@ -3030,7 +3030,7 @@ export interface BetaContainerReferenceResource extends Schema.Schema.Type<typeo
  * @category schemas
  */
 export const BetaFunctionShellAction = Schema.Struct({
-  commands: Schema.Array(Schema.String),
+  commands: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   timeout_ms: sentAsNull(Schema.Number),
   max_output_length: sentAsNull(Schema.Number)
 })
@@ -3086,7 +3086,7 @@ export interface BetaLocalEnvironmentResource extends Schema.Schema.Type<typeof 
  */
 export const BetaFunctionShellCall = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `shell_call`. */
   type: Schema.Literal("shell_call"),
   /** The unique ID of the shell tool call. Populated when this item is returned via API. */
@@ -3100,7 +3100,7 @@ export const BetaFunctionShellCall = Schema.Struct({
   status: BetaFunctionShellCallStatus,
   environment: sentAsNull(OpenUnion("type", [BetaLocalEnvironmentResource, BetaContainerReferenceResource])),
   /** The ID of the entity that created this tool call. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -3165,7 +3165,7 @@ export const BetaFunctionShellCallOutputContent = Schema.Struct({
   /** Represents either an exit outcome (with an exit code) or a timeout outcome for a shell call output chunk. */
   outcome: OpenUnion("type", [BetaFunctionShellCallOutputTimeoutOutcome, BetaFunctionShellCallOutputExitOutcome]),
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -3200,7 +3200,7 @@ export type BetaFunctionShellCallOutputStatusEnum = Schema.Schema.Type<typeof Be
  */
 export const BetaFunctionShellCallOutput = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the shell call output. Always `shell_call_output`. */
   type: Schema.Literal("shell_call_output"),
   /** The unique ID of the shell call output. Populated when this item is returned via API. */
@@ -3211,10 +3211,10 @@ export const BetaFunctionShellCallOutput = Schema.Struct({
   /** The status of the shell call output. One of `in_progress`, `completed`, or `incomplete`. */
   status: BetaFunctionShellCallOutputStatusEnum,
   /** An array of shell call output contents */
-  output: Schema.Array(BetaFunctionShellCallOutputContent),
+  output: Schema.optionalWith(Schema.Array(BetaFunctionShellCallOutputContent), { default: () => [] }),
   max_output_length: sentAsNull(Schema.Number),
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -3235,14 +3235,14 @@ export const BetaFunctionToolCall = Schema.Struct({
   /** The agent that produced this item. */
   agent: optionalNullable(BetaAgentTag),
   /** The unique ID of the function tool call. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The type of the function tool call. Always `function_call`. */
   type: Schema.Literal("function_call"),
   /** The unique ID of the function tool call generated by the model. */
   call_id: Schema.String,
   caller: optionalNullable(BetaToolCallCaller),
   /** The namespace of the function to run. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   /** The name of the function to run. */
   name: Schema.String,
   /** A JSON string of the arguments to pass to the function. */
@@ -3251,7 +3251,7 @@ export const BetaFunctionToolCall = Schema.Struct({
    * The status of the item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete"))
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete"))
 })
 
 /**
@@ -3276,15 +3276,15 @@ export const BetaFunctionToolCallOutput = Schema.Struct({
    * The unique ID of the function tool call output. Populated when this item
    * is returned via API.
    */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The type of the function tool call output. Always `function_call_output`. */
   type: Schema.Literal("function_call_output"),
   /** The unique ID of the function tool call generated by the model. */
-  call_id: Schema.optional(Schema.String),
+  call_id: optionalNullable(Schema.String),
   /** The name of the tool that produced the output. */
-  name: Schema.optional(Schema.String),
+  name: optionalNullable(Schema.String),
   /** The namespace of the tool that produced the output. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   caller: optionalNullable(BetaToolCallCallerParam),
   /**
    * The output from the function call generated by your code.
@@ -3295,7 +3295,7 @@ export const BetaFunctionToolCallOutput = Schema.Struct({
    * The status of the item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete"))
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete"))
 })
 
 /**
@@ -3342,7 +3342,7 @@ export const BetaLocalShellExecAction = Schema.Struct({
   /** The type of the local shell action. Always `exec`. */
   type: Schema.Literal("exec"),
   /** The command to run. */
-  command: Schema.Array(Schema.String),
+  command: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   timeout_ms: optionalNullable(Schema.Number),
   working_directory: optionalNullable(Schema.String),
   /** Environment variables to set for the command. */
@@ -3508,7 +3508,7 @@ export const BetaMCPListTools = Schema.Struct({
   /** The label of the MCP server. */
   server_label: Schema.String,
   /** The tools available on the server. */
-  tools: Schema.Array(BetaMCPListToolsTool),
+  tools: Schema.optionalWith(Schema.Array(BetaMCPListToolsTool), { default: () => [] }),
   error: optionalNullable(Schema.String)
 })
 
@@ -3634,7 +3634,7 @@ export const BetaMCPToolCall = Schema.Struct({
   /** The error from the tool call, if any. */
   error: optionalNullable(BetaMCPToolCallError),
   /** The status of the tool call. One of `in_progress`, `completed`, `incomplete`, `calling`, or `failed`. */
-  status: Schema.optional(BetaMCPToolCallStatus),
+  status: optionalNullable(BetaMCPToolCallStatus),
   approval_request_id: optionalNullable(Schema.String)
 })
 
@@ -3686,7 +3686,7 @@ export type BetaMessageStatus = Schema.Schema.Type<typeof BetaMessageStatus>
  */
 export const BetaMessage = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the message. Always set to `message`. */
   type: Schema.Literal("message"),
   /** The unique ID of the message. */
@@ -3696,7 +3696,7 @@ export const BetaMessage = Schema.Struct({
   /** The role of the message. One of `unknown`, `user`, `assistant`, `system`, `critic`, `discriminator`, `developer`, or `tool`. */
   role: BetaMessageRole,
   /** The content of the message */
-  content: Schema.Array(OpenUnion("type", [BetaInputTextContent, BetaOutputTextContent, BetaTextContent, BetaSummaryTextContent, BetaReasoningTextContent, BetaRefusalContent, BetaInputImageContent, BetaComputerScreenshotContent, BetaInputFileContent, BetaEncryptedContent])),
+  content: Schema.optionalWith(Schema.Array(OpenUnion("type", [BetaInputTextContent, BetaOutputTextContent, BetaTextContent, BetaSummaryTextContent, BetaReasoningTextContent, BetaRefusalContent, BetaInputImageContent, BetaComputerScreenshotContent, BetaInputFileContent, BetaEncryptedContent])), { default: () => [] }),
   phase: optionalNullable(BetaMessagePhase2)
 })
 
@@ -3732,7 +3732,7 @@ export type BetaMultiAgentAction = Schema.Schema.Type<typeof BetaMultiAgentActio
  */
 export const BetaMultiAgentCall = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the multi-agent call. Always `multi_agent_call`. */
   type: Schema.Literal("multi_agent_call"),
   /** The unique ID of the multi-agent call item. */
@@ -3761,7 +3761,7 @@ export interface BetaMultiAgentCall extends Schema.Schema.Type<typeof BetaMultiA
  */
 export const BetaMultiAgentCallOutput = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the multi-agent result. Always `multi_agent_call_output`. */
   type: Schema.Literal("multi_agent_call_output"),
   /** The unique ID of the multi-agent call output item. */
@@ -3771,7 +3771,7 @@ export const BetaMultiAgentCallOutput = Schema.Struct({
   /** The multi-agent action that produced this result. */
   action: BetaMultiAgentAction,
   /** Text output returned by the multi-agent action. */
-  output: Schema.Array(BetaOutputTextContent)
+  output: Schema.optionalWith(Schema.Array(BetaOutputTextContent), { default: () => [] })
 })
 
 /**
@@ -3790,7 +3790,7 @@ export interface BetaMultiAgentCallOutput extends Schema.Schema.Type<typeof Beta
  */
 export const BetaProgram = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `program`. */
   type: Schema.Literal("program"),
   /** The unique ID of the program item. */
@@ -3835,7 +3835,7 @@ export type BetaProgramOutputStatus = Schema.Schema.Type<typeof BetaProgramOutpu
  */
 export const BetaProgramOutput = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `program_output`. */
   type: Schema.Literal("program_output"),
   /** The unique ID of the program output item. */
@@ -3871,14 +3871,14 @@ export const BetaReasoningItem = Schema.Struct({
   id: Schema.String,
   encrypted_content: optionalNullable(Schema.String),
   /** Reasoning summary content. */
-  summary: Schema.Array(BetaSummaryTextContent),
+  summary: Schema.optionalWith(Schema.Array(BetaSummaryTextContent), { default: () => [] }),
   /** Reasoning text content. */
-  content: Schema.optional(Schema.Array(BetaReasoningTextContent)),
+  content: optionalNullable(Schema.Array(BetaReasoningTextContent)),
   /**
    * The status of the item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete"))
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete"))
 })
 
 /**
@@ -3916,7 +3916,7 @@ export type BetaFunctionCallStatus = Schema.Schema.Type<typeof BetaFunctionCallS
  */
 export const BetaToolSearchCall = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `tool_search_call`. */
   type: Schema.Literal("tool_search_call"),
   /** The unique ID of the tool search call item. */
@@ -3929,7 +3929,7 @@ export const BetaToolSearchCall = Schema.Struct({
   /** The status of the tool search call item that was recorded. */
   status: BetaFunctionCallStatus,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -3964,7 +3964,7 @@ export type BetaFunctionCallOutputStatusEnum = Schema.Schema.Type<typeof BetaFun
  */
 export const BetaToolSearchOutput = Schema.Struct({
   /** The agent that produced this item. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The type of the item. Always `tool_search_output`. */
   type: Schema.Literal("tool_search_output"),
   /** The unique ID of the tool search output item. */
@@ -3973,11 +3973,11 @@ export const BetaToolSearchOutput = Schema.Struct({
   /** Whether tool search was executed by the server or by the client. */
   execution: BetaToolSearchExecutionType,
   /** The loaded tool definitions returned by tool search. */
-  tools: Schema.Array(BetaTool),
+  tools: Schema.optionalWith(Schema.Array(BetaTool), { default: () => [] }),
   /** The status of the tool search output item that was recorded. */
   status: BetaFunctionCallOutputStatusEnum,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -4045,11 +4045,11 @@ export const BetaWebSearchActionSearch = Schema.Struct({
    * The search query.
    * @deprecated
    */
-  query: Schema.optional(Schema.String),
+  query: optionalNullable(Schema.String),
   /** The search queries. */
-  queries: Schema.optional(Schema.Array(Schema.String)),
+  queries: optionalNullable(Schema.Array(Schema.String)),
   /** The sources used in the search. */
-  sources: Schema.optional(Schema.Array(Schema.Struct({
+  sources: optionalNullable(Schema.Array(Schema.Struct({
     /** The type of source. Always `url`. */
     type: Schema.Literal("url"),
     /** The URL of the source. */
@@ -4163,7 +4163,7 @@ export const BetaCompactResource = Schema.Struct({
   /** The object type. Always `response.compaction`. */
   object: OpenEnum("response.compaction"),
   /** The compacted list of output items. */
-  output: Schema.Array(BetaItemField),
+  output: Schema.optionalWith(Schema.Array(BetaItemField), { default: () => [] }),
   /** Unix timestamp (in seconds) when the compacted conversation was created. */
   created_at: Schema.Number,
   /** Token accounting for the compaction pass, including cached, reasoning, and total tokens. */
@@ -4268,7 +4268,7 @@ export const BetaEasyInputMessage = Schema.Struct({
   content: Schema.Union(Schema.String, BetaInputMessageContentList),
   phase: optionalNullable(BetaMessagePhase),
   /** The type of the message input. Always `message`. */
-  type: Schema.optional(Schema.Literal("message"))
+  type: optionalNullable(Schema.Literal("message"))
 })
 
 /**
@@ -4378,7 +4378,7 @@ export const BetaInputFileContentParam = Schema.Struct({
   file_data: optionalNullable(Schema.String),
   file_url: optionalNullable(Schema.String),
   /** The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`. */
-  detail: Schema.optional(BetaFileDetailEnum),
+  detail: optionalNullable(BetaFileDetailEnum),
   prompt_cache_breakpoint: optionalNullable(BetaPromptCacheBreakpointParam)
 })
 
@@ -4426,7 +4426,7 @@ export interface BetaFunctionCallOutputItemParam extends Schema.Schema.Type<type
  */
 export const BetaFunctionShellActionParam = Schema.Struct({
   /** Ordered shell commands for the execution environment to run. */
-  commands: Schema.Array(Schema.String),
+  commands: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   timeout_ms: optionalNullable(Schema.Number),
   max_output_length: optionalNullable(Schema.Number)
 })
@@ -4577,7 +4577,7 @@ export const BetaFunctionShellCallOutputItemParam = Schema.Struct({
   /** The type of the item. Always `shell_call_output`. */
   type: Schema.Literal("shell_call_output"),
   /** Captured chunks of stdout and stderr output, along with their associated outcomes. */
-  output: Schema.Array(BetaFunctionShellCallOutputContentParam),
+  output: Schema.optionalWith(Schema.Array(BetaFunctionShellCallOutputContentParam), { default: () => [] }),
   status: optionalNullable(BetaFunctionShellCallItemStatus),
   max_output_length: optionalNullable(Schema.Number)
 })
@@ -4600,14 +4600,14 @@ export const BetaInputMessage = Schema.Struct({
   /** The agent that produced this item. */
   agent: optionalNullable(BetaAgentTag),
   /** The type of the message input. Always set to `message`. */
-  type: Schema.optional(Schema.Literal("message")),
+  type: optionalNullable(Schema.Literal("message")),
   /** The role of the message input. One of `user`, `system`, or `developer`. */
   role: OpenEnum("user", "system", "developer"),
   /**
    * The status of item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete")),
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete")),
   content: BetaInputMessageContentList
 })
 
@@ -4784,7 +4784,7 @@ export const BetaOutputTextContentParam = Schema.Struct({
   /** The text content. */
   text: Schema.String,
   /** Citations associated with the text content. */
-  annotations: Schema.optional(Schema.Array(OpenUnion("type", [BetaFileCitationParam, BetaUrlCitationParam, BetaContainerFileCitationParam])))
+  annotations: optionalNullable(Schema.Array(OpenUnion("type", [BetaFileCitationParam, BetaUrlCitationParam, BetaContainerFileCitationParam])))
 })
 
 /**
@@ -4811,7 +4811,7 @@ export const BetaMultiAgentCallOutputItemParam = Schema.Struct({
   /** The multi-agent action that produced this result. */
   action: BetaMultiAgentAction1,
   /** Text output returned by the multi-agent action. */
-  output: Schema.Array(BetaOutputTextContentParam)
+  output: Schema.optionalWith(Schema.Array(BetaOutputTextContentParam), { default: () => [] })
 })
 
 /**
@@ -4854,7 +4854,7 @@ export const BetaOutputMessage = Schema.Struct({
   /** The role of the output message. Always `assistant`. */
   role: OpenEnum("assistant"),
   /** The content of the output message. */
-  content: Schema.Array(BetaOutputMessageContent),
+  content: Schema.optionalWith(Schema.Array(BetaOutputMessageContent), { default: () => [] }),
   phase: optionalNullable(BetaMessagePhase),
   /**
    * The status of the message input. One of `in_progress`, `completed`, or
@@ -4884,7 +4884,7 @@ export const BetaToolSearchCallItemParam = Schema.Struct({
   /** The item type. Always `tool_search_call`. */
   type: Schema.Literal("tool_search_call"),
   /** Whether tool search was executed by the server or by the client. */
-  execution: Schema.optional(BetaToolSearchExecutionType),
+  execution: optionalNullable(BetaToolSearchExecutionType),
   /** The arguments supplied to the tool search call. */
   arguments: BetaEmptyModelParam,
   status: optionalNullable(BetaFunctionCallItemStatus)
@@ -4911,9 +4911,9 @@ export const BetaToolSearchOutputItemParam = Schema.Struct({
   /** The item type. Always `tool_search_output`. */
   type: Schema.Literal("tool_search_output"),
   /** Whether tool search was executed by the server or by the client. */
-  execution: Schema.optional(BetaToolSearchExecutionType),
+  execution: optionalNullable(BetaToolSearchExecutionType),
   /** The loaded tool definitions returned by the tool search output. */
-  tools: Schema.Array(BetaTool),
+  tools: Schema.optionalWith(Schema.Array(BetaTool), { default: () => [] }),
   status: optionalNullable(BetaFunctionCallItemStatus)
 })
 
@@ -5223,7 +5223,7 @@ export type BetaMetadata = Schema.Schema.Type<typeof BetaMetadata>
  * @category schemas
  */
 export const BetaModelResponseProperties = Schema.Struct({
-  metadata: Schema.optional(BetaMetadata),
+  metadata: optionalNullable(BetaMetadata),
   top_logprobs: optionalNullable(Schema.Number),
   temperature: optionalNullable(Schema.Number),
   top_p: optionalNullable(Schema.Number),
@@ -5233,7 +5233,7 @@ export const BetaModelResponseProperties = Schema.Struct({
    * Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
    * @deprecated
    */
-  user: Schema.optional(Schema.String),
+  user: optionalNullable(Schema.String),
   safety_identifier: optionalNullable(Schema.String),
   prompt_cache_key: optionalNullable(Schema.String),
   /** @deprecated */
@@ -5397,8 +5397,8 @@ export const BetaReasoning = Schema.Struct({
    *
    * When returned on a response, this is the effective execution mode.
    */
-  mode: Schema.optional(BetaReasoningModeEnum),
-  effort: Schema.optional(BetaReasoningEffort),
+  mode: optionalNullable(BetaReasoningModeEnum),
+  effort: optionalNullable(BetaReasoningEffort),
   summary: optionalNullable(OpenEnum("auto", "concise", "detailed")),
   context: optionalNullable(OpenEnum("auto", "current_turn", "all_turns")),
   generate_summary: optionalNullable(OpenEnum("auto", "concise", "detailed"))
@@ -5441,7 +5441,7 @@ export const BetaPrompt = Schema.NullOr(Schema.Struct({
   /** The unique identifier of the prompt template to use. */
   id: Schema.String,
   version: optionalNullable(Schema.String),
-  variables: Schema.optional(BetaResponsePromptVariables)
+  variables: optionalNullable(BetaResponsePromptVariables)
 }))
 
 /**
@@ -5523,7 +5523,7 @@ export const BetaTextResponseFormatJsonSchema = Schema.Struct({
    * A description of what the response format is for, used by the model to
    * determine how to respond in the format.
    */
-  description: Schema.optional(Schema.String),
+  description: optionalNullable(Schema.String),
   /**
    * The name of the response format. Must be a-z, A-Z, 0-9, or contain
    * underscores and dashes, with a maximum length of 64.
@@ -5593,8 +5593,8 @@ export type BetaVerbosity = Schema.Schema.Type<typeof BetaVerbosity>
  * @category schemas
  */
 export const BetaResponseTextParam = Schema.Struct({
-  format: Schema.optional(BetaTextResponseFormatConfiguration),
-  verbosity: Schema.optional(BetaVerbosity)
+  format: optionalNullable(BetaTextResponseFormatConfiguration),
+  verbosity: optionalNullable(BetaVerbosity)
 })
 
 /**
@@ -5695,7 +5695,7 @@ export const BetaToolChoiceAllowed = Schema.Struct({
    * ]
    * ```
    */
-  tools: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  tools: Schema.optionalWith(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown })), { default: () => [] })
 })
 
 /**
@@ -5813,7 +5813,7 @@ export const BetaToolChoiceTypes = Schema.Struct({
    * - `code_interpreter`
    * - `image_generation`
    */
-  type: OpenEnum("file_search", "web_search_preview", "computer", "computer_use_preview", "computer_use", "web_search_preview_2025_03_11", "image_generation", "code_interpreter")
+  type: Schema.Literal("file_search", "web_search_preview", "computer", "computer_use_preview", "computer_use", "web_search_preview_2025_03_11", "image_generation", "code_interpreter")
 })
 
 /**
@@ -5888,13 +5888,13 @@ export const BetaResponseProperties = Schema.Struct({
    * characteristics, and price points. Refer to the [model guide](/docs/models)
    * to browse and compare available models.
    */
-  model: Schema.optional(BetaModelIdsResponses),
+  model: optionalNullable(BetaModelIdsResponses),
   background: optionalNullable(Schema.Boolean),
   max_tool_calls: optionalNullable(Schema.Number),
-  text: Schema.optional(BetaResponseTextParam),
-  tools: Schema.optional(BetaToolsArray),
-  tool_choice: Schema.optional(BetaToolChoiceParam),
-  prompt: Schema.optional(BetaPrompt)
+  text: optionalNullable(BetaResponseTextParam),
+  tools: optionalNullable(BetaToolsArray),
+  tool_choice: optionalNullable(BetaToolChoiceParam),
+  prompt: optionalNullable(BetaPrompt)
 })
 
 /**
@@ -5992,7 +5992,7 @@ export const BetaCustomToolCallOutputResource = Schema.Struct({
    */
   status: BetaFunctionCallOutputStatusEnum,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -6020,7 +6020,7 @@ export const BetaCustomToolCallResource = Schema.Struct({
   call_id: Schema.String,
   caller: optionalNullable(BetaToolCallCaller),
   /** The namespace of the custom tool being called. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   /** The name of the custom tool being called. */
   name: Schema.String,
   /** The input for the custom tool call generated by the model. */
@@ -6031,7 +6031,7 @@ export const BetaCustomToolCallResource = Schema.Struct({
    */
   status: BetaFunctionCallStatus,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -6056,11 +6056,11 @@ export const BetaFunctionToolCallOutputResource = Schema.Struct({
   /** The type of the function tool call output. Always `function_call_output`. */
   type: Schema.Literal("function_call_output"),
   /** The unique ID of the function tool call generated by the model. */
-  call_id: Schema.optional(Schema.String),
+  call_id: optionalNullable(Schema.String),
   /** The name of the tool that produced the output. */
-  name: Schema.optional(Schema.String),
+  name: optionalNullable(Schema.String),
   /** The namespace of the tool that produced the output. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   caller: optionalNullable(BetaToolCallCallerParam),
   /**
    * The output from the function call generated by your code.
@@ -6073,7 +6073,7 @@ export const BetaFunctionToolCallOutputResource = Schema.Struct({
    */
   status: BetaFunctionCallOutputStatusEnum,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -6101,7 +6101,7 @@ export const BetaFunctionToolCallResource = Schema.Struct({
   call_id: Schema.String,
   caller: optionalNullable(BetaToolCallCaller),
   /** The namespace of the function to run. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   /** The name of the function to run. */
   name: Schema.String,
   /** A JSON string of the arguments to pass to the function. */
@@ -6112,7 +6112,7 @@ export const BetaFunctionToolCallResource = Schema.Struct({
    */
   status: BetaFunctionCallStatus,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -6140,7 +6140,7 @@ export const BetaInputMessageResource = Schema.Struct({
    * The status of item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete")),
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete")),
   content: BetaInputMessageContentList,
   /** The unique ID of the message input. */
   id: Schema.String
@@ -6392,7 +6392,7 @@ export const BetaResponse = Schema.Struct({
    * Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
    * @deprecated
    */
-  user: Schema.optional(Schema.String),
+  user: optionalNullable(Schema.String),
   safety_identifier: optionalNullable(Schema.String),
   prompt_cache_key: optionalNullable(Schema.String),
   /** @deprecated */
@@ -6407,11 +6407,11 @@ export const BetaResponse = Schema.Struct({
   model: BetaModelIdsResponses,
   background: optionalNullable(Schema.Boolean),
   max_tool_calls: optionalNullable(Schema.Number),
-  text: Schema.optional(BetaResponseTextParam),
+  text: optionalNullable(BetaResponseTextParam),
   tools: BetaToolsArray,
   tool_choice: BetaToolChoiceParam,
-  prompt: Schema.optional(BetaPrompt),
-  service_tier: Schema.optional(BetaServiceTierResponses),
+  prompt: optionalNullable(BetaPrompt),
+  service_tier: optionalNullable(BetaServiceTierResponses),
   truncation: optionalNullable(OpenEnum("auto", "disabled")),
   /** Unique identifier for this Response. */
   id: Schema.String,
@@ -6421,14 +6421,14 @@ export const BetaResponse = Schema.Struct({
    * The status of the response generation. One of `completed`, `failed`,
    * `in_progress`, `cancelled`, `queued`, or `incomplete`.
    */
-  status: Schema.optional(OpenEnum("completed", "failed", "in_progress", "cancelled", "queued", "incomplete")),
+  status: optionalNullable(OpenEnum("completed", "failed", "in_progress", "cancelled", "queued", "incomplete")),
   /** Unix timestamp (in seconds) of when this Response was created. */
   created_at: Schema.Number,
   completed_at: optionalNullable(Schema.Number),
   error: BetaResponseError,
   incomplete_details: sentAsNull(Schema.Struct({
     /** The reason why the response is incomplete. */
-    reason: Schema.optional(OpenEnum("max_output_tokens", "content_filter"))
+    reason: optionalNullable(OpenEnum("max_output_tokens", "content_filter"))
   })),
   /**
    * An array of content items generated by the model.
@@ -6440,12 +6440,12 @@ export const BetaResponse = Schema.Struct({
    *   the model, you might consider using the `output_text` property where
    *   supported in SDKs.
    */
-  output: Schema.Array(BetaOutputItem),
+  output: Schema.optionalWith(Schema.Array(BetaOutputItem), { default: () => [] }),
   reasoning: optionalNullable(BetaReasoning),
   instructions: sentAsNull(Schema.Union(Schema.String, Schema.Array(BetaInputItem))),
   output_text: optionalNullable(Schema.String),
-  usage: Schema.optional(BetaResponseUsage),
-  prompt_cache_options: Schema.optional(BetaPromptCacheOptions),
+  usage: optionalNullable(BetaResponseUsage),
+  prompt_cache_options: optionalNullable(BetaPromptCacheOptions),
   moderation: optionalNullable(BetaModeration),
   /** Whether to allow the model to run tool calls in parallel. */
   parallel_tool_calls: Schema.Boolean,
@@ -7161,13 +7161,13 @@ export const BetaResponseImageGenCallPartialImageEvent = Schema.Struct({
   /** Base64-encoded partial image data, suitable for rendering as an image. */
   partial_image_b64: Schema.String,
   /** The image size that was used. */
-  size: Schema.optional(Schema.String),
+  size: optionalNullable(Schema.String),
   /** The image quality that was used. */
-  quality: Schema.optional(Schema.String),
+  quality: optionalNullable(Schema.String),
   /** The background setting that was used. */
-  background: Schema.optional(Schema.String),
+  background: optionalNullable(Schema.String),
   /** The output format that was used. */
-  output_format: Schema.optional(Schema.String)
+  output_format: optionalNullable(Schema.String)
 })
 
 /**
@@ -7238,7 +7238,7 @@ export const BetaResponseItemList = Schema.Struct({
   /** The type of object returned, must be `list`. */
   object: OpenEnum("list"),
   /** A list of items used to generate this response. */
-  data: Schema.Array(BetaItemResource),
+  data: Schema.optionalWith(Schema.Array(BetaItemResource), { default: () => [] }),
   /** Whether there are more items available. */
   has_more: Schema.Boolean,
   /** The ID of the first item in the list. */
@@ -7267,11 +7267,11 @@ export const BetaResponseLogProb = Schema.Struct({
   /** The log probability of this token. */
   logprob: Schema.Number,
   /** The log probabilities of up to 20 of the most likely tokens. */
-  top_logprobs: Schema.optional(Schema.Array(Schema.Struct({
+  top_logprobs: optionalNullable(Schema.Array(Schema.Struct({
     /** A possible text token. */
-    token: Schema.optional(Schema.String),
+    token: optionalNullable(Schema.String),
     /** The log probability of this token. */
-    logprob: Schema.optional(Schema.Number)
+    logprob: optionalNullable(Schema.Number)
   })))
 })
 
@@ -7679,7 +7679,7 @@ export const BetaResponseReasoningSummaryPartDoneEvent = Schema.Struct({
    * The completion status of the summary part. Omitted when the part completed
    * normally and set to `incomplete` when generation was interrupted.
    */
-  status: Schema.optional(OpenEnum("incomplete")),
+  status: optionalNullable(OpenEnum("incomplete")),
   /** The sequence number of this event. */
   sequence_number: Schema.Number,
   /** The completed summary part. */
@@ -7897,7 +7897,7 @@ export const BetaResponseShellCallCommandAddedStreamingEvent = Schema.Struct({
   /** The sequence number of the event that was emitted. */
   sequence_number: Schema.Number,
   /** The agent that owns this multi-agent streaming event. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The index of the output item that was updated. */
   output_index: Schema.Number,
   /** The index of the shell command that was added. */
@@ -7926,7 +7926,7 @@ export const BetaResponseShellCallCommandDeltaStreamingEvent = Schema.Struct({
   /** The sequence number of the event that was emitted. */
   sequence_number: Schema.Number,
   /** The agent that owns this multi-agent streaming event. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The index of the output item that was updated. */
   output_index: Schema.Number,
   /** The index of the shell command that was updated. */
@@ -7934,7 +7934,7 @@ export const BetaResponseShellCallCommandDeltaStreamingEvent = Schema.Struct({
   /** The shell command delta that was appended. */
   delta: Schema.String,
   /** An obfuscation string that was added to pad the event payload. */
-  obfuscation: Schema.optional(Schema.String)
+  obfuscation: optionalNullable(Schema.String)
 })
 
 /**
@@ -7957,7 +7957,7 @@ export const BetaResponseShellCallCommandDoneStreamingEvent = Schema.Struct({
   /** The sequence number of the event that was emitted. */
   sequence_number: Schema.Number,
   /** The agent that owns this multi-agent streaming event. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The index of the output item that was updated. */
   output_index: Schema.Number,
   /** The index of the shell command that was completed. */
@@ -7982,9 +7982,9 @@ export interface BetaResponseShellCallCommandDoneStreamingEvent extends Schema.S
  */
 export const BetaShellCallOutputDelta = Schema.Struct({
   /** The stdout delta that was emitted. */
-  stdout: Schema.optional(Schema.String),
+  stdout: optionalNullable(Schema.String),
   /** The stderr delta that was emitted. */
-  stderr: Schema.optional(Schema.String)
+  stderr: optionalNullable(Schema.String)
 })
 
 /**
@@ -8007,7 +8007,7 @@ export const BetaResponseShellCallOutputContentDeltaStreamingEvent = Schema.Stru
   /** The sequence number of the event that was emitted. */
   sequence_number: Schema.Number,
   /** The agent that owns this multi-agent streaming event. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The ID of the output item that was updated. */
   item_id: Schema.String,
   /** The index of the output item that was updated. */
@@ -8038,7 +8038,7 @@ export const BetaResponseShellCallOutputContentDoneStreamingEvent = Schema.Struc
   /** The sequence number of the event that was emitted. */
   sequence_number: Schema.Number,
   /** The agent that owns this multi-agent streaming event. */
-  agent: Schema.optional(BetaAgentTag),
+  agent: optionalNullable(BetaAgentTag),
   /** The ID of the output item that was updated. */
   item_id: Schema.String,
   /** The index of the output item that was updated. */
@@ -8046,7 +8046,7 @@ export const BetaResponseShellCallOutputContentDoneStreamingEvent = Schema.Struc
   /** The index of the shell command that produced output. */
   command_index: Schema.Number,
   /** The output contents emitted for the shell command. */
-  output: Schema.Array(BetaFunctionShellCallOutputContent)
+  output: Schema.optionalWith(Schema.Array(BetaFunctionShellCallOutputContent), { default: () => [] })
 })
 
 /**
@@ -8079,7 +8079,7 @@ export const BetaResponseTextDeltaEvent = Schema.Struct({
   /** The sequence number for this event. */
   sequence_number: Schema.Number,
   /** The log probabilities of the tokens in the delta. */
-  logprobs: Schema.Array(BetaResponseLogProb)
+  logprobs: Schema.optionalWith(Schema.Array(BetaResponseLogProb), { default: () => [] })
 })
 
 /**
@@ -8112,7 +8112,7 @@ export const BetaResponseTextDoneEvent = Schema.Struct({
   /** The sequence number for this event. */
   sequence_number: Schema.Number,
   /** The log probabilities of the tokens in the delta. */
-  logprobs: Schema.Array(BetaResponseLogProb)
+  logprobs: Schema.optionalWith(Schema.Array(BetaResponseLogProb), { default: () => [] })
 })
 
 /**

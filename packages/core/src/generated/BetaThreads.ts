@@ -46,8 +46,8 @@ export interface AssistantToolsFileSearchTypeOnly extends Schema.Schema.Type<typ
  */
 export const AssistantsNamedToolChoice = Schema.Struct({
   /** The type of the tool. If type is `function`, the function name must be set */
-  type: OpenEnum("function", "code_interpreter", "file_search"),
-  function: Schema.optional(Schema.Struct({
+  type: Schema.Literal("function", "code_interpreter", "file_search"),
+  function: optionalNullable(Schema.Struct({
     /** The name of the function to call. */
     name: Schema.String
   }))
@@ -94,7 +94,7 @@ export const MessageContentImageFileObject = Schema.Struct({
     /** The [File](/docs/api-reference/files) ID of the image in the message content. Set `purpose="vision"` when uploading the File if you need to later display the file content. */
     file_id: Schema.String,
     /** Specifies the detail level of the image if specified by the user. `low` uses fewer tokens, you can opt in to high resolution using `high`. */
-    detail: Schema.optional(OpenEnum("auto", "low", "high"))
+    detail: optionalNullable(OpenEnum("auto", "low", "high"))
   })
 })
 
@@ -119,7 +119,7 @@ export const MessageContentImageUrlObject = Schema.Struct({
     /** The external URL of the image, must be a supported image types: jpeg, jpg, png, gif, webp. */
     url: Schema.String,
     /** Specifies the detail level of the image. `low` uses fewer tokens, you can opt in to high resolution using `high`. Default value is `auto` */
-    detail: Schema.optional(OpenEnum("auto", "low", "high"))
+    detail: optionalNullable(OpenEnum("auto", "low", "high"))
   })
 })
 
@@ -175,7 +175,7 @@ export interface CreateMessageRequest {
  */
 export const TruncationObject = Schema.Struct({
   /** The truncation strategy to use for the thread. The default is `auto`. If set to `last_messages`, the thread will be truncated to the n most recent messages in the thread. When set to `auto`, messages in the middle of the thread will be dropped to fit the context length of the model, `max_prompt_tokens`. */
-  type: OpenEnum("auto", "last_messages"),
+  type: Schema.Literal("auto", "last_messages"),
   last_messages: optionalNullable(Schema.Number)
 })
 
@@ -222,8 +222,8 @@ export interface CreateRunRequest {
   readonly max_prompt_tokens?: number | null | undefined
   /** The maximum number of completion tokens that may be used over the course of the run. The run will make a best effort to use only the number of completion tokens specified, across multiple turns of the run. If the run exceeds the number of completion tokens specified, the run will end with status `incomplete`. See `incomplete_details` for more info. */
   readonly max_completion_tokens?: number | null | undefined
-  readonly truncation_strategy?: TruncationObject | undefined
-  readonly tool_choice?: AssistantsApiToolChoiceOption | undefined
+  readonly truncation_strategy?: TruncationObject | null | undefined
+  readonly tool_choice?: AssistantsApiToolChoiceOption | null | undefined
   readonly parallel_tool_calls?: ParallelToolCalls | undefined
   readonly response_format?: AssistantsApiResponseFormatOption | null | undefined
 }
@@ -290,8 +290,8 @@ export interface CreateThreadAndRunRequest {
   readonly max_prompt_tokens?: number | null | undefined
   /** The maximum number of completion tokens that may be used over the course of the run. The run will make a best effort to use only the number of completion tokens specified, across multiple turns of the run. If the run exceeds the number of completion tokens specified, the run will end with status `incomplete`. See `incomplete_details` for more info. */
   readonly max_completion_tokens?: number | null | undefined
-  readonly truncation_strategy?: TruncationObject | undefined
-  readonly tool_choice?: AssistantsApiToolChoiceOption | undefined
+  readonly truncation_strategy?: TruncationObject | null | undefined
+  readonly tool_choice?: AssistantsApiToolChoiceOption | null | undefined
   readonly parallel_tool_calls?: ParallelToolCalls | undefined
   readonly response_format?: AssistantsApiResponseFormatOption | null | undefined
 }
@@ -422,7 +422,7 @@ export const MessageContentTextObject = Schema.Struct({
   text: Schema.Struct({
     /** The data that makes up the text. */
     value: Schema.String,
-    annotations: Schema.Array(OpenUnion("type", [MessageContentTextAnnotationsFileCitationObject, MessageContentTextAnnotationsFilePathObject]))
+    annotations: Schema.optionalWith(Schema.Array(OpenUnion("type", [MessageContentTextAnnotationsFileCitationObject, MessageContentTextAnnotationsFilePathObject])), { default: () => [] })
   })
 })
 
@@ -460,14 +460,14 @@ export const MessageObject = Schema.Struct({
   /** The entity that produced the message. One of `user` or `assistant`. */
   role: OpenEnum("user", "assistant"),
   /** The content of the message in array of text and/or images. */
-  content: Schema.Array(OpenUnion("type", [MessageContentImageFileObject, MessageContentImageUrlObject, MessageContentTextObject, MessageContentRefusalObject])),
+  content: Schema.optionalWith(Schema.Array(OpenUnion("type", [MessageContentImageFileObject, MessageContentImageUrlObject, MessageContentTextObject, MessageContentRefusalObject])), { default: () => [] }),
   assistant_id: sentAsNull(Schema.String),
   run_id: sentAsNull(Schema.String),
   attachments: sentAsNull(Schema.Array(Schema.Struct({
     /** The ID of the file to attach to the message. */
-    file_id: Schema.optional(Schema.String),
+    file_id: optionalNullable(Schema.String),
     /** The tools to add this file to. */
-    tools: Schema.optional(Schema.Array(OpenUnion("type", [AssistantToolsCode, AssistantToolsFileSearchTypeOnly])))
+    tools: optionalNullable(Schema.Array(OpenUnion("type", [AssistantToolsCode, AssistantToolsFileSearchTypeOnly])))
   }))),
   metadata: Metadata
 })
@@ -488,7 +488,7 @@ export interface MessageObject extends Schema.Schema.Type<typeof MessageObject> 
  */
 export const ListMessagesResponse = Schema.Struct({
   object: Schema.String,
-  data: Schema.Array(MessageObject),
+  data: Schema.optionalWith(Schema.Array(MessageObject), { default: () => [] }),
   first_id: Schema.String,
   last_id: Schema.String,
   has_more: Schema.Boolean
@@ -608,7 +608,7 @@ export const RunStepDetailsToolCallsCodeObject = Schema.Struct({
     /** The input to the Code Interpreter tool call. */
     input: Schema.String,
     /** The outputs from the Code Interpreter tool call. Code Interpreter can output one or more items, including text (`logs`) or images (`image`). Each of these are represented by a different object type. */
-    outputs: Schema.Array(OpenUnion("type", [RunStepDetailsToolCallsCodeOutputLogsObject, RunStepDetailsToolCallsCodeOutputImageObject]))
+    outputs: Schema.optionalWith(Schema.Array(OpenUnion("type", [RunStepDetailsToolCallsCodeOutputLogsObject, RunStepDetailsToolCallsCodeOutputImageObject])), { default: () => [] })
   })
 })
 
@@ -654,11 +654,11 @@ export const RunStepDetailsToolCallsFileSearchResultObject = Schema.Struct({
   /** The score of the result. All values must be a floating point number between 0 and 1. */
   score: Schema.Number,
   /** The content of the result that was found. The content is only included if requested via the include query parameter. */
-  content: Schema.optional(Schema.Array(Schema.Struct({
+  content: optionalNullable(Schema.Array(Schema.Struct({
     /** The type of the content. */
-    type: Schema.optional(Schema.Literal("text")),
+    type: optionalNullable(Schema.Literal("text")),
     /** The text content of the file. */
-    text: Schema.optional(Schema.String)
+    text: optionalNullable(Schema.String)
   })))
 })
 
@@ -683,9 +683,9 @@ export const RunStepDetailsToolCallsFileSearchObject = Schema.Struct({
   type: Schema.Literal("file_search"),
   /** For now, this is always going to be an empty object. */
   file_search: Schema.Struct({
-    ranking_options: Schema.optional(RunStepDetailsToolCallsFileSearchRankingOptionsObject),
+    ranking_options: optionalNullable(RunStepDetailsToolCallsFileSearchRankingOptionsObject),
     /** The results of the file search. */
-    results: Schema.optional(Schema.Array(RunStepDetailsToolCallsFileSearchResultObject))
+    results: optionalNullable(Schema.Array(RunStepDetailsToolCallsFileSearchResultObject))
   })
 })
 
@@ -736,7 +736,7 @@ export const RunStepDetailsToolCallsObject = Schema.Struct({
   /** Always `tool_calls`. */
   type: Schema.Literal("tool_calls"),
   /** An array of tool calls the run step was involved in. These can be associated with one of three types of tools: `code_interpreter`, `file_search`, or `function`. */
-  tool_calls: Schema.Array(OpenUnion("type", [RunStepDetailsToolCallsCodeObject, RunStepDetailsToolCallsFileSearchObject, RunStepDetailsToolCallsFunctionObject]))
+  tool_calls: Schema.optionalWith(Schema.Array(OpenUnion("type", [RunStepDetailsToolCallsCodeObject, RunStepDetailsToolCallsFileSearchObject, RunStepDetailsToolCallsFunctionObject])), { default: () => [] })
 })
 
 /**
@@ -767,7 +767,7 @@ export const RunStepObject = Schema.Struct({
   /** The ID of the [run](/docs/api-reference/runs) that this run step is a part of. */
   run_id: Schema.String,
   /** The type of run step, which can be either `message_creation` or `tool_calls`. */
-  type: OpenEnum("message_creation", "tool_calls"),
+  type: Schema.Literal("message_creation", "tool_calls"),
   /** The status of the run step, which can be either `in_progress`, `cancelled`, `failed`, `completed`, or `expired`. */
   status: OpenEnum("in_progress", "cancelled", "failed", "completed", "expired"),
   /** The details of the run step. */
@@ -802,7 +802,7 @@ export interface RunStepObject extends Schema.Schema.Type<typeof RunStepObject> 
  */
 export const ListRunStepsResponse = Schema.Struct({
   object: Schema.String,
-  data: Schema.Array(RunStepObject),
+  data: Schema.optionalWith(Schema.Array(RunStepObject), { default: () => [] }),
   first_id: Schema.String,
   last_id: Schema.String,
   has_more: Schema.Boolean
@@ -893,7 +893,7 @@ export const RunObject = Schema.Struct({
     /** Details on the tool outputs needed for this run to continue. */
     submit_tool_outputs: Schema.Struct({
       /** A list of the relevant tool calls. */
-      tool_calls: Schema.Array(RunToolCallObject)
+      tool_calls: Schema.optionalWith(Schema.Array(RunToolCallObject), { default: () => [] })
     })
   })),
   /** The last error associated with this run. Will be `null` if there are no errors. */
@@ -916,14 +916,14 @@ export const RunObject = Schema.Struct({
   /** Details on why the run is incomplete. Will be `null` if the run is not incomplete. */
   incomplete_details: sentAsNull(Schema.Struct({
     /** The reason why the run is incomplete. This will point to which specific token limit was reached over the course of the run. */
-    reason: Schema.optional(OpenEnum("max_completion_tokens", "max_prompt_tokens"))
+    reason: optionalNullable(OpenEnum("max_completion_tokens", "max_prompt_tokens"))
   })),
   /** The model that the [assistant](/docs/api-reference/assistants) used for this run. */
   model: Schema.String,
   /** The instructions that the [assistant](/docs/api-reference/assistants) used for this run. */
   instructions: Schema.String,
   /** The list of tools that the [assistant](/docs/api-reference/assistants) used for this run. */
-  tools: Schema.Array(OpenUnion("type", [AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction])),
+  tools: Schema.optionalWith(Schema.Array(OpenUnion("type", [AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction])), { default: () => [] }),
   metadata: Metadata,
   usage: RunCompletionUsage,
   /** The sampling temperature used for this run. If not set, defaults to 1. */
@@ -934,12 +934,8 @@ export const RunObject = Schema.Struct({
   max_prompt_tokens: sentAsNull(Schema.Number),
   /** The maximum number of completion tokens specified to have been used over the course of the run. */
   max_completion_tokens: sentAsNull(Schema.Number),
-  truncation_strategy: Schema.Struct({
-    /** The truncation strategy to use for the thread. The default is `auto`. If set to `last_messages`, the thread will be truncated to the n most recent messages in the thread. When set to `auto`, messages in the middle of the thread will be dropped to fit the context length of the model, `max_prompt_tokens`. */
-    type: OpenEnum("auto", "last_messages"),
-    last_messages: optionalNullable(Schema.Number)
-  }),
-  tool_choice: AssistantsApiToolChoiceOption,
+  truncation_strategy: sentAsNull(TruncationObject),
+  tool_choice: sentAsNull(AssistantsApiToolChoiceOption),
   parallel_tool_calls: ParallelToolCalls,
   response_format: sentAsNull(AssistantsApiResponseFormatOption)
 })
@@ -960,7 +956,7 @@ export interface RunObject extends Schema.Schema.Type<typeof RunObject> {}
  */
 export const ListRunsResponse = Schema.Struct({
   object: Schema.String,
-  data: Schema.Array(RunObject),
+  data: Schema.optionalWith(Schema.Array(RunObject), { default: () => [] }),
   first_id: Schema.String,
   last_id: Schema.String,
   has_more: Schema.Boolean
@@ -1045,13 +1041,13 @@ export const ThreadObject = Schema.Struct({
   /** The Unix timestamp (in seconds) for when the thread was created. */
   created_at: Schema.Number,
   tool_resources: sentAsNull(Schema.Struct({
-    code_interpreter: Schema.optional(Schema.Struct({
+    code_interpreter: optionalNullable(Schema.Struct({
       /** A list of [file](/docs/api-reference/files) IDs made available to the `code_interpreter` tool. There can be a maximum of 20 files associated with the tool. */
-      file_ids: Schema.optional(Schema.Array(Schema.String))
+      file_ids: optionalNullable(Schema.Array(Schema.String))
     })),
-    file_search: Schema.optional(Schema.Struct({
+    file_search: optionalNullable(Schema.Struct({
       /** The [vector store](/docs/api-reference/vector-stores/object) attached to this thread. There can be a maximum of 1 vector store attached to the thread. */
-      vector_store_ids: Schema.optional(Schema.Array(Schema.String))
+      vector_store_ids: optionalNullable(Schema.Array(Schema.String))
     }))
   })),
   metadata: Metadata

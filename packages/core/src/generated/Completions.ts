@@ -12,7 +12,7 @@ import * as Operation from "../Operation.js"
 import * as Params from "../internal/params.js"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import { OpenEnum, sentAsNull } from "../internal/schema.js"
+import { OpenEnum, optionalNullable, sentAsNull } from "../internal/schema.js"
 import { CompletionUsage } from "./shared/Chat_Completions.js"
 import type { ChatCompletionStreamOptions, StopConfiguration } from "./shared/Chat_Completions.js"
 
@@ -123,7 +123,7 @@ export const CreateCompletionResponse = Schema.Struct({
   /** A unique identifier for the completion. */
   id: Schema.String,
   /** The list of completion choices the model generated for the input prompt. */
-  choices: Schema.Array(Schema.Struct({
+  choices: Schema.optionalWith(Schema.Array(Schema.Struct({
     /**
      * The reason the model stopped generating tokens. This will be `stop` if the model hit a natural stop point or a provided stop sequence,
      * `length` if the maximum number of tokens specified in the request was reached,
@@ -132,13 +132,13 @@ export const CreateCompletionResponse = Schema.Struct({
     finish_reason: OpenEnum("stop", "length", "content_filter"),
     index: Schema.Number,
     logprobs: sentAsNull(Schema.Struct({
-      text_offset: Schema.optional(Schema.Array(Schema.Number)),
-      token_logprobs: Schema.optional(Schema.Array(Schema.Number)),
-      tokens: Schema.optional(Schema.Array(Schema.String)),
-      top_logprobs: Schema.optional(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Number })))
+      text_offset: optionalNullable(Schema.Array(Schema.Number)),
+      token_logprobs: optionalNullable(Schema.Array(Schema.Number)),
+      tokens: optionalNullable(Schema.Array(Schema.String)),
+      top_logprobs: optionalNullable(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Number })))
     })),
     text: Schema.String
-  })),
+  })), { default: () => [] }),
   /** The Unix timestamp (in seconds) of when the completion was created. */
   created: Schema.Number,
   /** The model used for completion. */
@@ -148,10 +148,10 @@ export const CreateCompletionResponse = Schema.Struct({
    *
    * Can be used in conjunction with the `seed` request parameter to understand when backend changes have been made that might impact determinism.
    */
-  system_fingerprint: Schema.optional(Schema.String),
+  system_fingerprint: optionalNullable(Schema.String),
   /** The object type, which is always "text_completion" */
   object: OpenEnum("text_completion"),
-  usage: Schema.optional(CompletionUsage)
+  usage: optionalNullable(CompletionUsage)
 })
 
 /**

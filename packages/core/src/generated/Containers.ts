@@ -14,7 +14,7 @@ import * as Page from "../Page.js"
 import * as Params from "../internal/params.js"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import { OpenEnum, pathParam } from "../internal/schema.js"
+import { OpenEnum, optionalNullable, pathParam } from "../internal/schema.js"
 import type { ContainerNetworkPolicyAllowlistParam, ContainerNetworkPolicyDisabledParam, InlineSkillParam, SkillReferenceParam } from "./shared/Containers_Conversations_Evals_Responses.js"
 
 /**
@@ -58,7 +58,7 @@ export const ContainerFileListResource = Schema.Struct({
   /** The type of object returned, must be 'list'. */
   object: OpenEnum("list"),
   /** A list of container files. */
-  data: Schema.Array(ContainerFileResource),
+  data: Schema.optionalWith(Schema.Array(ContainerFileResource), { default: () => [] }),
   /** The ID of the first file in the list. */
   first_id: Schema.String,
   /** The ID of the last file in the list. */
@@ -93,26 +93,26 @@ export const ContainerResource = Schema.Struct({
   /** Status of the container (e.g., active, deleted). */
   status: Schema.String,
   /** Unix timestamp (in seconds) when the container was last active. */
-  last_active_at: Schema.optional(Schema.Number),
+  last_active_at: optionalNullable(Schema.Number),
   /**
    * The container will expire after this time period.
    * The anchor is the reference point for the expiration.
    * The minutes is the number of minutes after the anchor before the container expires.
    */
-  expires_after: Schema.optional(Schema.Struct({
+  expires_after: optionalNullable(Schema.Struct({
     /** The reference point for the expiration. */
-    anchor: Schema.optional(OpenEnum("last_active_at")),
+    anchor: optionalNullable(OpenEnum("last_active_at")),
     /** The number of minutes after the anchor before the container expires. */
-    minutes: Schema.optional(Schema.Number)
+    minutes: optionalNullable(Schema.Number)
   })),
   /** The memory limit configured for the container. */
-  memory_limit: Schema.optional(OpenEnum("1g", "4g", "16g", "64g")),
+  memory_limit: optionalNullable(OpenEnum("1g", "4g", "16g", "64g")),
   /** Network access policy for the container. */
-  network_policy: Schema.optional(Schema.Struct({
+  network_policy: optionalNullable(Schema.Struct({
     /** The network policy mode. */
-    type: OpenEnum("allowlist", "disabled"),
+    type: Schema.Literal("allowlist", "disabled"),
     /** Allowed outbound domains when `type` is `allowlist`. */
-    allowed_domains: Schema.optional(Schema.Array(Schema.String))
+    allowed_domains: optionalNullable(Schema.Array(Schema.String))
   }))
 })
 
@@ -134,7 +134,7 @@ export const ContainerListResource = Schema.Struct({
   /** The type of object returned, must be 'list'. */
   object: OpenEnum("list"),
   /** A list of containers. */
-  data: Schema.Array(ContainerResource),
+  data: Schema.optionalWith(Schema.Array(ContainerResource), { default: () => [] }),
   /** The ID of the first container in the list. */
   first_id: Schema.String,
   /** The ID of the last container in the list. */

@@ -140,7 +140,7 @@ export const ProvenanceResource = Schema.Struct({
   /** The Unix timestamp, in seconds, when the provenance check was created. */
   created_at: Schema.Number,
   /** The provenance results that apply to the uploaded file. Image results include C2PA and SynthID; audio results include SynthID. */
-  results: Schema.Array(OpenUnion("type", [C2PAProvenanceResult, SynthIDProvenanceResult]))
+  results: Schema.optionalWith(Schema.Array(OpenUnion("type", [C2PAProvenanceResult, SynthIDProvenanceResult])), { default: () => [] })
 })
 
 /**

@@ -43,7 +43,7 @@ export const ConversationItemList = Schema.Struct({
   /** The type of object returned, must be `list`. */
   object: OpenEnum("list"),
   /** A list of conversation items. */
-  data: Schema.Array(ConversationItem),
+  data: Schema.optionalWith(Schema.Array(ConversationItem), { default: () => [] }),
   /** Whether there are more items available. */
   has_more: Schema.Boolean,
   /** The ID of the first item in the list. */

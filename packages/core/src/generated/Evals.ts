@@ -19,7 +19,7 @@ import { ReasoningEffort } from "./shared/BetaAssistants_BetaThreads_Chat_Evals_
 import { ResponseFormatJsonObject, ResponseFormatText } from "./shared/BetaAssistants_BetaThreads_Chat_Evals_Responses.js"
 import { ChatCompletionTool } from "./shared/Chat_Evals.js"
 import { EasyInputMessage, Tool } from "./shared/Conversations_Evals_Responses.js"
-import { EvalItem } from "./shared/Evals_FineTuning.js"
+import { EvalItem, GraderLabelModel, GraderStringCheck } from "./shared/Evals_FineTuning.js"
 import { TextResponseFormatConfiguration } from "./shared/Evals_Responses.js"
 
 /**
@@ -32,10 +32,10 @@ export const EvalJsonlFileContentSource = Schema.Struct({
   /** The type of jsonl source. Always `file_content`. */
   type: Schema.Literal("file_content"),
   /** The content of the jsonl file. */
-  content: Schema.Array(Schema.Struct({
+  content: Schema.optionalWith(Schema.Array(Schema.Struct({
     item: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-    sample: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
-  }))
+    sample: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  })), { default: () => [] })
 })
 
 /**
@@ -76,7 +76,7 @@ export interface EvalJsonlFileIdSource extends Schema.Schema.Type<typeof EvalJso
 export const EvalStoredCompletionsSource = Schema.Struct({
   /** The type of source. Always `stored_completions`. */
   type: Schema.Literal("stored_completions"),
-  metadata: Schema.optional(Metadata),
+  metadata: optionalNullable(Metadata),
   model: optionalNullable(Schema.String),
   created_after: optionalNullable(Schema.Number),
   created_before: optionalNullable(Schema.Number),
@@ -99,29 +99,29 @@ export interface EvalStoredCompletionsSource extends Schema.Schema.Type<typeof E
  */
 export const CreateEvalCompletionsRunDataSource = Schema.Struct({
   /** The type of run data source. Always `completions`. */
-  type: OpenEnum("completions"),
+  type: Schema.Literal("completions"),
   /** Used when sampling from a model. Dictates the structure of the messages passed into the model. Can either be a reference to a prebuilt trajectory (ie, `item.input_trajectory`), or a template with variable references to the `item` namespace. */
-  input_messages: Schema.optional(OpenUnion("type", [Schema.Struct({
+  input_messages: optionalNullable(OpenUnion("type", [Schema.Struct({
     /** The type of input messages. Always `template`. */
-    type: OpenEnum("template"),
+    type: Schema.Literal("template"),
     /** A list of chat messages forming the prompt or context. May include variable references to the `item` namespace, ie {{item.name}}. */
-    template: Schema.Array(Schema.Union(EasyInputMessage, EvalItem))
+    template: Schema.optionalWith(Schema.Array(Schema.Union(EasyInputMessage, EvalItem)), { default: () => [] })
   }), Schema.Struct({
       /** The type of input messages. Always `item_reference`. */
-      type: OpenEnum("item_reference"),
+      type: Schema.Literal("item_reference"),
       /** A reference to a variable in the `item` namespace. Ie, "item.input_trajectory" */
       item_reference: Schema.String
   })])),
-  sampling_params: Schema.optional(Schema.Struct({
-    reasoning_effort: Schema.optional(ReasoningEffort),
+  sampling_params: optionalNullable(Schema.Struct({
+    reasoning_effort: optionalNullable(ReasoningEffort),
     /** A higher temperature increases randomness in the outputs. */
-    temperature: Schema.optional(Schema.Number),
+    temperature: optionalNullable(Schema.Number),
     /** The maximum number of tokens in the generated output. */
-    max_completion_tokens: Schema.optional(Schema.Number),
+    max_completion_tokens: optionalNullable(Schema.Number),
     /** An alternative to temperature for nucleus sampling; 1.0 includes all tokens. */
-    top_p: Schema.optional(Schema.Number),
+    top_p: optionalNullable(Schema.Number),
     /** A seed value to initialize the randomness, during sampling. */
-    seed: Schema.optional(Schema.Number),
+    seed: optionalNullable(Schema.Number),
     /**
      * An object specifying the format that the model must output.
      *
@@ -134,12 +134,12 @@ export const CreateEvalCompletionsRunDataSource = Schema.Struct({
      * ensures the message the model generates is valid JSON. Using `json_schema`
      * is preferred for models that support it.
      */
-    response_format: Schema.optional(OpenUnion("type", [ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject])),
+    response_format: optionalNullable(OpenUnion("type", [ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject])),
     /** A list of tools the model may call. Currently, only functions are supported as a tool. Use this to provide a list of functions the model may generate JSON inputs for. A max of 128 functions are supported. */
-    tools: Schema.optional(Schema.Array(ChatCompletionTool))
+    tools: optionalNullable(Schema.Array(ChatCompletionTool))
   })),
   /** The name of the model to use for generating completions (e.g. "o3-mini"). */
-  model: Schema.optional(Schema.String),
+  model: optionalNullable(Schema.String),
   /** Determines what populates the `item` namespace in this run's data source. */
   source: OpenUnion("type", [EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalStoredCompletionsSource])
 })
@@ -275,9 +275,9 @@ export const EvalGraderPython = Schema.Struct({
   /** The source code of the python script. */
   source: Schema.String,
   /** The image tag to use for the python script. */
-  image_tag: Schema.optional(Schema.String),
+  image_tag: optionalNullable(Schema.String),
   /** The threshold for the score. */
-  pass_threshold: Schema.optional(Schema.Number)
+  pass_threshold: optionalNullable(Schema.Number)
 })
 
 /**
@@ -302,19 +302,19 @@ export const EvalGraderScoreModel = Schema.Struct({
   /** The model to use for the evaluation. */
   model: Schema.String,
   /** The sampling parameters for the model. */
-  sampling_params: Schema.optional(Schema.Struct({
+  sampling_params: optionalNullable(Schema.Struct({
     seed: optionalNullable(Schema.Number),
     top_p: optionalNullable(Schema.Number),
     temperature: optionalNullable(Schema.Number),
     max_completions_tokens: optionalNullable(Schema.Number),
-    reasoning_effort: Schema.optional(ReasoningEffort)
+    reasoning_effort: optionalNullable(ReasoningEffort)
   })),
   /** The input messages evaluated by the grader. Supports text, output text, input image, and input audio content blocks, and may include template strings. */
-  input: Schema.Array(EvalItem),
+  input: Schema.optionalWith(Schema.Array(EvalItem), { default: () => [] }),
   /** The range of the score. Defaults to `[0, 1]`. */
-  range: Schema.optional(Schema.Array(Schema.Number)),
+  range: optionalNullable(Schema.Array(Schema.Number)),
   /** The threshold for the score. */
-  pass_threshold: Schema.optional(Schema.Number)
+  pass_threshold: optionalNullable(Schema.Number)
 })
 
 /**
@@ -331,18 +331,7 @@ export interface EvalGraderScoreModel extends Schema.Schema.Type<typeof EvalGrad
  * @since 0.2.0
  * @category schemas
  */
-export const EvalGraderStringCheck = Schema.Struct({
-  /** The object type, which is always `string_check`. */
-  type: Schema.Literal("string_check"),
-  /** The name of the grader. */
-  name: Schema.String,
-  /** The input text. This may include template strings. */
-  input: Schema.String,
-  /** The reference text. This may include template strings. */
-  reference: Schema.String,
-  /** The string check operation to perform. One of `eq`, `ne`, `like`, or `ilike`. */
-  operation: OpenEnum("eq", "ne", "like", "ilike")
-})
+export const EvalGraderStringCheck = GraderStringCheck
 
 /**
  * StringCheckGrader
@@ -350,7 +339,7 @@ export const EvalGraderStringCheck = Schema.Struct({
  * @since 0.2.0
  * @category models
  */
-export interface EvalGraderStringCheck extends Schema.Schema.Type<typeof EvalGraderStringCheck> {}
+export type EvalGraderStringCheck = Schema.Schema.Type<typeof EvalGraderStringCheck>
 
 /**
  * Decodes {@link EvalGraderTextSimilarity}.
@@ -409,7 +398,7 @@ export interface CreateEvalRequest {
  */
 export const EvalResponsesSource = Schema.Struct({
   /** The type of run data source. Always `responses`. */
-  type: OpenEnum("responses"),
+  type: Schema.Literal("responses"),
   metadata: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   model: optionalNullable(Schema.String),
   instructions_search: optionalNullable(Schema.String),
@@ -438,34 +427,34 @@ export interface EvalResponsesSource extends Schema.Schema.Type<typeof EvalRespo
  */
 export const CreateEvalResponsesRunDataSource = Schema.Struct({
   /** The type of run data source. Always `responses`. */
-  type: OpenEnum("responses"),
+  type: Schema.Literal("responses"),
   /** Used when sampling from a model. Dictates the structure of the messages passed into the model. Can either be a reference to a prebuilt trajectory (ie, `item.input_trajectory`), or a template with variable references to the `item` namespace. */
-  input_messages: Schema.optional(OpenUnion("type", [Schema.Struct({
+  input_messages: optionalNullable(OpenUnion("type", [Schema.Struct({
     /** The type of input messages. Always `template`. */
-    type: OpenEnum("template"),
+    type: Schema.Literal("template"),
     /** A list of chat messages forming the prompt or context. May include variable references to the `item` namespace, ie {{item.name}}. */
-    template: Schema.Array(Schema.Union(Schema.Struct({
+    template: Schema.optionalWith(Schema.Array(Schema.Union(Schema.Struct({
       /** The role of the message (e.g. "system", "assistant", "user"). */
       role: Schema.String,
       /** The content of the message. */
       content: Schema.String
-    }), EvalItem))
+    }), EvalItem)), { default: () => [] })
   }), Schema.Struct({
       /** The type of input messages. Always `item_reference`. */
-      type: OpenEnum("item_reference"),
+      type: Schema.Literal("item_reference"),
       /** A reference to a variable in the `item` namespace. Ie, "item.name" */
       item_reference: Schema.String
   })])),
-  sampling_params: Schema.optional(Schema.Struct({
-    reasoning_effort: Schema.optional(ReasoningEffort),
+  sampling_params: optionalNullable(Schema.Struct({
+    reasoning_effort: optionalNullable(ReasoningEffort),
     /** A higher temperature increases randomness in the outputs. */
-    temperature: Schema.optional(Schema.Number),
+    temperature: optionalNullable(Schema.Number),
     /** The maximum number of tokens in the generated output. */
-    max_completion_tokens: Schema.optional(Schema.Number),
+    max_completion_tokens: optionalNullable(Schema.Number),
     /** An alternative to temperature for nucleus sampling; 1.0 includes all tokens. */
-    top_p: Schema.optional(Schema.Number),
+    top_p: optionalNullable(Schema.Number),
     /** A seed value to initialize the randomness, during sampling. */
-    seed: Schema.optional(Schema.Number),
+    seed: optionalNullable(Schema.Number),
     /**
      * An array of tools the model may call while generating a response. You
      * can specify which tool to use by setting the `tool_choice` parameter.
@@ -480,19 +469,19 @@ export const CreateEvalResponsesRunDataSource = Schema.Struct({
      *   enabling the model to call your own code. Learn more about
      *   [function calling](/docs/guides/function-calling).
      */
-    tools: Schema.optional(Schema.Array(Tool)),
+    tools: optionalNullable(Schema.Array(Tool)),
     /**
      * Configuration options for a text response from the model. Can be plain
      * text or structured JSON data. Learn more:
      * - [Text inputs and outputs](/docs/guides/text)
      * - [Structured Outputs](/docs/guides/structured-outputs)
      */
-    text: Schema.optional(Schema.Struct({
-      format: Schema.optional(TextResponseFormatConfiguration)
+    text: optionalNullable(Schema.Struct({
+      format: optionalNullable(TextResponseFormatConfiguration)
     }))
   })),
   /** The name of the model to use for generating completions (e.g. "o3-mini"). */
-  model: Schema.optional(Schema.String),
+  model: optionalNullable(Schema.String),
   /** Determines what populates the `item` namespace in this run's data source. */
   source: OpenUnion("type", [EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalResponsesSource])
 })
@@ -552,19 +541,7 @@ export interface EvalCustomDataSourceConfig extends Schema.Schema.Type<typeof Ev
  * @since 0.2.0
  * @category schemas
  */
-export const EvalGraderLabelModel = Schema.Struct({
-  /** The object type, which is always `label_model`. */
-  type: Schema.Literal("label_model"),
-  /** The name of the grader. */
-  name: Schema.String,
-  /** The model to use for the evaluation. Must support structured outputs. */
-  model: Schema.String,
-  input: Schema.Array(EvalItem),
-  /** The labels to assign to each item in the evaluation. */
-  labels: Schema.Array(Schema.String),
-  /** The labels that indicate a passing result. Must be a subset of labels. */
-  passing_labels: Schema.Array(Schema.String)
-})
+export const EvalGraderLabelModel = GraderLabelModel
 
 /**
  * LabelModelGrader
@@ -572,7 +549,7 @@ export const EvalGraderLabelModel = Schema.Struct({
  * @since 0.2.0
  * @category models
  */
-export interface EvalGraderLabelModel extends Schema.Schema.Type<typeof EvalGraderLabelModel> {}
+export type EvalGraderLabelModel = Schema.Schema.Type<typeof EvalGraderLabelModel>
 
 /**
  * Decodes {@link EvalLogsDataSourceConfig}.
@@ -583,7 +560,7 @@ export interface EvalGraderLabelModel extends Schema.Schema.Type<typeof EvalGrad
 export const EvalLogsDataSourceConfig = Schema.Struct({
   /** The type of data source. Always `logs`. */
   type: Schema.Literal("logs"),
-  metadata: Schema.optional(Metadata),
+  metadata: optionalNullable(Metadata),
   /**
    * The json schema for the run data source items.
    * Learn how to build JSON schemas [here](https://json-schema.org/).
@@ -611,7 +588,7 @@ export interface EvalLogsDataSourceConfig extends Schema.Schema.Type<typeof Eval
 export const EvalStoredCompletionsDataSourceConfig = Schema.Struct({
   /** The type of data source. Always `stored_completions`. */
   type: Schema.Literal("stored_completions"),
-  metadata: Schema.optional(Metadata),
+  metadata: optionalNullable(Metadata),
   /**
    * The json schema for the run data source items.
    * Learn how to build JSON schemas [here](https://json-schema.org/).
@@ -645,7 +622,7 @@ export const Eval = Schema.Struct({
   /** Configuration of data sources used in runs of the evaluation. */
   data_source_config: OpenUnion("type", [EvalCustomDataSourceConfig, EvalLogsDataSourceConfig, EvalStoredCompletionsDataSourceConfig]),
   /** A list of testing criteria. */
-  testing_criteria: Schema.Array(OpenUnion("type", [EvalGraderLabelModel, EvalGraderStringCheck, EvalGraderTextSimilarity, EvalGraderPython, EvalGraderScoreModel])),
+  testing_criteria: Schema.optionalWith(Schema.Array(OpenUnion("type", [EvalGraderLabelModel, EvalGraderStringCheck, EvalGraderTextSimilarity, EvalGraderPython, EvalGraderScoreModel])), { default: () => [] }),
   /** The Unix timestamp (in seconds) for when the eval was created. */
   created_at: Schema.Number,
   metadata: Metadata
@@ -695,7 +672,7 @@ export const EvalList = Schema.Struct({
   /** The type of this object. It is always set to "list". */
   object: OpenEnum("list"),
   /** An array of eval objects. */
-  data: Schema.Array(Eval),
+  data: Schema.optionalWith(Schema.Array(Eval), { default: () => [] }),
   /** The identifier of the first eval in the data array. */
   first_id: Schema.String,
   /** The identifier of the last eval in the data array. */
@@ -747,7 +724,7 @@ export const EvalRun = Schema.Struct({
     passed: Schema.Number
   }),
   /** Usage statistics for each model during the evaluation run. */
-  per_model_usage: Schema.Array(Schema.Struct({
+  per_model_usage: Schema.optionalWith(Schema.Array(Schema.Struct({
     /** The name of the model. */
     model_name: Schema.String,
     /** The number of invocations. */
@@ -760,16 +737,16 @@ export const EvalRun = Schema.Struct({
     total_tokens: Schema.Number,
     /** The number of tokens retrieved from cache. */
     cached_tokens: Schema.Number
-  })),
+  })), { default: () => [] }),
   /** Results per testing criteria applied during the evaluation run. */
-  per_testing_criteria_results: Schema.Array(Schema.Struct({
+  per_testing_criteria_results: Schema.optionalWith(Schema.Array(Schema.Struct({
     /** A description of the testing criteria. */
     testing_criteria: Schema.String,
     /** Number of tests passed for this criteria. */
     passed: Schema.Number,
     /** Number of tests failed for this criteria. */
     failed: Schema.Number
-  })),
+  })), { default: () => [] }),
   /** Information about the run's data source. */
   data_source: OpenUnion("type", [CreateEvalJsonlRunDataSource, CreateEvalCompletionsRunDataSource, CreateEvalResponsesRunDataSource]),
   metadata: Metadata,
@@ -794,7 +771,7 @@ export const EvalRunList = Schema.Struct({
   /** The type of this object. It is always set to "list". */
   object: OpenEnum("list"),
   /** An array of eval run objects. */
-  data: Schema.Array(EvalRun),
+  data: Schema.optionalWith(Schema.Array(EvalRun), { default: () => [] }),
   /** The identifier of the first eval run in the data array. */
   first_id: Schema.String,
   /** The identifier of the last eval run in the data array. */
@@ -821,7 +798,7 @@ export const EvalRunOutputItemResult = Schema.Struct({
   /** The name of the grader. */
   name: Schema.String,
   /** The grader type (for example, "string-check-grader"). */
-  type: Schema.optional(Schema.String),
+  type: optionalNullable(Schema.String),
   /** The numeric score produced by the grader. */
   score: Schema.Number,
   /** Whether the grader considered the output a pass. */
@@ -862,23 +839,23 @@ export const EvalRunOutputItem = Schema.Struct({
   /** Details of the input data source item. */
   datasource_item: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   /** A list of grader results for this output item. */
-  results: Schema.Array(EvalRunOutputItemResult),
+  results: Schema.optionalWith(Schema.Array(EvalRunOutputItemResult), { default: () => [] }),
   /** A sample containing the input and output of the evaluation run. */
   sample: Schema.Struct({
     /** An array of input messages. */
-    input: Schema.Array(Schema.Struct({
+    input: Schema.optionalWith(Schema.Array(Schema.Struct({
       /** The role of the message sender (e.g., system, user, developer). */
       role: Schema.String,
       /** The content of the message. */
       content: Schema.String
-    })),
+    })), { default: () => [] }),
     /** An array of output messages. */
-    output: Schema.Array(Schema.Struct({
+    output: Schema.optionalWith(Schema.Array(Schema.Struct({
       /** The role of the message (e.g. "system", "assistant", "user"). */
-      role: Schema.optional(Schema.String),
+      role: optionalNullable(Schema.String),
       /** The content of the message. */
-      content: Schema.optional(Schema.String)
-    })),
+      content: optionalNullable(Schema.String)
+    })), { default: () => [] }),
     /** The reason why the sample generation was finished. */
     finish_reason: Schema.String,
     /** The model used for generating the sample. */
@@ -924,7 +901,7 @@ export const EvalRunOutputItemList = Schema.Struct({
   /** The type of this object. It is always set to "list". */
   object: OpenEnum("list"),
   /** An array of eval run output item objects. */
-  data: Schema.Array(EvalRunOutputItem),
+  data: Schema.optionalWith(Schema.Array(EvalRunOutputItem), { default: () => [] }),
   /** The identifier of the first eval run output item in the data array. */
   first_id: Schema.String,
   /** The identifier of the last eval run output item in the data array. */
@@ -1075,9 +1052,9 @@ export interface RunsDeleteParams {
  * @since 0.2.0
  */
 export const RunsDeleteResponse = Schema.Struct({
-  object: Schema.optional(Schema.String),
-  deleted: Schema.optional(Schema.Boolean),
-  run_id: Schema.optional(Schema.String)
+  object: optionalNullable(Schema.String),
+  deleted: optionalNullable(Schema.Boolean),
+  run_id: optionalNullable(Schema.String)
 })
 
 /**

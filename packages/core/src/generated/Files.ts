@@ -68,7 +68,7 @@ export interface DeleteFileResponse extends Schema.Schema.Type<typeof DeleteFile
  */
 export const ListFilesResponse = Schema.Struct({
   object: Schema.String,
-  data: Schema.Array(OpenAIFile),
+  data: Schema.optionalWith(Schema.Array(OpenAIFile), { default: () => [] }),
   first_id: Schema.String,
   last_id: Schema.String,
   has_more: Schema.Boolean

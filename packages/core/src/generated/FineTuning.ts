@@ -35,13 +35,13 @@ export interface CreateFineTuningCheckpointPermissionRequest {
  */
 export const FineTuneDPOHyperparameters = Schema.Struct({
   /** The beta value for the DPO method. A higher beta value will increase the weight of the penalty between the policy and reference model. */
-  beta: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  beta: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** Number of examples in each batch. A larger batch size means that model parameters are updated less frequently, but with lower variance. */
-  batch_size: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  batch_size: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** Scaling factor for the learning rate. A smaller learning rate may be useful to avoid overfitting. */
-  learning_rate_multiplier: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  learning_rate_multiplier: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** The number of epochs to train the model for. An epoch refers to one full cycle through the training dataset. */
-  n_epochs: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number))
+  n_epochs: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number))
 })
 
 /**
@@ -59,7 +59,7 @@ export interface FineTuneDPOHyperparameters extends Schema.Schema.Type<typeof Fi
  * @category schemas
  */
 export const FineTuneDPOMethod = Schema.Struct({
-  hyperparameters: Schema.optional(FineTuneDPOHyperparameters)
+  hyperparameters: optionalNullable(FineTuneDPOHyperparameters)
 })
 
 /**
@@ -78,19 +78,19 @@ export interface FineTuneDPOMethod extends Schema.Schema.Type<typeof FineTuneDPO
  */
 export const FineTuneReinforcementHyperparameters = Schema.Struct({
   /** Number of examples in each batch. A larger batch size means that model parameters are updated less frequently, but with lower variance. */
-  batch_size: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  batch_size: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** Scaling factor for the learning rate. A smaller learning rate may be useful to avoid overfitting. */
-  learning_rate_multiplier: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  learning_rate_multiplier: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** The number of epochs to train the model for. An epoch refers to one full cycle through the training dataset. */
-  n_epochs: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  n_epochs: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** Level of reasoning effort. */
-  reasoning_effort: Schema.optional(OpenEnum("default", "low", "medium", "high")),
+  reasoning_effort: optionalNullable(OpenEnum("default", "low", "medium", "high")),
   /** Multiplier on amount of compute used for exploring search space during training. */
-  compute_multiplier: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  compute_multiplier: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** The number of training steps between evaluation runs. */
-  eval_interval: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  eval_interval: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** Number of evaluation samples to generate per training step. */
-  eval_samples: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number))
+  eval_samples: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number))
 })
 
 /**
@@ -134,7 +134,7 @@ export interface GraderMulti extends Schema.Schema.Type<typeof GraderMulti> {}
 export const FineTuneReinforcementMethod = Schema.Struct({
   /** The grader used for the fine-tuning job. */
   grader: OpenUnion("type", [GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti]),
-  hyperparameters: Schema.optional(FineTuneReinforcementHyperparameters)
+  hyperparameters: optionalNullable(FineTuneReinforcementHyperparameters)
 })
 
 /**
@@ -153,11 +153,11 @@ export interface FineTuneReinforcementMethod extends Schema.Schema.Type<typeof F
  */
 export const FineTuneSupervisedHyperparameters = Schema.Struct({
   /** Number of examples in each batch. A larger batch size means that model parameters are updated less frequently, but with lower variance. */
-  batch_size: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  batch_size: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** Scaling factor for the learning rate. A smaller learning rate may be useful to avoid overfitting. */
-  learning_rate_multiplier: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+  learning_rate_multiplier: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
   /** The number of epochs to train the model for. An epoch refers to one full cycle through the training dataset. */
-  n_epochs: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number))
+  n_epochs: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number))
 })
 
 /**
@@ -175,7 +175,7 @@ export interface FineTuneSupervisedHyperparameters extends Schema.Schema.Type<ty
  * @category schemas
  */
 export const FineTuneSupervisedMethod = Schema.Struct({
-  hyperparameters: Schema.optional(FineTuneSupervisedHyperparameters)
+  hyperparameters: optionalNullable(FineTuneSupervisedHyperparameters)
 })
 
 /**
@@ -194,10 +194,10 @@ export interface FineTuneSupervisedMethod extends Schema.Schema.Type<typeof Fine
  */
 export const FineTuneMethod = Schema.Struct({
   /** The type of method. Is either `supervised`, `dpo`, or `reinforcement`. */
-  type: OpenEnum("supervised", "dpo", "reinforcement"),
-  supervised: Schema.optional(FineTuneSupervisedMethod),
-  dpo: Schema.optional(FineTuneDPOMethod),
-  reinforcement: Schema.optional(FineTuneReinforcementMethod)
+  type: Schema.Literal("supervised", "dpo", "reinforcement"),
+  supervised: optionalNullable(FineTuneSupervisedMethod),
+  dpo: optionalNullable(FineTuneDPOMethod),
+  reinforcement: optionalNullable(FineTuneReinforcementMethod)
 })
 
 /**
@@ -379,7 +379,7 @@ export const FineTuningIntegration = Schema.Struct({
      * A list of tags to be attached to the newly created run. These tags are passed through directly to WandB. Some
      * default tags are generated by OpenAI: "openai/finetune", "openai/{base-model}", "openai/{ftjob-abcdef}".
      */
-    tags: Schema.optional(Schema.Array(Schema.String))
+    tags: optionalNullable(Schema.Array(Schema.String))
   })
 })
 
@@ -418,12 +418,12 @@ export const FineTuningJob = Schema.Struct({
      * Scaling factor for the learning rate. A smaller learning rate may be useful to avoid
      * overfitting.
      */
-    learning_rate_multiplier: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number)),
+    learning_rate_multiplier: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number)),
     /**
      * The number of epochs to train the model for. An epoch refers to one full cycle
      * through the training dataset.
      */
-    n_epochs: Schema.optional(Schema.Union(Schema.Literal("auto"), Schema.Number))
+    n_epochs: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Number))
   }),
   /** The base model that is being fine-tuned. */
   model: Schema.String,
@@ -432,7 +432,7 @@ export const FineTuningJob = Schema.Struct({
   /** The organization that owns the fine-tuning job. */
   organization_id: Schema.String,
   /** The compiled results file ID(s) for the fine-tuning job. You can retrieve the results with the [Files API](/docs/api-reference/files/retrieve-contents). */
-  result_files: Schema.Array(Schema.String),
+  result_files: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** The current status of the fine-tuning job, which can be either `validating_files`, `queued`, `running`, `succeeded`, `failed`, or `cancelled`. */
   status: OpenEnum("validating_files", "queued", "running", "succeeded", "failed", "cancelled"),
   trained_tokens: sentAsNull(Schema.Number),
@@ -443,8 +443,8 @@ export const FineTuningJob = Schema.Struct({
   /** The seed used for the fine-tuning job. */
   seed: Schema.Number,
   estimated_finish: optionalNullable(Schema.Number),
-  method: Schema.optional(FineTuneMethod),
-  metadata: Schema.optional(Metadata)
+  method: optionalNullable(FineTuneMethod),
+  metadata: optionalNullable(Metadata)
 })
 
 /**
@@ -472,13 +472,13 @@ export const FineTuningJobCheckpoint = Schema.Struct({
   step_number: Schema.Number,
   /** Metrics at the step number during the fine-tuning job. */
   metrics: Schema.Struct({
-    step: Schema.optional(Schema.Number),
-    train_loss: Schema.optional(Schema.Number),
-    train_mean_token_accuracy: Schema.optional(Schema.Number),
-    valid_loss: Schema.optional(Schema.Number),
-    valid_mean_token_accuracy: Schema.optional(Schema.Number),
-    full_valid_loss: Schema.optional(Schema.Number),
-    full_valid_mean_token_accuracy: Schema.optional(Schema.Number)
+    step: optionalNullable(Schema.Number),
+    train_loss: optionalNullable(Schema.Number),
+    train_mean_token_accuracy: optionalNullable(Schema.Number),
+    valid_loss: optionalNullable(Schema.Number),
+    valid_mean_token_accuracy: optionalNullable(Schema.Number),
+    full_valid_loss: optionalNullable(Schema.Number),
+    full_valid_mean_token_accuracy: optionalNullable(Schema.Number)
   }),
   /** The name of the fine-tuning job that this checkpoint was created from. */
   fine_tuning_job_id: Schema.String,
@@ -512,9 +512,9 @@ export const FineTuningJobEvent = Schema.Struct({
   /** The message of the event. */
   message: Schema.String,
   /** The type of event. */
-  type: Schema.optional(OpenEnum("message", "metrics")),
+  type: optionalNullable(Schema.Literal("message", "metrics")),
   /** The data associated with the event. */
-  data: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  data: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })
 
 /**
@@ -532,7 +532,7 @@ export interface FineTuningJobEvent extends Schema.Schema.Type<typeof FineTuning
  * @category schemas
  */
 export const ListFineTuningCheckpointPermissionResponse = Schema.Struct({
-  data: Schema.Array(FineTuningCheckpointPermission),
+  data: Schema.optionalWith(Schema.Array(FineTuningCheckpointPermission), { default: () => [] }),
   object: OpenEnum("list"),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
@@ -554,7 +554,7 @@ export interface ListFineTuningCheckpointPermissionResponse extends Schema.Schem
  * @category schemas
  */
 export const ListFineTuningJobCheckpointsResponse = Schema.Struct({
-  data: Schema.Array(FineTuningJobCheckpoint),
+  data: Schema.optionalWith(Schema.Array(FineTuningJobCheckpoint), { default: () => [] }),
   object: OpenEnum("list"),
   first_id: optionalNullable(Schema.String),
   last_id: optionalNullable(Schema.String),
@@ -576,7 +576,7 @@ export interface ListFineTuningJobCheckpointsResponse extends Schema.Schema.Type
  * @category schemas
  */
 export const ListFineTuningJobEventsResponse = Schema.Struct({
-  data: Schema.Array(FineTuningJobEvent),
+  data: Schema.optionalWith(Schema.Array(FineTuningJobEvent), { default: () => [] }),
   object: OpenEnum("list"),
   has_more: Schema.Boolean
 })
@@ -596,7 +596,7 @@ export interface ListFineTuningJobEventsResponse extends Schema.Schema.Type<type
  * @category schemas
  */
 export const ListPaginatedFineTuningJobsResponse = Schema.Struct({
-  data: Schema.Array(FineTuningJob),
+  data: Schema.optionalWith(Schema.Array(FineTuningJob), { default: () => [] }),
   has_more: Schema.Boolean,
   object: OpenEnum("list")
 })
@@ -695,7 +695,7 @@ export interface ValidateGraderRequest {
  */
 export const ValidateGraderResponse = Schema.Struct({
   /** The grader used for the fine-tuning job. */
-  grader: Schema.optional(OpenUnion("type", [GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti]))
+  grader: optionalNullable(OpenUnion("type", [GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti]))
 })
 
 /**

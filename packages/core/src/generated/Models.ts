@@ -67,7 +67,7 @@ export interface Model extends Schema.Schema.Type<typeof Model> {}
  */
 export const ListModelsResponse = Schema.Struct({
   object: OpenEnum("list"),
-  data: Schema.Array(Model)
+  data: Schema.optionalWith(Schema.Array(Model), { default: () => [] })
 })
 
 /**

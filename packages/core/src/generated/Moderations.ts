@@ -58,7 +58,7 @@ export const CreateModerationResponse = Schema.Struct({
   /** The model used to generate the moderation results. */
   model: Schema.String,
   /** A list of moderation objects. */
-  results: Schema.Array(Schema.Struct({
+  results: Schema.optionalWith(Schema.Array(Schema.Struct({
     /** Whether any of the below categories are flagged. */
     flagged: Schema.Boolean,
     /** A list of the categories, and whether they are flagged or not. */
@@ -120,33 +120,33 @@ export const CreateModerationResponse = Schema.Struct({
     /** A list of the categories along with the input type(s) that the score applies to. */
     category_applied_input_types: Schema.Struct({
       /** The applied input type(s) for the category 'hate'. */
-      hate: Schema.Array(Schema.Literal("text")),
+      hate: Schema.optionalWith(Schema.Array(Schema.Literal("text")), { default: () => [] }),
       /** The applied input type(s) for the category 'hate/threatening'. */
-      "hate/threatening": Schema.Array(Schema.Literal("text")),
+      "hate/threatening": Schema.optionalWith(Schema.Array(Schema.Literal("text")), { default: () => [] }),
       /** The applied input type(s) for the category 'harassment'. */
-      harassment: Schema.Array(Schema.Literal("text")),
+      harassment: Schema.optionalWith(Schema.Array(Schema.Literal("text")), { default: () => [] }),
       /** The applied input type(s) for the category 'harassment/threatening'. */
-      "harassment/threatening": Schema.Array(Schema.Literal("text")),
+      "harassment/threatening": Schema.optionalWith(Schema.Array(Schema.Literal("text")), { default: () => [] }),
       /** The applied input type(s) for the category 'illicit'. */
-      illicit: Schema.Array(Schema.Literal("text")),
+      illicit: Schema.optionalWith(Schema.Array(Schema.Literal("text")), { default: () => [] }),
       /** The applied input type(s) for the category 'illicit/violent'. */
-      "illicit/violent": Schema.Array(Schema.Literal("text")),
+      "illicit/violent": Schema.optionalWith(Schema.Array(Schema.Literal("text")), { default: () => [] }),
       /** The applied input type(s) for the category 'self-harm'. */
-      "self-harm": Schema.Array(OpenEnum("text", "image")),
+      "self-harm": Schema.optionalWith(Schema.Array(OpenEnum("text", "image")), { default: () => [] }),
       /** The applied input type(s) for the category 'self-harm/intent'. */
-      "self-harm/intent": Schema.Array(OpenEnum("text", "image")),
+      "self-harm/intent": Schema.optionalWith(Schema.Array(OpenEnum("text", "image")), { default: () => [] }),
       /** The applied input type(s) for the category 'self-harm/instructions'. */
-      "self-harm/instructions": Schema.Array(OpenEnum("text", "image")),
+      "self-harm/instructions": Schema.optionalWith(Schema.Array(OpenEnum("text", "image")), { default: () => [] }),
       /** The applied input type(s) for the category 'sexual'. */
-      sexual: Schema.Array(OpenEnum("text", "image")),
+      sexual: Schema.optionalWith(Schema.Array(OpenEnum("text", "image")), { default: () => [] }),
       /** The applied input type(s) for the category 'sexual/minors'. */
-      "sexual/minors": Schema.Array(Schema.Literal("text")),
+      "sexual/minors": Schema.optionalWith(Schema.Array(Schema.Literal("text")), { default: () => [] }),
       /** The applied input type(s) for the category 'violence'. */
-      violence: Schema.Array(OpenEnum("text", "image")),
+      violence: Schema.optionalWith(Schema.Array(OpenEnum("text", "image")), { default: () => [] }),
       /** The applied input type(s) for the category 'violence/graphic'. */
-      "violence/graphic": Schema.Array(OpenEnum("text", "image"))
+      "violence/graphic": Schema.optionalWith(Schema.Array(OpenEnum("text", "image")), { default: () => [] })
     })
-  }))
+  })), { default: () => [] })
 })
 
 /**

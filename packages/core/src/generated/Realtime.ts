@@ -44,7 +44,7 @@ export type RealtimeReasoningEffort = Schema.Schema.Type<typeof RealtimeReasonin
  * @category schemas
  */
 export const RealtimeReasoning = Schema.Struct({
-  effort: Schema.optional(RealtimeReasoningEffort)
+  effort: optionalNullable(RealtimeReasoningEffort)
 })
 
 /**
@@ -69,44 +69,44 @@ export const RealtimeTurnDetection = Schema.NullOr(OpenUnion("type", [Schema.Str
    * higher threshold will require louder audio to activate the model, and
    * thus might perform better in noisy environments.
    */
-  threshold: Schema.optional(Schema.Number),
+  threshold: optionalNullable(Schema.Number),
   /**
    * Used only for `server_vad` mode. Amount of audio to include before the VAD detected speech (in
    * milliseconds). Defaults to 300ms.
    */
-  prefix_padding_ms: Schema.optional(Schema.Number),
+  prefix_padding_ms: optionalNullable(Schema.Number),
   /**
    * Used only for `server_vad` mode. Duration of silence to detect speech stop (in milliseconds). Defaults
    * to 500ms. With shorter values the model will respond more quickly,
    * but may jump in on short pauses from the user.
    */
-  silence_duration_ms: Schema.optional(Schema.Number),
+  silence_duration_ms: optionalNullable(Schema.Number),
   /**
    * Whether or not to automatically generate a response when a VAD stop event occurs. If `interrupt_response` is set to `false` this may fail to create a response if the model is already responding.
    *
    * If both `create_response` and `interrupt_response` are set to `false`, the model will never respond automatically but VAD events will still be emitted.
    */
-  create_response: Schema.optional(Schema.Boolean),
+  create_response: optionalNullable(Schema.Boolean),
   /**
    * Whether or not to automatically interrupt (cancel) any ongoing response with output to the default
    * conversation (i.e. `conversation` of `auto`) when a VAD start event occurs. If `true` then the response will be cancelled, otherwise it will continue until complete.
    *
    * If both `create_response` and `interrupt_response` are set to `false`, the model will never respond automatically but VAD events will still be emitted.
    */
-  interrupt_response: Schema.optional(Schema.Boolean),
+  interrupt_response: optionalNullable(Schema.Boolean),
   idle_timeout_ms: optionalNullable(Schema.Number)
 }), Schema.Struct({
     /** Type of turn detection, `semantic_vad` to turn on Semantic VAD. */
     type: Schema.Literal("semantic_vad"),
     /** Used only for `semantic_vad` mode. The eagerness of the model to respond. `low` will wait longer for the user to continue speaking, `high` will respond more quickly. `auto` is the default and is equivalent to `medium`. `low`, `medium`, and `high` have max timeouts of 8s, 4s, and 2s respectively. */
-    eagerness: Schema.optional(OpenEnum("low", "medium", "high", "auto")),
+    eagerness: optionalNullable(OpenEnum("low", "medium", "high", "auto")),
     /** Whether or not to automatically generate a response when a VAD stop event occurs. */
-    create_response: Schema.optional(Schema.Boolean),
+    create_response: optionalNullable(Schema.Boolean),
     /**
      * Whether or not to automatically interrupt any ongoing response with output to the default
      * conversation (i.e. `conversation` of `auto`) when a VAD start event occurs.
      */
-    interrupt_response: Schema.optional(Schema.Boolean)
+    interrupt_response: optionalNullable(Schema.Boolean)
 })]))
 
 /**
@@ -357,41 +357,41 @@ export const RealtimeSessionCreateResponseGA = Schema.Struct({
   /** The object type. Always `realtime.session`. */
   object: OpenEnum("realtime.session"),
   /** Expiration timestamp for the session, in seconds since epoch. */
-  expires_at: Schema.optional(Schema.Number),
+  expires_at: optionalNullable(Schema.Number),
   /**
    * The set of modalities the model can respond with. It defaults to `["audio"]`, indicating
    * that the model will respond with audio plus a transcript. `["text"]` can be used to make
    * the model respond with text only. It is not possible to request both `text` and `audio` at the same time.
    */
-  output_modalities: Schema.optional(Schema.Array(OpenEnum("text", "audio"))),
+  output_modalities: optionalNullable(Schema.Array(OpenEnum("text", "audio"))),
   /** The Realtime model used for this session. */
-  model: Schema.optional(Schema.Union(Schema.String, OpenEnum("gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"))),
+  model: optionalNullable(Schema.Union(Schema.String, OpenEnum("gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"))),
   /**
    * The default system instructions (i.e. system message) prepended to model calls. This field allows the client to guide the model on desired responses. The model can be instructed on response content and format, (e.g. "be extremely succinct", "act friendly", "here are examples of good responses") and on audio behavior (e.g. "talk quickly", "inject emotion into your voice", "laugh frequently"). The instructions are not guaranteed to be followed by the model, but they provide guidance to the model on the desired behavior.
    *
    * Note that the server sets default instructions which will be used if this field is not set and are visible in the `session.created` event at the start of the session.
    */
-  instructions: Schema.optional(Schema.String),
+  instructions: optionalNullable(Schema.String),
   /** Configuration for input and output audio. */
-  audio: Schema.optional(Schema.Struct({
-    input: Schema.optional(Schema.Struct({
+  audio: optionalNullable(Schema.Struct({
+    input: optionalNullable(Schema.Struct({
       /** The format of the input audio. */
-      format: Schema.optional(RealtimeAudioFormats),
+      format: optionalNullable(RealtimeAudioFormats),
       /** Configuration for input audio transcription, defaults to off and can be set to `null` to turn off once on. Input audio transcription is not native to the model, since the model consumes audio directly. Transcription runs asynchronously through [the /audio/transcriptions endpoint](/docs/api-reference/audio/createTranscription) and should be treated as guidance of input audio content rather than precisely what the model heard. The client can optionally set the language and prompt for transcription, these offer additional guidance to the transcription service. */
-      transcription: Schema.optional(AudioTranscriptionResponse),
+      transcription: optionalNullable(AudioTranscriptionResponse),
       /**
        * Configuration for input audio noise reduction. This can be set to `null` to turn off.
        * Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model.
        * Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio.
        */
-      noise_reduction: Schema.optional(Schema.Struct({
-        type: Schema.optional(NoiseReductionType)
+      noise_reduction: optionalNullable(Schema.Struct({
+        type: optionalNullable(NoiseReductionType)
       })),
-      turn_detection: Schema.optional(RealtimeTurnDetection)
+      turn_detection: optionalNullable(RealtimeTurnDetection)
     })),
-    output: Schema.optional(Schema.Struct({
+    output: optionalNullable(Schema.Struct({
       /** The format of the output audio. */
-      format: Schema.optional(RealtimeAudioFormats),
+      format: optionalNullable(RealtimeAudioFormats),
       /**
        * The voice the model uses to respond. Voice cannot be changed during the
        * session once the model has responded with audio at least once. Current
@@ -399,7 +399,7 @@ export const RealtimeSessionCreateResponseGA = Schema.Struct({
        * `shimmer`, `verse`, `marin`, and `cedar`. We recommend `marin` and `cedar` for
        * best quality.
        */
-      voice: Schema.optional(VoiceIdsShared),
+      voice: optionalNullable(VoiceIdsShared),
       /**
        * The speed of the model's spoken response as a multiple of the original speed.
        * 1.0 is the default speed. 0.25 is the minimum speed. 1.5 is the maximum speed. This value can only be changed in between model turns, not while a response is in progress.
@@ -407,7 +407,7 @@ export const RealtimeSessionCreateResponseGA = Schema.Struct({
        * This parameter is a post-processing adjustment to the audio after it is generated, it's
        * also possible to prompt the model to speak faster or slower.
        */
-      speed: Schema.optional(Schema.Number)
+      speed: optionalNullable(Schema.Number)
     }))
   })),
   /**
@@ -415,41 +415,41 @@ export const RealtimeSessionCreateResponseGA = Schema.Struct({
    *
    * `item.input_audio_transcription.logprobs`: Include logprobs for input audio transcription.
    */
-  include: Schema.optional(Schema.Array(OpenEnum("item.input_audio_transcription.logprobs"))),
+  include: optionalNullable(Schema.Array(OpenEnum("item.input_audio_transcription.logprobs"))),
   tracing: optionalNullable(Schema.Union(Schema.Literal("auto"), Schema.Struct({
     /**
      * The name of the workflow to attach to this trace. This is used to
      * name the trace in the Traces Dashboard.
      */
-    workflow_name: Schema.optional(Schema.String),
+    workflow_name: optionalNullable(Schema.String),
     /**
      * The group id to attach to this trace to enable filtering and
      * grouping in the Traces Dashboard.
      */
-    group_id: Schema.optional(Schema.String),
+    group_id: optionalNullable(Schema.String),
     /**
      * The arbitrary metadata to attach to this trace to enable
      * filtering in the Traces Dashboard.
      */
-    metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+    metadata: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
   }))),
   /** Tools available to the model. */
-  tools: Schema.optional(Schema.Array(Schema.Union(RealtimeFunctionTool, MCPTool))),
+  tools: optionalNullable(Schema.Array(Schema.Union(RealtimeFunctionTool, MCPTool))),
   /**
    * How the model chooses tools. Provide one of the string modes or force a specific
    * function/MCP tool.
    */
-  tool_choice: Schema.optional(Schema.Union(ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP)),
-  reasoning: Schema.optional(RealtimeReasoning),
+  tool_choice: optionalNullable(Schema.Union(ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP)),
+  reasoning: optionalNullable(RealtimeReasoning),
   /**
    * Maximum number of output tokens for a single assistant response,
    * inclusive of tool calls. Provide an integer between 1 and 4096 to
    * limit output tokens, or `inf` for the maximum available tokens for a
    * given model. Defaults to `inf`.
    */
-  max_output_tokens: Schema.optional(Schema.Union(Schema.Number, Schema.Literal("inf"))),
-  truncation: Schema.optional(RealtimeTruncation),
-  prompt: Schema.optional(Prompt)
+  max_output_tokens: optionalNullable(Schema.Union(Schema.Number, Schema.Literal("inf"))),
+  truncation: optionalNullable(RealtimeTruncation),
+  prompt: optionalNullable(Prompt)
 })
 
 /**
@@ -474,43 +474,43 @@ export const RealtimeTranscriptionSessionCreateResponseGA = Schema.Struct({
   /** The object type. Always `realtime.transcription_session`. */
   object: Schema.String,
   /** Expiration timestamp for the session, in seconds since epoch. */
-  expires_at: Schema.optional(Schema.Number),
+  expires_at: optionalNullable(Schema.Number),
   /**
    * Additional fields to include in server outputs.
    * - `item.input_audio_transcription.logprobs`: Include logprobs for input audio transcription.
    */
-  include: Schema.optional(Schema.Array(OpenEnum("item.input_audio_transcription.logprobs"))),
+  include: optionalNullable(Schema.Array(OpenEnum("item.input_audio_transcription.logprobs"))),
   /** Configuration for input audio for the session. */
-  audio: Schema.optional(Schema.Struct({
-    input: Schema.optional(Schema.Struct({
-      format: Schema.optional(RealtimeAudioFormats),
+  audio: optionalNullable(Schema.Struct({
+    input: optionalNullable(Schema.Struct({
+      format: optionalNullable(RealtimeAudioFormats),
       /** Configuration of the transcription model. */
-      transcription: Schema.optional(AudioTranscriptionResponse),
+      transcription: optionalNullable(AudioTranscriptionResponse),
       /** Configuration for input audio noise reduction. */
-      noise_reduction: Schema.optional(Schema.Struct({
-        type: Schema.optional(NoiseReductionType)
+      noise_reduction: optionalNullable(Schema.Struct({
+        type: optionalNullable(NoiseReductionType)
       })),
       /** Configuration for turn detection. For `gpt-realtime-whisper`, this must be `null`; VAD is not supported. */
       turn_detection: optionalNullable(Schema.Struct({
         /** Type of turn detection, only `server_vad` is currently supported. */
-        type: Schema.optional(Schema.String),
+        type: optionalNullable(Schema.String),
         /**
          * Activation threshold for VAD (0.0 to 1.0), this defaults to 0.5. A
          * higher threshold will require louder audio to activate the model, and
          * thus might perform better in noisy environments.
          */
-        threshold: Schema.optional(Schema.Number),
+        threshold: optionalNullable(Schema.Number),
         /**
          * Amount of audio to include before the VAD detected speech (in
          * milliseconds). Defaults to 300ms.
          */
-        prefix_padding_ms: Schema.optional(Schema.Number),
+        prefix_padding_ms: optionalNullable(Schema.Number),
         /**
          * Duration of silence to detect speech stop (in milliseconds). Defaults
          * to 500ms. With shorter values the model will respond more quickly,
          * but may jump in on short pauses from the user.
          */
-        silence_duration_ms: Schema.optional(Schema.Number)
+        silence_duration_ms: optionalNullable(Schema.Number)
       }))
     }))
   }))
@@ -617,7 +617,7 @@ export const RealtimeTranslationSession = Schema.Struct({
   model: Schema.String,
   /** Configuration for translation input and output audio. */
   audio: Schema.Struct({
-    input: Schema.optional(Schema.Struct({
+    input: optionalNullable(Schema.Struct({
       transcription: optionalNullable(Schema.Struct({
         /** The transcription model used for source transcript deltas. */
         model: Schema.String
@@ -626,9 +626,9 @@ export const RealtimeTranslationSession = Schema.Struct({
         type: NoiseReductionType
       }))
     })),
-    output: Schema.optional(Schema.Struct({
+    output: optionalNullable(Schema.Struct({
       /** Target language for translated output audio and transcript deltas. */
-      language: Schema.optional(Schema.String)
+      language: optionalNullable(Schema.String)
     }))
   })
 })

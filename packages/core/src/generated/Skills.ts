@@ -133,7 +133,7 @@ export const SkillListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
   object: OpenEnum("list"),
   /** A list of items */
-  data: Schema.Array(SkillResource),
+  data: Schema.optionalWith(Schema.Array(SkillResource), { default: () => [] }),
   first_id: sentAsNull(Schema.String),
   last_id: sentAsNull(Schema.String),
   /** Whether there are more items available. */
@@ -189,7 +189,7 @@ export const SkillVersionListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
   object: OpenEnum("list"),
   /** A list of items */
-  data: Schema.Array(SkillVersionResource),
+  data: Schema.optionalWith(Schema.Array(SkillVersionResource), { default: () => [] }),
   first_id: sentAsNull(Schema.String),
   last_id: sentAsNull(Schema.String),
   /** Whether there are more items available. */

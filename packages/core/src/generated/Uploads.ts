@@ -12,7 +12,8 @@ import type * as OpenAiError from "../OpenAiError.js"
 import * as Operation from "../Operation.js"
 import * as Params from "../internal/params.js"
 import * as Schema from "effect/Schema"
-import { OpenEnum, pathParam } from "../internal/schema.js"
+import { OpenEnum, optionalNullable, pathParam } from "../internal/schema.js"
+import { OpenAIFile } from "./shared/Files_Uploads.js"
 import type { FileExpirationAfter } from "./shared/Files_Uploads.js"
 
 /**
@@ -90,33 +91,8 @@ export const Upload = Schema.Struct({
   /** The Unix timestamp (in seconds) for when the Upload will expire. */
   expires_at: Schema.Number,
   /** The object type, which is always "upload". */
-  object: Schema.optional(OpenEnum("upload")),
-  file: Schema.optional(Schema.Struct({
-    /** The file identifier, which can be referenced in the API endpoints. */
-    id: Schema.String,
-    /** The size of the file, in bytes. */
-    bytes: Schema.Number,
-    /** The Unix timestamp (in seconds) for when the file was created. */
-    created_at: Schema.Number,
-    /** The Unix timestamp (in seconds) for when the file will expire. */
-    expires_at: Schema.optional(Schema.Number),
-    /** The name of the file. */
-    filename: Schema.String,
-    /** The object type, which is always `file`. */
-    object: OpenEnum("file"),
-    /** The intended purpose of the file. Supported values are `assistants`, `assistants_output`, `batch`, `batch_output`, `fine-tune`, `fine-tune-results`, `vision`, and `user_data`. */
-    purpose: OpenEnum("assistants", "assistants_output", "batch", "batch_output", "fine-tune", "fine-tune-results", "vision", "user_data"),
-    /**
-     * Deprecated. The current status of the file, which can be either `uploaded`, `processed`, or `error`.
-     * @deprecated
-     */
-    status: OpenEnum("uploaded", "processed", "error"),
-    /**
-     * Deprecated. For details on why a fine-tuning training file failed validation, see the `error` field on `fine_tuning.job`.
-     * @deprecated
-     */
-    status_details: Schema.optional(Schema.String)
-  }))
+  object: optionalNullable(OpenEnum("upload")),
+  file: optionalNullable(OpenAIFile)
 })
 
 /**

@@ -239,8 +239,8 @@ export const VectorStoreFileObject = Schema.Struct({
     message: Schema.String
   })),
   /** The strategy used to chunk the file. */
-  chunking_strategy: Schema.optional(OpenUnion("type", [StaticChunkingStrategyResponseParam, OtherChunkingStrategyResponseParam])),
-  attributes: Schema.optional(VectorStoreFileAttributes)
+  chunking_strategy: optionalNullable(OpenUnion("type", [StaticChunkingStrategyResponseParam, OtherChunkingStrategyResponseParam])),
+  attributes: optionalNullable(VectorStoreFileAttributes)
 })
 
 /**
@@ -259,7 +259,7 @@ export interface VectorStoreFileObject extends Schema.Schema.Type<typeof VectorS
  */
 export const ListVectorStoreFilesResponse = Schema.Struct({
   object: Schema.String,
-  data: Schema.Array(VectorStoreFileObject),
+  data: Schema.optionalWith(Schema.Array(VectorStoreFileObject), { default: () => [] }),
   first_id: Schema.String,
   last_id: Schema.String,
   has_more: Schema.Boolean
@@ -304,7 +304,7 @@ export const VectorStoreObject = Schema.Struct({
   }),
   /** The status of the vector store, which can be either `expired`, `in_progress`, or `completed`. A status of `completed` indicates that the vector store is ready for use. */
   status: OpenEnum("expired", "in_progress", "completed"),
-  expires_after: Schema.optional(VectorStoreExpirationAfter),
+  expires_after: optionalNullable(VectorStoreExpirationAfter),
   expires_at: optionalNullable(Schema.Number),
   last_active_at: sentAsNull(Schema.Number),
   metadata: Metadata
@@ -326,7 +326,7 @@ export interface VectorStoreObject extends Schema.Schema.Type<typeof VectorStore
  */
 export const ListVectorStoresResponse = Schema.Struct({
   object: Schema.String,
-  data: Schema.Array(VectorStoreObject),
+  data: Schema.optionalWith(Schema.Array(VectorStoreObject), { default: () => [] }),
   first_id: Schema.String,
   last_id: Schema.String,
   has_more: Schema.Boolean
@@ -359,7 +359,7 @@ export interface UpdateVectorStoreFileAttributesRequest {
 export interface UpdateVectorStoreRequest {
   /** The name of the vector store. */
   readonly name?: string | null | undefined
-  readonly expires_after?: VectorStoreExpirationAfter | undefined
+  readonly expires_after?: VectorStoreExpirationAfter | null | undefined
   readonly metadata?: Metadata | undefined
 }
 
@@ -412,12 +412,12 @@ export const VectorStoreFileContentResponse = Schema.Struct({
   /** The object type, which is always `vector_store.file_content.page` */
   object: OpenEnum("vector_store.file_content.page"),
   /** Parsed content of the file. */
-  data: Schema.Array(Schema.Struct({
+  data: Schema.optionalWith(Schema.Array(Schema.Struct({
     /** The content type (currently only `"text"`) */
-    type: Schema.optional(Schema.String),
+    type: optionalNullable(Schema.String),
     /** The text content */
-    text: Schema.optional(Schema.String)
-  })),
+    text: optionalNullable(Schema.String)
+  })), { default: () => [] }),
   /** Indicates if there are more content pages to fetch. */
   has_more: Schema.Boolean,
   next_page: sentAsNull(Schema.String)
@@ -462,7 +462,7 @@ export interface VectorStoreSearchRequest {
  */
 export const VectorStoreSearchResultContentObject = Schema.Struct({
   /** The type of content. */
-  type: OpenEnum("text"),
+  type: Schema.Literal("text"),
   /** The text content returned from search. */
   text: Schema.String
 })
@@ -490,7 +490,7 @@ export const VectorStoreSearchResultItem = Schema.Struct({
   score: Schema.Number,
   attributes: VectorStoreFileAttributes,
   /** Content chunks from the file. */
-  content: Schema.Array(VectorStoreSearchResultContentObject)
+  content: Schema.optionalWith(Schema.Array(VectorStoreSearchResultContentObject), { default: () => [] })
 })
 
 /**
@@ -510,9 +510,9 @@ export interface VectorStoreSearchResultItem extends Schema.Schema.Type<typeof V
 export const VectorStoreSearchResultsPage = Schema.Struct({
   /** The object type, which is always `vector_store.search_results.page` */
   object: OpenEnum("vector_store.search_results.page"),
-  search_query: Schema.Array(Schema.String),
+  search_query: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** The list of search result items. */
-  data: Schema.Array(VectorStoreSearchResultItem),
+  data: Schema.optionalWith(Schema.Array(VectorStoreSearchResultItem), { default: () => [] }),
   /** Indicates if there are more results to fetch. */
   has_more: Schema.Boolean,
   next_page: sentAsNull(Schema.String)

@@ -285,7 +285,7 @@ export const VideoListResource = Schema.Struct({
   /** The type of object returned, must be `list`. */
   object: OpenEnum("list"),
   /** A list of items */
-  data: Schema.Array(VideoResource),
+  data: Schema.optionalWith(Schema.Array(VideoResource), { default: () => [] }),
   first_id: sentAsNull(Schema.String),
   last_id: sentAsNull(Schema.String),
   /** Whether there are more items available. */

@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { OpenEnum, OpenUnion } from "../internal/schema.js"
+import { OpenEnum, OpenUnion, optionalNullable } from "../internal/schema.js"
 
 /**
  * Decodes {@link WebhookBatchCancelled}.
@@ -25,7 +25,7 @@ export const WebhookBatchCancelled = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `batch.cancelled`. */
   type: Schema.Literal("batch.cancelled")
 })
@@ -55,7 +55,7 @@ export const WebhookBatchCompleted = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `batch.completed`. */
   type: Schema.Literal("batch.completed")
 })
@@ -85,7 +85,7 @@ export const WebhookBatchExpired = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `batch.expired`. */
   type: Schema.Literal("batch.expired")
 })
@@ -115,7 +115,7 @@ export const WebhookBatchFailed = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `batch.failed`. */
   type: Schema.Literal("batch.failed")
 })
@@ -145,7 +145,7 @@ export const WebhookEvalRunCanceled = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `eval.run.canceled`. */
   type: Schema.Literal("eval.run.canceled")
 })
@@ -175,7 +175,7 @@ export const WebhookEvalRunFailed = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `eval.run.failed`. */
   type: Schema.Literal("eval.run.failed")
 })
@@ -205,7 +205,7 @@ export const WebhookEvalRunSucceeded = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `eval.run.succeeded`. */
   type: Schema.Literal("eval.run.succeeded")
 })
@@ -235,7 +235,7 @@ export const WebhookFineTuningJobCancelled = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `fine_tuning.job.cancelled`. */
   type: Schema.Literal("fine_tuning.job.cancelled")
 })
@@ -265,7 +265,7 @@ export const WebhookFineTuningJobFailed = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `fine_tuning.job.failed`. */
   type: Schema.Literal("fine_tuning.job.failed")
 })
@@ -295,7 +295,7 @@ export const WebhookFineTuningJobSucceeded = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `fine_tuning.job.succeeded`. */
   type: Schema.Literal("fine_tuning.job.succeeded")
 })
@@ -327,15 +327,15 @@ export const WebhookLiveCallIncoming = Schema.Struct({
      */
     session_id: Schema.String,
     /** Headers from the SIP Invite. */
-    sip_headers: Schema.Array(Schema.Struct({
+    sip_headers: Schema.optionalWith(Schema.Array(Schema.Struct({
       /** Name of the SIP Header. */
       name: Schema.String,
       /** Value of the SIP Header. */
       value: Schema.String
-    }))
+    })), { default: () => [] })
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `live.call.incoming`. */
   type: Schema.Literal("live.call.incoming")
 })
@@ -369,15 +369,15 @@ export const WebhookRealtimeCallIncoming = Schema.Struct({
      */
     call_id: Schema.String,
     /** Headers from the SIP Invite. */
-    sip_headers: Schema.Array(Schema.Struct({
+    sip_headers: Schema.optionalWith(Schema.Array(Schema.Struct({
       /** Name of the SIP Header. */
       name: Schema.String,
       /** Value of the SIP Header. */
       value: Schema.String
-    }))
+    })), { default: () => [] })
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `realtime.call.incoming`. */
   type: Schema.Literal("realtime.call.incoming")
 })
@@ -409,7 +409,7 @@ export const WebhookResponseCancelled = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `response.cancelled`. */
   type: Schema.Literal("response.cancelled")
 })
@@ -439,7 +439,7 @@ export const WebhookResponseCompleted = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `response.completed`. */
   type: Schema.Literal("response.completed")
 })
@@ -469,7 +469,7 @@ export const WebhookResponseFailed = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `response.failed`. */
   type: Schema.Literal("response.failed")
 })
@@ -499,7 +499,7 @@ export const WebhookResponseIncomplete = Schema.Struct({
     id: Schema.String
   }),
   /** The object of the event. Always `event`. */
-  object: Schema.optional(OpenEnum("event")),
+  object: optionalNullable(OpenEnum("event")),
   /** The type of the event. Always `response.incomplete`. */
   type: Schema.Literal("response.incomplete")
 })

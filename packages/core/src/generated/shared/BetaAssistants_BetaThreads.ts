@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { OpenEnum } from "../../internal/schema.js"
+import { OpenEnum, optionalNullable } from "../../internal/schema.js"
 import { FunctionObject, ResponseFormatJsonSchema } from "./BetaAssistants_BetaThreads_Chat_Evals.js"
 import { ResponseFormatJsonObject, ResponseFormatText } from "./BetaAssistants_BetaThreads_Chat_Evals_Responses.js"
 
@@ -60,7 +60,7 @@ export type FileSearchRanker = Schema.Schema.Type<typeof FileSearchRanker>
  * @category schemas
  */
 export const FileSearchRankingOptions = Schema.Struct({
-  ranker: Schema.optional(FileSearchRanker),
+  ranker: optionalNullable(FileSearchRanker),
   /** The score threshold for the file search. All values must be a floating point number between 0 and 1. */
   score_threshold: Schema.Number
 })
@@ -85,14 +85,14 @@ export const AssistantToolsFileSearch = Schema.Struct({
   /** The type of tool being defined: `file_search` */
   type: Schema.Literal("file_search"),
   /** Overrides for the file search tool. */
-  file_search: Schema.optional(Schema.Struct({
+  file_search: optionalNullable(Schema.Struct({
     /**
      * The maximum number of results the file search tool should output. The default is 20 for `gpt-4*` models and 5 for `gpt-3.5-turbo`. This number should be between 1 and 50 inclusive.
      *
      * Note that the file search tool may output fewer than `max_num_results` results. See the [file search tool documentation](/docs/assistants/tools/file-search#customizing-file-search-settings) for more information.
      */
-    max_num_results: Schema.optional(Schema.Number),
-    ranking_options: Schema.optional(FileSearchRankingOptions)
+    max_num_results: optionalNullable(Schema.Number),
+    ranking_options: optionalNullable(FileSearchRankingOptions)
   }))
 })
 

@@ -35,10 +35,10 @@ export type FunctionParameters = Schema.Schema.Type<typeof FunctionParameters>
  */
 export const FunctionObject = Schema.Struct({
   /** A description of what the function does, used by the model to choose when and how to call the function. */
-  description: Schema.optional(Schema.String),
+  description: optionalNullable(Schema.String),
   /** The name of the function to be called. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64. */
   name: Schema.String,
-  parameters: Schema.optional(FunctionParameters),
+  parameters: optionalNullable(FunctionParameters),
   strict: optionalNullable(Schema.Boolean)
 })
 
@@ -65,13 +65,13 @@ export const ResponseFormatJsonSchema = Schema.Struct({
      * A description of what the response format is for, used by the model to
      * determine how to respond in the format.
      */
-    description: Schema.optional(Schema.String),
+    description: optionalNullable(Schema.String),
     /**
      * The name of the response format. Must be a-z, A-Z, 0-9, or contain
      * underscores and dashes, with a maximum length of 64.
      */
     name: Schema.String,
-    schema: Schema.optional(ResponseFormatJsonSchemaSchema),
+    schema: optionalNullable(ResponseFormatJsonSchemaSchema),
     strict: optionalNullable(Schema.Boolean)
   })
 })

@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { OpenEnum } from "../../internal/schema.js"
+import { OpenEnum, optionalNullable } from "../../internal/schema.js"
 
 /**
  * Decodes {@link PromptCacheBreakpointConfig}.
@@ -38,7 +38,7 @@ export const InputTextContent = Schema.Struct({
   type: Schema.Literal("input_text"),
   /** The text input to the model. */
   text: Schema.String,
-  prompt_cache_breakpoint: Schema.optional(PromptCacheBreakpointConfig)
+  prompt_cache_breakpoint: optionalNullable(PromptCacheBreakpointConfig)
 })
 
 /**

@@ -52,14 +52,14 @@ export const InputFileContent = Schema.Struct({
   type: Schema.Literal("input_file"),
   file_id: optionalNullable(Schema.String),
   /** The name of the file to be sent to the model. */
-  filename: Schema.optional(Schema.String),
+  filename: optionalNullable(Schema.String),
   /** The content of the file to be sent to the model. */
-  file_data: Schema.optional(Schema.String),
-  prompt_cache_breakpoint: Schema.optional(PromptCacheBreakpointConfig),
+  file_data: optionalNullable(Schema.String),
+  prompt_cache_breakpoint: optionalNullable(PromptCacheBreakpointConfig),
   /** The URL of the file to be sent to the model. */
-  file_url: Schema.optional(Schema.String),
+  file_url: optionalNullable(Schema.String),
   /** The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`. */
-  detail: Schema.optional(FileInputDetail)
+  detail: optionalNullable(FileInputDetail)
 })
 
 /**
@@ -83,7 +83,7 @@ export const InputImageContent = Schema.Struct({
   file_id: optionalNullable(Schema.String),
   /** The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`. */
   detail: ImageDetail,
-  prompt_cache_breakpoint: Schema.optional(PromptCacheBreakpointConfig)
+  prompt_cache_breakpoint: optionalNullable(PromptCacheBreakpointConfig)
 })
 
 /**

@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { OpenEnum } from "../../internal/schema.js"
+import { OpenEnum, optionalNullable } from "../../internal/schema.js"
 
 /**
  * `AudioTranscription` in the OpenAI spec.
@@ -51,13 +51,13 @@ export interface AudioTranscription {
  */
 export const AudioTranscriptionResponse = Schema.Struct({
   /** The model used for transcription. Current options are `whisper-1`, `gpt-transcribe`, `gpt-live-transcribe`, `gpt-4o-mini-transcribe`, `gpt-4o-mini-transcribe-2025-12-15`, `gpt-4o-transcribe`, `gpt-4o-transcribe-diarize`, and `gpt-realtime-whisper`. */
-  model: Schema.optional(Schema.Union(Schema.String, OpenEnum("whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"))),
+  model: optionalNullable(Schema.Union(Schema.String, OpenEnum("whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"))),
   /** The language of the input audio. */
-  language: Schema.optional(Schema.String),
+  language: optionalNullable(Schema.String),
   /** The possible input audio languages configured for transcription, in [ISO-639-1](https://en.wikipedia.org/wiki/List_of_ISO_639-1_codes) format. */
-  languages: Schema.optional(Schema.Array(Schema.String)),
+  languages: optionalNullable(Schema.Array(Schema.String)),
   /** The prompt configured for input audio transcription, when present. */
-  prompt: Schema.optional(Schema.String)
+  prompt: optionalNullable(Schema.String)
 })
 
 /**
@@ -92,15 +92,15 @@ export type NoiseReductionType = Schema.Schema.Type<typeof NoiseReductionType>
  */
 export const RealtimeAudioFormats = Schema.Union(Schema.Struct({
   /** The audio format. Always `audio/pcm`. */
-  type: Schema.optional(OpenEnum("audio/pcm")),
+  type: optionalNullable(Schema.Literal("audio/pcm")),
   /** The sample rate of the audio. Always `24000`. */
-  rate: Schema.optional(Schema.Literal(24000))
+  rate: optionalNullable(Schema.Literal(24000))
 }), Schema.Struct({
     /** The audio format. Always `audio/pcmu`. */
-    type: Schema.optional(OpenEnum("audio/pcmu"))
+    type: optionalNullable(Schema.Literal("audio/pcmu"))
   }), Schema.Struct({
     /** The audio format. Always `audio/pcma`. */
-    type: Schema.optional(OpenEnum("audio/pcma"))
+    type: optionalNullable(Schema.Literal("audio/pcma"))
 }))
 
 /**
@@ -119,17 +119,17 @@ export type RealtimeAudioFormats = Schema.Schema.Type<typeof RealtimeAudioFormat
  */
 export const RealtimeFunctionTool = Schema.Struct({
   /** The type of the tool, i.e. `function`. */
-  type: Schema.optional(Schema.Literal("function")),
+  type: optionalNullable(Schema.Literal("function")),
   /** The name of the function. */
-  name: Schema.optional(Schema.String),
+  name: optionalNullable(Schema.String),
   /**
    * The description of the function, including guidance on when and how
    * to call it, and guidance about what to tell the user when calling
    * (if anything).
    */
-  description: Schema.optional(Schema.String),
+  description: optionalNullable(Schema.String),
   /** Parameters of the function in JSON Schema. */
-  parameters: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  parameters: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })
 
 /**
@@ -152,9 +152,9 @@ export const RealtimeTruncation = Schema.Union(OpenEnum("auto", "disabled"), Sch
   /** Fraction of post-instruction conversation tokens to retain (`0.0` - `1.0`) when the conversation exceeds the input token limit. Setting this to `0.8` means that messages will be dropped until 80% of the maximum allowed tokens are used. This helps reduce the frequency of truncations and improve cache rates. */
   retention_ratio: Schema.Number,
   /** Optional custom token limits for this truncation strategy. If not provided, the model's default token limits will be used. */
-  token_limits: Schema.optional(Schema.Struct({
+  token_limits: optionalNullable(Schema.Struct({
     /** Maximum tokens allowed in the conversation after instructions (which including tool definitions). For example, setting this to 5,000 would mean that truncation would occur when the conversation exceeds 5,000 tokens after instructions. This cannot be higher than the model's context window size minus the maximum output tokens. */
-    post_instructions: Schema.optional(Schema.Number)
+    post_instructions: optionalNullable(Schema.Number)
   }))
 }))
 

@@ -36,7 +36,7 @@ export const Prompt = Schema.NullOr(Schema.Struct({
   /** The unique identifier of the prompt template to use. */
   id: Schema.String,
   version: optionalNullable(Schema.String),
-  variables: Schema.optional(ResponsePromptVariables)
+  variables: optionalNullable(ResponsePromptVariables)
 }))
 
 /**

@@ -16,7 +16,7 @@ import { Metadata } from "./Batches_BetaAssistants_BetaThreads_Chat_Conversation
  * @category schemas
  */
 export const ModelResponseProperties = Schema.Struct({
-  metadata: Schema.optional(Metadata),
+  metadata: optionalNullable(Metadata),
   top_logprobs: optionalNullable(Schema.Number),
   temperature: optionalNullable(Schema.Number),
   top_p: optionalNullable(Schema.Number),
@@ -26,7 +26,7 @@ export const ModelResponseProperties = Schema.Struct({
    * Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
    * @deprecated
    */
-  user: Schema.optional(Schema.String),
+  user: optionalNullable(Schema.String),
   safety_identifier: optionalNullable(Schema.String),
   prompt_cache_key: optionalNullable(Schema.String),
   /** @deprecated */

@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { OpenEnum } from "../../internal/schema.js"
+import { OpenEnum, optionalNullable } from "../../internal/schema.js"
 
 /**
  * Decodes {@link ContainerNetworkPolicyDomainSecretParam}.
@@ -41,9 +41,9 @@ export const ContainerNetworkPolicyAllowlistParam = Schema.Struct({
   /** Allow outbound network access only to specified domains. Always `allowlist`. */
   type: Schema.Literal("allowlist"),
   /** A list of allowed domains when type is `allowlist`. */
-  allowed_domains: Schema.Array(Schema.String),
+  allowed_domains: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** Optional domain-scoped secrets for allowlisted domains. */
-  domain_secrets: Schema.optional(Schema.Array(ContainerNetworkPolicyDomainSecretParam))
+  domain_secrets: optionalNullable(Schema.Array(ContainerNetworkPolicyDomainSecretParam))
 })
 
 /**
@@ -133,7 +133,7 @@ export const SkillReferenceParam = Schema.Struct({
   /** The ID of the referenced skill. */
   skill_id: Schema.String,
   /** Optional skill version. Use a positive integer or 'latest'. Omit for default. */
-  version: Schema.optional(Schema.String)
+  version: optionalNullable(Schema.String)
 })
 
 /**

@@ -32,13 +32,13 @@ export type CallableToolAllowedCaller = Schema.Schema.Type<typeof CallableToolAl
  */
 export const MCPToolFilter = Schema.Struct({
   /** List of allowed tool names. */
-  tool_names: Schema.optional(Schema.Array(Schema.String)),
+  tool_names: optionalNullable(Schema.Array(Schema.String)),
   /**
    * Indicates whether or not a tool modifies data or is read-only. If an
    * MCP server is [annotated with `readOnlyHint`](https://modelcontextprotocol.io/specification/2025-06-18/schema#toolannotations-readonlyhint),
    * it will match this filter.
    */
-  read_only: Schema.optional(Schema.Boolean)
+  read_only: optionalNullable(Schema.Boolean)
 })
 
 /**
@@ -64,7 +64,7 @@ export const MCPTool = Schema.Struct({
    * The URL for the MCP server. One of `server_url`, `connector_id`, or
    * `tunnel_id` must be provided.
    */
-  server_url: Schema.optional(Schema.String),
+  server_url: optionalNullable(Schema.String),
   /**
    * Identifier for service connectors, like those available in ChatGPT. One of
    * `server_url`, `connector_id`, or `tunnel_id` must be provided. Learn more
@@ -81,29 +81,29 @@ export const MCPTool = Schema.Struct({
    * - Outlook Email: `connector_outlookemail`
    * - SharePoint: `connector_sharepoint`
    */
-  connector_id: Schema.optional(OpenEnum("connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint")),
+  connector_id: optionalNullable(OpenEnum("connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint")),
   /**
    * The Secure MCP Tunnel ID to use instead of a direct server URL. One of
    * `server_url`, `connector_id`, or `tunnel_id` must be provided.
    */
-  tunnel_id: Schema.optional(Schema.String),
+  tunnel_id: optionalNullable(Schema.String),
   /**
    * An OAuth access token that can be used with a remote MCP server, either
    * with a custom MCP server URL or a service connector. Your application
    * must handle the OAuth authorization flow and provide the token here.
    */
-  authorization: Schema.optional(Schema.String),
+  authorization: optionalNullable(Schema.String),
   /** Optional description of the MCP server, used to provide more context. */
-  server_description: Schema.optional(Schema.String),
+  server_description: optionalNullable(Schema.String),
   headers: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.String })),
   allowed_tools: optionalNullable(Schema.Union(Schema.Array(Schema.String), MCPToolFilter)),
   allowed_callers: optionalNullable(Schema.Array(CallableToolAllowedCaller)),
   require_approval: optionalNullable(Schema.Union(Schema.Struct({
-    always: Schema.optional(MCPToolFilter),
-    never: Schema.optional(MCPToolFilter)
+    always: optionalNullable(MCPToolFilter),
+    never: optionalNullable(MCPToolFilter)
   }), OpenEnum("always", "never"))),
   /** Whether this MCP tool is deferred and discovered via tool search. */
-  defer_loading: Schema.optional(Schema.Boolean)
+  defer_loading: optionalNullable(Schema.Boolean)
 })
 
 /**

@@ -83,10 +83,10 @@ export const AutoCodeInterpreterToolParam = Schema.Struct({
   /** Always `auto`. */
   type: Schema.Literal("auto"),
   /** An optional list of uploaded files to make available to your code. */
-  file_ids: Schema.optional(Schema.Array(Schema.String)),
+  file_ids: optionalNullable(Schema.Array(Schema.String)),
   memory_limit: optionalNullable(ContainerMemoryLimit),
   /** Network access policy for the container. */
-  network_policy: Schema.optional(OpenUnion("type", [ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam]))
+  network_policy: optionalNullable(OpenUnion("type", [ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam]))
 })
 
 /**
@@ -193,12 +193,12 @@ export const ContainerAutoParam = Schema.Struct({
   /** Automatically creates a container for this request */
   type: Schema.Literal("container_auto"),
   /** An optional list of uploaded files to make available to your code. */
-  file_ids: Schema.optional(Schema.Array(Schema.String)),
+  file_ids: optionalNullable(Schema.Array(Schema.String)),
   memory_limit: optionalNullable(ContainerMemoryLimit),
   /** Network access policy for the container. */
-  network_policy: Schema.optional(OpenUnion("type", [ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam])),
+  network_policy: optionalNullable(OpenUnion("type", [ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam])),
   /** An optional list of skills referenced by id or inline data. */
-  skills: Schema.optional(Schema.Array(OpenUnion("type", [SkillReferenceParam, InlineSkillParam])))
+  skills: optionalNullable(Schema.Array(OpenUnion("type", [SkillReferenceParam, InlineSkillParam])))
 })
 
 /**
@@ -300,11 +300,11 @@ export const CustomToolParam = Schema.Struct({
   /** The name of the custom tool, used to identify it in tool calls. */
   name: Schema.String,
   /** Optional description of the custom tool, used to provide more context. */
-  description: Schema.optional(Schema.String),
+  description: optionalNullable(Schema.String),
   /** The input format for the custom tool. Default is unconstrained text. */
-  format: Schema.optional(OpenUnion("type", [CustomTextFormatParam, CustomGrammarFormatParam])),
+  format: optionalNullable(OpenUnion("type", [CustomTextFormatParam, CustomGrammarFormatParam])),
   /** Whether this tool should be deferred and discovered via tool search. */
-  defer_loading: Schema.optional(Schema.Boolean),
+  defer_loading: optionalNullable(Schema.Boolean),
   allowed_callers: optionalNullable(Schema.Array(CallableToolAllowedCaller))
 })
 
@@ -386,7 +386,7 @@ export const EasyInputMessage = Schema.Struct({
   content: Schema.Union(Schema.String, InputMessageContentList),
   phase: optionalNullable(MessagePhase),
   /** The type of the message input. Always `message`. */
-  type: Schema.optional(Schema.Literal("message"))
+  type: optionalNullable(Schema.Literal("message"))
 })
 
 /**
@@ -423,7 +423,7 @@ export type EmptyModelParam = Schema.Schema.Type<typeof EmptyModelParam>
  * @since 0.2.0
  * @category schemas
  */
-export const Filters: Schema.Union<[typeof ComparisonFilter, typeof CompoundFilter]> = Schema.Union(ComparisonFilter, CompoundFilter)
+export const Filters: Schema.Union<[typeof ComparisonFilter, typeof CompoundFilter]> = OpenUnion("type", [ComparisonFilter, CompoundFilter])
 
 /**
  * `Filters` in the OpenAI spec.
@@ -478,11 +478,11 @@ export type RankerVersionType = Schema.Schema.Type<typeof RankerVersionType>
  */
 export const RankingOptions = Schema.Struct({
   /** The ranker to use for the file search. */
-  ranker: Schema.optional(RankerVersionType),
+  ranker: optionalNullable(RankerVersionType),
   /** The score threshold for the file search, a number between 0 and 1. Numbers closer to 1 will attempt to return only the most relevant results, but may return fewer results. */
-  score_threshold: Schema.optional(Schema.Number),
+  score_threshold: optionalNullable(Schema.Number),
   /** Weights that control how reciprocal rank fusion balances semantic embedding matches versus sparse keyword matches when hybrid search is enabled. */
-  hybrid_search: Schema.optional(HybridSearchOptions)
+  hybrid_search: optionalNullable(HybridSearchOptions)
 })
 
 /**
@@ -503,11 +503,11 @@ export const FileSearchTool = Schema.Struct({
   /** The type of the file search tool. Always `file_search`. */
   type: Schema.Literal("file_search"),
   /** The IDs of the vector stores to search. */
-  vector_store_ids: Schema.Array(Schema.String),
+  vector_store_ids: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** The maximum number of results to return. This number should be between 1 and 50 inclusive. */
-  max_num_results: Schema.optional(Schema.Number),
+  max_num_results: optionalNullable(Schema.Number),
   /** Ranking options for search. */
-  ranking_options: Schema.optional(RankingOptions),
+  ranking_options: optionalNullable(RankingOptions),
   filters: optionalNullable(Filters)
 })
 
@@ -552,7 +552,7 @@ export const LocalEnvironmentParam = Schema.Struct({
   /** Use a local computer environment. */
   type: Schema.Literal("local"),
   /** An optional list of skills. */
-  skills: Schema.optional(Schema.Array(LocalSkillParam))
+  skills: optionalNullable(Schema.Array(LocalSkillParam))
 })
 
 /**
@@ -600,7 +600,7 @@ export const FunctionTool = Schema.Struct({
   output_schema: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   strict: sentAsNull(Schema.Boolean),
   /** Whether this function is deferred and loaded via tool search. */
-  defer_loading: Schema.optional(Schema.Boolean),
+  defer_loading: optionalNullable(Schema.Boolean),
   allowed_callers: optionalNullable(Schema.Array(CallableToolAllowedCaller))
 })
 
@@ -626,7 +626,7 @@ export const FunctionToolParam = Schema.Struct({
   type: Schema.Literal("function"),
   output_schema: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   /** Whether this function should be deferred and discovered via tool search. */
-  defer_loading: Schema.optional(Schema.Boolean),
+  defer_loading: optionalNullable(Schema.Boolean),
   allowed_callers: optionalNullable(Schema.Array(CallableToolAllowedCaller))
 })
 
@@ -663,23 +663,23 @@ export type ImageGenActionEnum = Schema.Schema.Type<typeof ImageGenActionEnum>
 export const ImageGenTool = Schema.Struct({
   /** The type of the image generation tool. Always `image_generation`. */
   type: Schema.Literal("image_generation"),
-  model: Schema.optional(Schema.Union(Schema.String, OpenEnum("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"))),
+  model: optionalNullable(Schema.Union(Schema.String, OpenEnum("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"))),
   /**
    * The quality of the generated image. One of `low`, `medium`, `high`,
    * or `auto`. Default: `auto`.
    */
-  quality: Schema.optional(OpenEnum("low", "medium", "high", "auto")),
+  quality: optionalNullable(OpenEnum("low", "medium", "high", "auto")),
   /** The size of the generated images. For `gpt-image-2` and `gpt-image-2-2026-04-21`, arbitrary resolutions are supported as `WIDTHxHEIGHT` strings, for example `1536x864`. Width and height must both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions above `2560x1440` are experimental, and the maximum supported resolution is `3840x2160`. The requested size must also satisfy the model's current pixel and edge limits. The standard sizes `1024x1024`, `1536x1024`, and `1024x1536` are supported by the GPT image models; `auto` is supported for models that allow automatic sizing. For `dall-e-2`, use one of `256x256`, `512x512`, or `1024x1024`. For `dall-e-3`, use one of `1024x1024`, `1792x1024`, or `1024x1792`. */
-  size: Schema.optional(Schema.Union(Schema.String, OpenEnum("1024x1024", "1024x1536", "1536x1024", "auto"))),
+  size: optionalNullable(Schema.Union(Schema.String, OpenEnum("1024x1024", "1024x1536", "1536x1024", "auto"))),
   /**
    * The output format of the generated image. One of `png`, `webp`, or
    * `jpeg`. Default: `png`.
    */
-  output_format: Schema.optional(OpenEnum("png", "webp", "jpeg")),
+  output_format: optionalNullable(OpenEnum("png", "webp", "jpeg")),
   /** Compression level for the output image. Default: 100. */
-  output_compression: Schema.optional(Schema.Number),
+  output_compression: optionalNullable(Schema.Number),
   /** Moderation level for the generated image. Default: `auto`. */
-  moderation: Schema.optional(OpenEnum("auto", "low")),
+  moderation: optionalNullable(OpenEnum("auto", "low")),
   /**
    * Set the background of the generated image. One of `transparent`,
    * `opaque`, or `auto`. Transparent backgrounds are available for
@@ -687,22 +687,22 @@ export const ImageGenTool = Schema.Struct({
    * `gpt-image-2-2026-04-21`, this support is in preview. When using
    * `transparent`, set the output format to `png` or `webp`. Default: `auto`.
    */
-  background: Schema.optional(OpenEnum("transparent", "opaque", "auto")),
+  background: optionalNullable(OpenEnum("transparent", "opaque", "auto")),
   input_fidelity: optionalNullable(InputFidelity),
   /**
    * Optional mask for inpainting. Contains `image_url`
    * (string, optional) and `file_id` (string, optional).
    */
-  input_image_mask: Schema.optional(Schema.Struct({
+  input_image_mask: optionalNullable(Schema.Struct({
     /** Base64-encoded mask image. */
-    image_url: Schema.optional(Schema.String),
+    image_url: optionalNullable(Schema.String),
     /** File ID for the mask image. */
-    file_id: Schema.optional(Schema.String)
+    file_id: optionalNullable(Schema.String)
   })),
   /** Number of partial images to generate in streaming mode, from 0 (default value) to 3. */
-  partial_images: Schema.optional(Schema.Number),
+  partial_images: optionalNullable(Schema.Number),
   /** Whether to generate a new image or edit an existing image. Default: `auto`. */
-  action: Schema.optional(ImageGenActionEnum)
+  action: optionalNullable(ImageGenActionEnum)
 })
 
 /**
@@ -746,7 +746,7 @@ export const NamespaceToolParam = Schema.Struct({
   /** A description of the namespace shown to the model. */
   description: Schema.String,
   /** The function/custom tools available inside this namespace. */
-  tools: Schema.Array(OpenUnion("type", [FunctionToolParam, CustomToolParam]))
+  tools: Schema.optionalWith(Schema.Array(OpenUnion("type", [FunctionToolParam, CustomToolParam])), { default: () => [] })
 })
 
 /**
@@ -834,7 +834,7 @@ export const ToolSearchToolParam = Schema.Struct({
   /** The type of the tool. Always `tool_search`. */
   type: Schema.Literal("tool_search"),
   /** Whether tool search is executed by the server or by the client. */
-  execution: Schema.optional(ToolSearchExecutionType),
+  execution: optionalNullable(ToolSearchExecutionType),
   description: optionalNullable(Schema.String),
   parameters: optionalNullable(EmptyModelParam)
 })
@@ -855,11 +855,11 @@ export interface ToolSearchToolParam extends Schema.Schema.Type<typeof ToolSearc
  */
 export const WebSearchPreviewTool = Schema.Struct({
   /** The type of the web search tool. One of `web_search_preview` or `web_search_preview_2025_03_11`. */
-  type: OpenEnum("web_search_preview", "web_search_preview_2025_03_11"),
+  type: Schema.Literal("web_search_preview", "web_search_preview_2025_03_11"),
   user_location: optionalNullable(ApproximateLocation),
   /** High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default. */
-  search_context_size: Schema.optional(SearchContextSize),
-  search_content_types: Schema.optional(Schema.Array(SearchContentType))
+  search_context_size: optionalNullable(SearchContextSize),
+  search_content_types: optionalNullable(Schema.Array(SearchContentType))
 })
 
 /**
@@ -878,7 +878,7 @@ export interface WebSearchPreviewTool extends Schema.Schema.Type<typeof WebSearc
  */
 export const WebSearchApproximateLocation = Schema.NullOr(Schema.Struct({
   /** The type of location approximation. Always `approximate`. */
-  type: Schema.optional(Schema.Literal("approximate")),
+  type: optionalNullable(Schema.Literal("approximate")),
   country: optionalNullable(Schema.String),
   region: optionalNullable(Schema.String),
   city: optionalNullable(Schema.String),
@@ -901,15 +901,15 @@ export type WebSearchApproximateLocation = Schema.Schema.Type<typeof WebSearchAp
  */
 export const WebSearchTool = Schema.Struct({
   /** The type of the web search tool. One of `web_search` or `web_search_2025_08_26`. */
-  type: OpenEnum("web_search", "web_search_2025_08_26"),
+  type: Schema.Literal("web_search", "web_search_2025_08_26"),
   /** Allow live internet access for web search. Defaults to true when omitted. When false, the web search tool runs in offline/cache-only mode and will not fetch new external content. */
-  external_web_access: Schema.optional(Schema.Boolean),
+  external_web_access: optionalNullable(Schema.Boolean),
   filters: optionalNullable(Schema.Struct({
     allowed_domains: optionalNullable(Schema.Array(Schema.String))
   })),
-  user_location: Schema.optional(WebSearchApproximateLocation),
+  user_location: optionalNullable(WebSearchApproximateLocation),
   /** High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default. */
-  search_context_size: Schema.optional(OpenEnum("low", "medium", "high"))
+  search_context_size: optionalNullable(OpenEnum("low", "medium", "high"))
 })
 
 /**
@@ -927,7 +927,7 @@ export interface WebSearchTool extends Schema.Schema.Type<typeof WebSearchTool> 
  * @since 0.2.0
  * @category schemas
  */
-export const Tool: Schema.Union<[typeof FunctionTool, typeof FileSearchTool, typeof ComputerTool, typeof ComputerUsePreviewTool, typeof WebSearchTool, typeof MCPTool, typeof CodeInterpreterTool, typeof ProgrammaticToolCallingParam, typeof ImageGenTool, typeof LocalShellToolParam, typeof FunctionShellToolParam, typeof CustomToolParam, typeof NamespaceToolParam, typeof ToolSearchToolParam, typeof WebSearchPreviewTool, typeof ApplyPatchToolParam]> = Schema.Union(FunctionTool, FileSearchTool, ComputerTool, ComputerUsePreviewTool, WebSearchTool, MCPTool, CodeInterpreterTool, ProgrammaticToolCallingParam, ImageGenTool, LocalShellToolParam, FunctionShellToolParam, CustomToolParam, NamespaceToolParam, ToolSearchToolParam, WebSearchPreviewTool, ApplyPatchToolParam)
+export const Tool: Schema.Union<[typeof FunctionTool, typeof FileSearchTool, typeof ComputerTool, typeof ComputerUsePreviewTool, typeof WebSearchTool, typeof MCPTool, typeof CodeInterpreterTool, typeof ProgrammaticToolCallingParam, typeof ImageGenTool, typeof LocalShellToolParam, typeof FunctionShellToolParam, typeof CustomToolParam, typeof NamespaceToolParam, typeof ToolSearchToolParam, typeof WebSearchPreviewTool, typeof ApplyPatchToolParam]> = OpenUnion("type", [FunctionTool, FileSearchTool, ComputerTool, ComputerUsePreviewTool, WebSearchTool, MCPTool, CodeInterpreterTool, ProgrammaticToolCallingParam, ImageGenTool, LocalShellToolParam, FunctionShellToolParam, CustomToolParam, NamespaceToolParam, ToolSearchToolParam, WebSearchPreviewTool, ApplyPatchToolParam])
 
 /**
  * A tool that can be used to generate a response.

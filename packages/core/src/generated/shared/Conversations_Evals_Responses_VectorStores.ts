@@ -6,7 +6,6 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { OpenEnum } from "../../internal/schema.js"
 
 /**
  * Decodes {@link ComparisonFilter}.
@@ -26,7 +25,7 @@ export const ComparisonFilter = Schema.Struct({
    * - `in`: in
    * - `nin`: not in
    */
-  type: OpenEnum("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"),
+  type: Schema.Literal("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"),
   /** The key to compare against the value. */
   key: Schema.String,
   /** The value to compare against the attribute key; supports string, number, or boolean types. */
@@ -49,7 +48,7 @@ export interface ComparisonFilter extends Schema.Schema.Type<typeof ComparisonFi
  */
 export interface CompoundFilter {
   /** Type of operation: `and` or `or`. */
-  readonly type: "and" | "or" | (string & {})
+  readonly type: "and" | "or"
   /** Array of filters to combine. Items can be `ComparisonFilter` or `CompoundFilter`. */
   readonly filters: ReadonlyArray<ComparisonFilter | CompoundFilter>
 }
@@ -62,7 +61,7 @@ export interface CompoundFilter {
  */
 export const CompoundFilter: Schema.Schema<CompoundFilter> = Schema.Struct({
   /** Type of operation: `and` or `or`. */
-  type: OpenEnum("and", "or"),
+  type: Schema.Literal("and", "or"),
   /** Array of filters to combine. Items can be `ComparisonFilter` or `CompoundFilter`. */
   filters: Schema.Array(Schema.Union(ComparisonFilter, Schema.suspend((): Schema.Schema<CompoundFilter> => CompoundFilter)))
 })

@@ -43,7 +43,7 @@ export const AdditionalTools = Schema.Struct({
   /** The role that provided the additional tools. */
   role: MessageRole,
   /** The additional tool definitions made available at this item. */
-  tools: Schema.Array(Tool)
+  tools: Schema.optionalWith(Schema.Array(Tool), { default: () => [] })
 })
 
 /**
@@ -67,7 +67,7 @@ export const AdditionalToolsItemParam = Schema.Struct({
   /** The role that provided the additional tools. Only `developer` is supported. */
   role: OpenEnum("developer"),
   /** A list of additional tools made available at this item. */
-  tools: Schema.Array(Tool)
+  tools: Schema.optionalWith(Schema.Array(Tool), { default: () => [] })
 })
 
 /**
@@ -485,7 +485,7 @@ export const ApplyPatchToolCall = Schema.Struct({
   /** One of the create_file, delete_file, or update_file operations applied via apply_patch. */
   operation: OpenUnion("type", [ApplyPatchCreateFileOperation, ApplyPatchDeleteFileOperation, ApplyPatchUpdateFileOperation]),
   /** The ID of the entity that created this tool call. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -597,7 +597,7 @@ export const ApplyPatchToolCallOutput = Schema.Struct({
   status: ApplyPatchCallOutputStatus,
   output: optionalNullable(Schema.String),
   /** The ID of the entity that created this tool call output. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -759,7 +759,7 @@ export const CompactionBody = Schema.Struct({
   /** The encrypted content that was produced by compaction. */
   encrypted_content: Schema.String,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -874,7 +874,7 @@ export const DragParam = Schema.Struct({
    * ]
    * ```
    */
-  path: Schema.Array(CoordParam),
+  path: Schema.optionalWith(Schema.Array(CoordParam), { default: () => [] }),
   keys: optionalNullable(Schema.Array(Schema.String))
 })
 
@@ -896,7 +896,7 @@ export const KeyPressAction = Schema.Struct({
   /** Specifies the event type. For a keypress action, this property is always set to `keypress`. */
   type: Schema.Literal("keypress"),
   /** The combination of keys the model is requesting to be pressed. This is an array of strings, each representing a key. */
-  keys: Schema.Array(Schema.String)
+  keys: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 })
 
 /**
@@ -1085,9 +1085,9 @@ export const ComputerScreenshotImage = Schema.Struct({
    */
   type: Schema.Literal("computer_screenshot"),
   /** The URL of the screenshot image. */
-  image_url: Schema.optional(Schema.String),
+  image_url: optionalNullable(Schema.String),
   /** The identifier of an uploaded file that contains the screenshot. */
-  file_id: Schema.optional(Schema.String)
+  file_id: optionalNullable(Schema.String)
 })
 
 /**
@@ -1168,7 +1168,7 @@ export const ComputerScreenshotContent = Schema.Struct({
   file_id: sentAsNull(Schema.String),
   /** The detail level of the screenshot image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`. */
   detail: ImageDetail,
-  prompt_cache_breakpoint: Schema.optional(PromptCacheBreakpointConfig)
+  prompt_cache_breakpoint: optionalNullable(PromptCacheBreakpointConfig)
 })
 
 /**
@@ -1187,15 +1187,15 @@ export interface ComputerScreenshotContent extends Schema.Schema.Type<typeof Com
  */
 export const ComputerToolCall = Schema.Struct({
   /** The type of the computer call. Always `computer_call`. */
-  type: OpenEnum("computer_call"),
+  type: Schema.Literal("computer_call"),
   /** The unique ID of the computer call. */
   id: Schema.String,
   /** An identifier used when responding to the tool call with output. */
   call_id: Schema.String,
-  action: Schema.optional(ComputerAction),
-  actions: Schema.optional(ComputerActionList),
+  action: optionalNullable(ComputerAction),
+  actions: optionalNullable(ComputerActionList),
   /** The pending safety checks for the computer call. */
-  pending_safety_checks: Schema.Array(ComputerCallSafetyCheckParam),
+  pending_safety_checks: Schema.optionalWith(Schema.Array(ComputerCallSafetyCheckParam), { default: () => [] }),
   /**
    * The status of the item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
@@ -1222,20 +1222,20 @@ export const ComputerToolCallOutput = Schema.Struct({
   /** The type of the computer tool call output. Always `computer_call_output`. */
   type: Schema.Literal("computer_call_output"),
   /** The ID of the computer tool call output. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The ID of the computer tool call that produced the output. */
   call_id: Schema.String,
   /**
    * The safety checks reported by the API that have been acknowledged by the
    * developer.
    */
-  acknowledged_safety_checks: Schema.optional(Schema.Array(ComputerCallSafetyCheckParam)),
+  acknowledged_safety_checks: optionalNullable(Schema.Array(ComputerCallSafetyCheckParam)),
   output: ComputerScreenshotImage,
   /**
    * The status of the message input. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when input items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete"))
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete"))
 })
 
 /**
@@ -1263,7 +1263,7 @@ export const ComputerToolCallOutputResource = Schema.Struct({
    * The safety checks reported by the API that have been acknowledged by the
    * developer.
    */
-  acknowledged_safety_checks: Schema.optional(Schema.Array(ComputerCallSafetyCheckParam)),
+  acknowledged_safety_checks: optionalNullable(Schema.Array(ComputerCallSafetyCheckParam)),
   output: ComputerScreenshotImage,
   /**
    * The status of the message input. One of `in_progress`, `completed`, or
@@ -1271,7 +1271,7 @@ export const ComputerToolCallOutputResource = Schema.Struct({
    */
   status: ComputerCallOutputStatus,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -1312,12 +1312,12 @@ export const CustomToolCall = Schema.Struct({
   /** The type of the custom tool call. Always `custom_tool_call`. */
   type: Schema.Literal("custom_tool_call"),
   /** The unique ID of the custom tool call in the OpenAI platform. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** An identifier used to map this custom tool call to a tool call output. */
   call_id: Schema.String,
   caller: optionalNullable(ToolCallCaller),
   /** The namespace of the custom tool being called. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   /** The name of the custom tool being called. */
   name: Schema.String,
   /** The input for the custom tool call generated by the model. */
@@ -1358,7 +1358,7 @@ export const CustomToolCallOutput = Schema.Struct({
   /** The type of the custom tool call output. Always `custom_tool_call_output`. */
   type: Schema.Literal("custom_tool_call_output"),
   /** The unique ID of the custom tool call output in the OpenAI platform. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The call ID, used to map this custom tool call output to a custom tool call. */
   call_id: Schema.String,
   caller: optionalNullable(ToolCallCallerParam),
@@ -1426,17 +1426,17 @@ export const FileSearchToolCall = Schema.Struct({
    */
   status: OpenEnum("in_progress", "searching", "completed", "incomplete", "failed"),
   /** The queries used to search for files. */
-  queries: Schema.Array(Schema.String),
+  queries: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   results: optionalNullable(Schema.Array(Schema.Struct({
     /** The unique ID of the file. */
-    file_id: Schema.optional(Schema.String),
+    file_id: optionalNullable(Schema.String),
     /** The text that was retrieved from the file. */
-    text: Schema.optional(Schema.String),
+    text: optionalNullable(Schema.String),
     /** The name of the file. */
-    filename: Schema.optional(Schema.String),
-    attributes: Schema.optional(VectorStoreFileAttributes),
+    filename: optionalNullable(Schema.String),
+    attributes: optionalNullable(VectorStoreFileAttributes),
     /** The relevance score of the file - a value between 0 and 1. */
-    score: Schema.optional(Schema.Number)
+    score: optionalNullable(Schema.Number)
   })))
 })
 
@@ -1463,7 +1463,7 @@ export const InputFileContentParam = Schema.Struct({
   file_data: optionalNullable(Schema.String),
   file_url: optionalNullable(Schema.String),
   /** The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`. */
-  detail: Schema.optional(FileDetailEnum),
+  detail: optionalNullable(FileDetailEnum),
   prompt_cache_breakpoint: optionalNullable(PromptCacheBreakpointParam)
 })
 
@@ -1586,7 +1586,7 @@ export type FunctionCallStatus = Schema.Schema.Type<typeof FunctionCallStatus>
  * @category schemas
  */
 export const FunctionShellAction = Schema.Struct({
-  commands: Schema.Array(Schema.String),
+  commands: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   timeout_ms: sentAsNull(Schema.Number),
   max_output_length: sentAsNull(Schema.Number)
 })
@@ -1607,7 +1607,7 @@ export interface FunctionShellAction extends Schema.Schema.Type<typeof FunctionS
  */
 export const FunctionShellActionParam = Schema.Struct({
   /** Ordered shell commands for the execution environment to run. */
-  commands: Schema.Array(Schema.String),
+  commands: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   timeout_ms: optionalNullable(Schema.Number),
   max_output_length: optionalNullable(Schema.Number)
 })
@@ -1675,7 +1675,7 @@ export const FunctionShellCall = Schema.Struct({
   status: FunctionShellCallStatus,
   environment: sentAsNull(OpenUnion("type", [LocalEnvironmentResource, ContainerReferenceResource])),
   /** The ID of the entity that created this tool call. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -1783,7 +1783,7 @@ export const FunctionShellCallOutputContent = Schema.Struct({
   /** Represents either an exit outcome (with an exit code) or a timeout outcome for a shell call output chunk. */
   outcome: OpenUnion("type", [FunctionShellCallOutputTimeoutOutcome, FunctionShellCallOutputExitOutcome]),
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -1827,10 +1827,10 @@ export const FunctionShellCallOutput = Schema.Struct({
   /** The status of the shell call output. One of `in_progress`, `completed`, or `incomplete`. */
   status: FunctionShellCallOutputStatusEnum,
   /** An array of shell call output contents */
-  output: Schema.Array(FunctionShellCallOutputContent),
+  output: Schema.optionalWith(Schema.Array(FunctionShellCallOutputContent), { default: () => [] }),
   max_output_length: sentAsNull(Schema.Number),
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -1934,7 +1934,7 @@ export const FunctionShellCallOutputItemParam = Schema.Struct({
   /** The type of the item. Always `shell_call_output`. */
   type: Schema.Literal("shell_call_output"),
   /** Captured chunks of stdout and stderr output, along with their associated outcomes. */
-  output: Schema.Array(FunctionShellCallOutputContentParam),
+  output: Schema.optionalWith(Schema.Array(FunctionShellCallOutputContentParam), { default: () => [] }),
   status: optionalNullable(FunctionShellCallItemStatus),
   max_output_length: optionalNullable(Schema.Number)
 })
@@ -1955,14 +1955,14 @@ export interface FunctionShellCallOutputItemParam extends Schema.Schema.Type<typ
  */
 export const FunctionToolCall = Schema.Struct({
   /** The unique ID of the function tool call. */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The type of the function tool call. Always `function_call`. */
   type: Schema.Literal("function_call"),
   /** The unique ID of the function tool call generated by the model. */
   call_id: Schema.String,
   caller: optionalNullable(ToolCallCaller),
   /** The namespace of the function to run. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   /** The name of the function to run. */
   name: Schema.String,
   /** A JSON string of the arguments to pass to the function. */
@@ -1971,7 +1971,7 @@ export const FunctionToolCall = Schema.Struct({
    * The status of the item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete"))
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete"))
 })
 
 /**
@@ -1994,15 +1994,15 @@ export const FunctionToolCallOutput = Schema.Struct({
    * The unique ID of the function tool call output. Populated when this item
    * is returned via API.
    */
-  id: Schema.optional(Schema.String),
+  id: optionalNullable(Schema.String),
   /** The type of the function tool call output. Always `function_call_output`. */
   type: Schema.Literal("function_call_output"),
   /** The unique ID of the function tool call generated by the model. */
-  call_id: Schema.optional(Schema.String),
+  call_id: optionalNullable(Schema.String),
   /** The name of the tool that produced the output. */
-  name: Schema.optional(Schema.String),
+  name: optionalNullable(Schema.String),
   /** The namespace of the tool that produced the output. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   caller: optionalNullable(ToolCallCallerParam),
   /**
    * The output from the function call generated by your code.
@@ -2013,7 +2013,7 @@ export const FunctionToolCallOutput = Schema.Struct({
    * The status of the item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete"))
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete"))
 })
 
 /**
@@ -2036,11 +2036,11 @@ export const FunctionToolCallOutputResource = Schema.Struct({
   /** The type of the function tool call output. Always `function_call_output`. */
   type: Schema.Literal("function_call_output"),
   /** The unique ID of the function tool call generated by the model. */
-  call_id: Schema.optional(Schema.String),
+  call_id: optionalNullable(Schema.String),
   /** The name of the tool that produced the output. */
-  name: Schema.optional(Schema.String),
+  name: optionalNullable(Schema.String),
   /** The namespace of the tool that produced the output. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   caller: optionalNullable(ToolCallCallerParam),
   /**
    * The output from the function call generated by your code.
@@ -2053,7 +2053,7 @@ export const FunctionToolCallOutputResource = Schema.Struct({
    */
   status: FunctionCallOutputStatusEnum,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -2079,7 +2079,7 @@ export const FunctionToolCallResource = Schema.Struct({
   call_id: Schema.String,
   caller: optionalNullable(ToolCallCaller),
   /** The namespace of the function to run. */
-  namespace: Schema.optional(Schema.String),
+  namespace: optionalNullable(Schema.String),
   /** The name of the function to run. */
   name: Schema.String,
   /** A JSON string of the arguments to pass to the function. */
@@ -2090,7 +2090,7 @@ export const FunctionToolCallResource = Schema.Struct({
    */
   status: FunctionCallStatus,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -2169,14 +2169,14 @@ export type IncludeEnum = "file_search_call.results" | "web_search_call.results"
  */
 export const InputMessage = Schema.Struct({
   /** The type of the message input. Always set to `message`. */
-  type: Schema.optional(Schema.Literal("message")),
+  type: optionalNullable(Schema.Literal("message")),
   /** The role of the message input. One of `user`, `system`, or `developer`. */
   role: OpenEnum("user", "system", "developer"),
   /**
    * The status of item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete")),
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete")),
   content: InputMessageContentList
 })
 
@@ -2200,7 +2200,7 @@ export const LocalShellExecAction = Schema.Struct({
   /** The type of the local shell action. Always `exec`. */
   type: Schema.Literal("exec"),
   /** The command to run. */
-  command: Schema.Array(Schema.String),
+  command: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   timeout_ms: optionalNullable(Schema.Number),
   working_directory: optionalNullable(Schema.String),
   /** Environment variables to set for the command. */
@@ -2355,7 +2355,7 @@ export const MCPListTools = Schema.Struct({
   /** The label of the MCP server. */
   server_label: Schema.String,
   /** The tools available on the server. */
-  tools: Schema.Array(MCPListToolsTool),
+  tools: Schema.optionalWith(Schema.Array(MCPListToolsTool), { default: () => [] }),
   error: optionalNullable(Schema.String)
 })
 
@@ -2459,7 +2459,7 @@ export const MCPToolCall = Schema.Struct({
   /** The error from the tool call, if any. */
   error: optionalNullable(MCPToolCallError),
   /** The status of the tool call. One of `in_progress`, `completed`, `incomplete`, `calling`, or `failed`. */
-  status: Schema.optional(MCPToolCallStatus),
+  status: optionalNullable(MCPToolCallStatus),
   approval_request_id: optionalNullable(Schema.String)
 })
 
@@ -2480,7 +2480,7 @@ export interface MCPToolCall extends Schema.Schema.Type<typeof MCPToolCall> {}
 export const TopLogProb = Schema.Struct({
   token: Schema.String,
   logprob: Schema.Number,
-  bytes: Schema.Array(Schema.Number)
+  bytes: Schema.optionalWith(Schema.Array(Schema.Number), { default: () => [] })
 })
 
 /**
@@ -2500,8 +2500,8 @@ export interface TopLogProb extends Schema.Schema.Type<typeof TopLogProb> {}
 export const LogProb = Schema.Struct({
   token: Schema.String,
   logprob: Schema.Number,
-  bytes: Schema.Array(Schema.Number),
-  top_logprobs: Schema.Array(TopLogProb)
+  bytes: Schema.optionalWith(Schema.Array(Schema.Number), { default: () => [] }),
+  top_logprobs: Schema.optionalWith(Schema.Array(TopLogProb), { default: () => [] })
 })
 
 /**
@@ -2524,8 +2524,8 @@ export const OutputTextContent = Schema.Struct({
   /** The text output from the model. */
   text: Schema.String,
   /** The annotations of the text output. */
-  annotations: Schema.Array(Annotation),
-  logprobs: Schema.Array(LogProb)
+  annotations: Schema.optionalWith(Schema.Array(Annotation), { default: () => [] }),
+  logprobs: Schema.optionalWith(Schema.Array(LogProb), { default: () => [] })
 })
 
 /**
@@ -2587,7 +2587,7 @@ export const OutputMessage = Schema.Struct({
   /** The role of the output message. Always `assistant`. */
   role: OpenEnum("assistant"),
   /** The content of the output message. */
-  content: Schema.Array(OutputMessageContent),
+  content: Schema.optionalWith(Schema.Array(OutputMessageContent), { default: () => [] }),
   phase: optionalNullable(MessagePhase),
   /**
    * The status of the message input. One of `in_progress`, `completed`, or
@@ -2659,14 +2659,14 @@ export const ReasoningItem = Schema.Struct({
   id: Schema.String,
   encrypted_content: optionalNullable(Schema.String),
   /** Reasoning summary content. */
-  summary: Schema.Array(SummaryTextContent),
+  summary: Schema.optionalWith(Schema.Array(SummaryTextContent), { default: () => [] }),
   /** Reasoning text content. */
-  content: Schema.optional(Schema.Array(ReasoningTextContent)),
+  content: optionalNullable(Schema.Array(ReasoningTextContent)),
   /**
    * The status of the item. One of `in_progress`, `completed`, or
    * `incomplete`. Populated when items are returned via API.
    */
-  status: Schema.optional(OpenEnum("in_progress", "completed", "incomplete"))
+  status: optionalNullable(OpenEnum("in_progress", "completed", "incomplete"))
 })
 
 /**
@@ -2692,7 +2692,7 @@ export const ToolSearchCallItemParam = Schema.Struct({
   /** The item type. Always `tool_search_call`. */
   type: Schema.Literal("tool_search_call"),
   /** Whether tool search was executed by the server or by the client. */
-  execution: Schema.optional(ToolSearchExecutionType),
+  execution: optionalNullable(ToolSearchExecutionType),
   /** The arguments supplied to the tool search call. */
   arguments: EmptyModelParam,
   status: optionalNullable(FunctionCallItemStatus)
@@ -2718,9 +2718,9 @@ export const ToolSearchOutputItemParam = Schema.Struct({
   /** The item type. Always `tool_search_output`. */
   type: Schema.Literal("tool_search_output"),
   /** Whether tool search was executed by the server or by the client. */
-  execution: Schema.optional(ToolSearchExecutionType),
+  execution: optionalNullable(ToolSearchExecutionType),
   /** The loaded tool definitions returned by the tool search output. */
-  tools: Schema.Array(Tool),
+  tools: Schema.optionalWith(Schema.Array(Tool), { default: () => [] }),
   status: optionalNullable(FunctionCallItemStatus)
 })
 
@@ -2789,11 +2789,11 @@ export const WebSearchActionSearch = Schema.Struct({
    * The search query.
    * @deprecated
    */
-  query: Schema.optional(Schema.String),
+  query: optionalNullable(Schema.String),
   /** The search queries. */
-  queries: Schema.optional(Schema.Array(Schema.String)),
+  queries: optionalNullable(Schema.Array(Schema.String)),
   /** The sources used in the search. */
-  sources: Schema.optional(Schema.Array(Schema.Struct({
+  sources: optionalNullable(Schema.Array(Schema.Struct({
     /** The type of source. Always `url`. */
     type: Schema.Literal("url"),
     /** The URL of the source. */
@@ -3053,7 +3053,7 @@ export const Message = Schema.Struct({
   /** The role of the message. One of `unknown`, `user`, `assistant`, `system`, `critic`, `discriminator`, `developer`, or `tool`. */
   role: MessageRole,
   /** The content of the message */
-  content: Schema.Array(OpenUnion("type", [InputTextContent, OutputTextContent, TextContent, SummaryTextContent, ReasoningTextContent, RefusalContent, InputImageContent, ComputerScreenshotContent, InputFileContent])),
+  content: Schema.optionalWith(Schema.Array(OpenUnion("type", [InputTextContent, OutputTextContent, TextContent, SummaryTextContent, ReasoningTextContent, RefusalContent, InputImageContent, ComputerScreenshotContent, InputFileContent])), { default: () => [] }),
   phase: optionalNullable(MessagePhase2)
 })
 
@@ -3154,7 +3154,7 @@ export const ToolSearchCall = Schema.Struct({
   /** The status of the tool search call item that was recorded. */
   status: FunctionCallStatus,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**
@@ -3180,11 +3180,11 @@ export const ToolSearchOutput = Schema.Struct({
   /** Whether tool search was executed by the server or by the client. */
   execution: ToolSearchExecutionType,
   /** The loaded tool definitions returned by tool search. */
-  tools: Schema.Array(Tool),
+  tools: Schema.optionalWith(Schema.Array(Tool), { default: () => [] }),
   /** The status of the tool search output item that was recorded. */
   status: FunctionCallOutputStatusEnum,
   /** The identifier of the actor that created the item. */
-  created_by: Schema.optional(Schema.String)
+  created_by: optionalNullable(Schema.String)
 })
 
 /**

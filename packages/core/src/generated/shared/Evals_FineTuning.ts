@@ -59,7 +59,7 @@ export const EvalItemInputImage = Schema.Struct({
   /** The URL of the image input. */
   image_url: Schema.String,
   /** The detail level of the image to be sent to the model. One of `high`, `low`, or `auto`. Defaults to `auto`. */
-  detail: Schema.optional(Schema.String)
+  detail: optionalNullable(Schema.String)
 })
 
 /**
@@ -161,7 +161,7 @@ export const EvalItem = Schema.Struct({
   role: OpenEnum("user", "assistant", "system", "developer"),
   content: EvalItemContent,
   /** The type of the message input. Always `message`. */
-  type: Schema.optional(Schema.Literal("message"))
+  type: optionalNullable(Schema.Literal("message"))
 })
 
 /**
@@ -189,11 +189,11 @@ export const GraderLabelModel = Schema.Struct({
   name: Schema.String,
   /** The model to use for the evaluation. Must support structured outputs. */
   model: Schema.String,
-  input: Schema.Array(EvalItem),
+  input: Schema.optionalWith(Schema.Array(EvalItem), { default: () => [] }),
   /** The labels to assign to each item in the evaluation. */
-  labels: Schema.Array(Schema.String),
+  labels: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** The labels that indicate a passing result. Must be a subset of labels. */
-  passing_labels: Schema.Array(Schema.String)
+  passing_labels: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 })
 
 /**
@@ -219,7 +219,7 @@ export const GraderPython = Schema.Struct({
   /** The source code of the python script. */
   source: Schema.String,
   /** The image tag to use for the python script. */
-  image_tag: Schema.optional(Schema.String)
+  image_tag: optionalNullable(Schema.String)
 })
 
 /**
@@ -244,17 +244,17 @@ export const GraderScoreModel = Schema.Struct({
   /** The model to use for the evaluation. */
   model: Schema.String,
   /** The sampling parameters for the model. */
-  sampling_params: Schema.optional(Schema.Struct({
+  sampling_params: optionalNullable(Schema.Struct({
     seed: optionalNullable(Schema.Number),
     top_p: optionalNullable(Schema.Number),
     temperature: optionalNullable(Schema.Number),
     max_completions_tokens: optionalNullable(Schema.Number),
-    reasoning_effort: Schema.optional(ReasoningEffort)
+    reasoning_effort: optionalNullable(ReasoningEffort)
   })),
   /** The input messages evaluated by the grader. Supports text, output text, input image, and input audio content blocks, and may include template strings. */
-  input: Schema.Array(EvalItem),
+  input: Schema.optionalWith(Schema.Array(EvalItem), { default: () => [] }),
   /** The range of the score. Defaults to `[0, 1]`. */
-  range: Schema.optional(Schema.Array(Schema.Number))
+  range: optionalNullable(Schema.Array(Schema.Number))
 })
 
 /**

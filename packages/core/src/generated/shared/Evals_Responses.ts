@@ -22,7 +22,7 @@ export const TextResponseFormatJsonSchema = Schema.Struct({
    * A description of what the response format is for, used by the model to
    * determine how to respond in the format.
    */
-  description: Schema.optional(Schema.String),
+  description: optionalNullable(Schema.String),
   /**
    * The name of the response format. Must be a-z, A-Z, 0-9, or contain
    * underscores and dashes, with a maximum length of 64.

@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { OpenEnum } from "../../internal/schema.js"
+import { OpenEnum, optionalNullable } from "../../internal/schema.js"
 
 /**
  * The expiration policy for a file. By default, files with `purpose=batch` expire after 30 days and all other files are persisted until they are manually deleted.
@@ -35,7 +35,7 @@ export const OpenAIFile = Schema.Struct({
   /** The Unix timestamp (in seconds) for when the file was created. */
   created_at: Schema.Number,
   /** The Unix timestamp (in seconds) for when the file will expire. */
-  expires_at: Schema.optional(Schema.Number),
+  expires_at: optionalNullable(Schema.Number),
   /** The name of the file. */
   filename: Schema.String,
   /** The object type, which is always `file`. */
@@ -51,7 +51,7 @@ export const OpenAIFile = Schema.Struct({
    * Deprecated. For details on why a fine-tuning training file failed validation, see the `error` field on `fine_tuning.job`.
    * @deprecated
    */
-  status_details: Schema.optional(Schema.String)
+  status_details: optionalNullable(Schema.String)
 })
 
 /**
