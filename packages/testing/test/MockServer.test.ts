@@ -339,9 +339,9 @@ describe("MockServer routes a test declares", () => {
       const server = yield* MockServer.make({ routes })
       expect(JSON.parse((yield* call(server, "/models")).text)).toStrictEqual({ object: "list", data: [] })
       expect((yield* call(server, "/models/gpt-4o-mini")).status).toBe(200)
-      const unknown = yield* call(server, "/uploads", { body: {} })
+      const unknown = yield* call(server, "/no_such_resource", { body: {} })
       expect(unknown.status).toBe(404)
-      expect(JSON.parse(unknown.text).error.message).toBe("Invalid URL (POST /v1/uploads)")
+      expect(JSON.parse(unknown.text).error.message).toBe("Invalid URL (POST /v1/no_such_resource)")
     }))
 
   it.scopedLive("a route that fails answers 500 with an OpenAI error body", () =>

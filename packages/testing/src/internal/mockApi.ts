@@ -13,6 +13,8 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import { isRecord, isTagged } from "effect/Predicate"
 import * as Stream from "effect/Stream"
+import type { Store } from "./mockResources.js"
+import { makeStore, resourceRoutes } from "./mockResources.js"
 
 /** Parses JSON text leniently: `undefined` when there is none or it is not JSON. @internal */
 export const parseJson = (text: string | undefined): unknown => {
@@ -33,6 +35,8 @@ export interface MockState {
   remainingTokens: number
   /** The last embeddings reply, reused for an identical request (benchmarks send the same big one repeatedly). */
   embeddings: { readonly key: string; readonly json: string } | undefined
+  /** Files, uploads, batches and responses created so far. */
+  readonly store: Store
 }
 
 /** @internal */
@@ -42,7 +46,8 @@ export const makeState = (): MockState => ({
   tokenLimit: 30_000_000,
   remainingRequests: 10_000,
   remainingTokens: 30_000_000,
-  embeddings: undefined
+  embeddings: undefined,
+  store: makeStore()
 })
 
 /** @internal */
@@ -444,7 +449,8 @@ const builtIn = (state: MockState): HttpRouter.HttpRouter =>
     HttpRouter.get(
       "/v1/models/:model",
       Effect.map(HttpRouter.params, (params) => retrieveModel(state, params.model ?? ""))
-    )
+    ),
+    HttpRouter.concat(resourceRoutes(state, state.store))
   )
 
 /** The 404 OpenAI sends for an unknown route. */
@@ -464,6 +470,9 @@ const routeFailed = (state: MockState, cause: Cause.Cause<unknown>) =>
     headers: replyHeaders(state, 0)
   })
 
+/** A route's path with its parameters unnamed: `/v1/files/:file_id` and `/v1/files/:id` are the same route. */
+const routeShape = (path: string) => path.replace(/:[^/]+/g, ":")
+
 /**
  * The mock API as an app: the built-in routes, then `routes` (a route of `routes` replaces the built-in one with the
  * same method and path), OpenAI's 404 for any other route, and a 500 with an OpenAI error body for a route that
@@ -476,14 +485,19 @@ export const app = <E = never, R = never>(
   routes?: HttpRouter.HttpRouter<E, R> | undefined
 ): HttpApp.Default<never, Exclude<R, HttpRouter.RouteContext>> => {
   const builtInRoutes = builtIn(state)
+  // the test's routes first: a route of theirs wins over a built-in one that matches the same request
   const router = routes === undefined ? builtInRoutes : HttpRouter.concat(
+    routes,
     HttpRouter.fromIterable(
       Chunk.filter(
         builtInRoutes.routes,
-        (route) => !Chunk.some(routes.routes, (added) => added.method === route.method && added.path === route.path)
+        (route) =>
+          !Chunk.some(
+            routes.routes,
+            (added) => added.method === route.method && routeShape(added.path) === routeShape(route.path)
+          )
       )
-    ),
-    routes
+    )
   )
   return router.pipe(
     Effect.catchAllCause((cause) => {
