@@ -1,37 +1,28 @@
 // Run: OPENAI_API_KEY=... npx tsx --tsconfig tsconfig.json docs/examples/pagination.ts
-// Lists with an operation declared here (the generated resources return the same pages).
-import type { OpenAiClient } from "@effect-openai/core"
-import { Operation, Page } from "@effect-openai/core"
+// A list operation returns its first page; `next` fetches the one after, `Page.items` streams every item.
+import { Files, Multipart, Page } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Console, Effect, Option, Schema, Stream } from "effect"
-
-const FileObject = Schema.Struct({ id: Schema.String, filename: Schema.String })
-const FileList = Schema.Struct({ data: Schema.Array(FileObject), has_more: Schema.Boolean })
-
-// GET /files?limit=&after=: cursor pages (`after` = the last id, until has_more is false)
-const listFiles = (
-  query: { readonly limit?: number; readonly purpose?: string },
-  options?: OpenAiClient.RequestOptions
-) =>
-  Page.request(
-    { name: "files.list", method: "GET", path: "/files", query, response: Operation.jsonResponse(FileList) },
-    Page.cursor<typeof FileObject.Type>(),
-    options
-  )
+import { Console, Effect, Option, Stream } from "effect"
 
 const program = Effect.gen(function*() {
+  for (let i = 0; i < 5; i++) {
+    yield* Files.create({ file: Multipart.file(`{"n":${i}}\n`, { filename: `f${i}.jsonl` }), purpose: "batch" })
+  }
+
   // one page at a time
-  const first = yield* listFiles({ limit: 2 })
-  yield* Console.log(`first page: ${first.data.map((file) => file.id).join(", ")} (more: ${first.hasMore})`)
+  const first = yield* Files.list({ limit: 2, order: "asc" })
+  yield* Console.log(`first page: ${first.data.map((file) => file.filename).join(", ")} (more: ${first.hasMore})`)
   const second = yield* first.next
-  if (Option.isSome(second)) yield* Console.log(`second page: ${second.value.data.map((file) => file.id).join(", ")}`)
+  if (Option.isSome(second)) {
+    yield* Console.log(`second page: ${second.value.data.map((file) => file.filename).join(", ")}`)
+  }
 
   // every item across pages, fetched lazily: taking 3 fetches only the pages it needs
-  const three = yield* Stream.runCollect(Stream.take(Page.items(listFiles({ limit: 2 })), 3))
+  const three = yield* Stream.runCollect(Stream.take(Page.items(Files.list({ limit: 2, order: "asc" })), 3))
   yield* Console.log(`first three: ${[...three].map((file) => file.filename).join(", ")}`)
 
-  const all = yield* Stream.runCount(Page.items(listFiles({ limit: 2 })))
+  const all = yield* Stream.runCount(Page.items(Files.list({ limit: 2 })))
   yield* Console.log(`${all} files in all`)
 })
 
