@@ -179,7 +179,9 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
       case "json":
         return `Operation.jsonBody(${value})`
       case "multipart":
-        return `Params.multipart(${value})`
+        return body.jsonParts.length > 0
+          ? `Params.multipart(${value}, ${JSON.stringify(body.jsonParts)})`
+          : `Params.multipart(${value})`
       case "multipartOrJson":
         return `Params.body(${value})`
     }

@@ -42,6 +42,54 @@ export interface File {
 }
 
 /**
+ * @since 0.2.0
+ * @category type ids
+ */
+export const TextTypeId: unique symbol = Symbol.for("@effect-openai/core/Multipart/Text")
+
+/**
+ * @since 0.2.0
+ * @category type ids
+ */
+export type TextTypeId = typeof TextTypeId
+
+/**
+ * A text part with its own content type and no file name, e.g. a JSON part (`curl -F 'session={...};type=application/json'`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Text {
+  readonly [TextTypeId]: TextTypeId
+  readonly text: string
+  readonly contentType: string
+}
+
+/**
+ * A text part with a content type (a field, not a file); {@link json} for a JSON part.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const text = (text: string, contentType: string): Text => ({ [TextTypeId]: TextTypeId, text, contentType })
+
+/**
+ * A part holding `value` as JSON (`application/json`), as `POST /realtime/calls` takes its `session`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const json = (value: unknown): Text => text(JSON.stringify(value), "application/json")
+
+/**
+ * Whether a value is a {@link Text} part.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isText = (u: unknown): u is Text => hasProperty(u, TextTypeId)
+
+/**
  * A field value. A `Blob` or bytes (`Uint8Array`) is sent as a file, as {@link file} would make it.
  *
  * @since 0.1.0
@@ -54,6 +102,7 @@ export type Value =
   | null
   | undefined
   | File
+  | Text
   | Blob
   | Uint8Array
   | ReadonlyArray<Value>

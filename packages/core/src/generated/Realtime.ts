@@ -738,7 +738,7 @@ export const calls = {
     name: "realtime.calls.create",
     method: "POST",
     path: `/realtime/calls`,
-    body: Params.multipart(params),
+    body: Params.multipart(params, ["session"]),
     response: response0
   }, options),
 

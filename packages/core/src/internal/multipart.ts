@@ -3,12 +3,12 @@ import * as Chunk from "effect/Chunk"
 import * as Stream from "effect/Stream"
 import * as Multipart from "../Multipart.js"
 
-/** One part: its name and either text or a file. */
-type Part = readonly [name: string, value: string | Multipart.File]
+/** One part: its name and either text, text with a content type, or a file. */
+type Part = readonly [name: string, value: string | Multipart.Text | Multipart.File]
 
 const isPlainObject = (value: unknown): value is { readonly [key: string]: Multipart.Value } =>
   typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Blob) &&
-  !(value instanceof Uint8Array) && !Multipart.isFile(value)
+  !(value instanceof Uint8Array) && !Multipart.isFile(value) && !Multipart.isText(value)
 
 /** The parts of the fields, the way the official SDK lays them out: `name[]` for arrays, `name[key]` for objects. */
 const partsOf = (fields: Multipart.Fields): Array<Part> => {
@@ -17,7 +17,7 @@ const partsOf = (fields: Multipart.Fields): Array<Part> => {
     if (value === undefined || value === null) return
     if (typeof value === "string") parts.push([name, value])
     else if (typeof value === "number" || typeof value === "boolean") parts.push([name, String(value)])
-    else if (Multipart.isFile(value)) parts.push([name, value])
+    else if (Multipart.isFile(value) || Multipart.isText(value)) parts.push([name, value])
     else if (value instanceof Blob || value instanceof Uint8Array) parts.push([name, Multipart.file(value)])
     else if (Array.isArray(value)) { for (const item of value) add(`${name}[]`, item) }
     else if (isPlainObject(value)) { for (const key in value) add(`${name}[${key}]`, value[key]) }
@@ -92,6 +92,10 @@ export const encode = (fields: Multipart.Fields): Encoded => {
     text += `--${boundary}\r\nContent-Disposition: form-data; name="${escape(name)}"`
     if (typeof value === "string") {
       text += `\r\n\r\n${value}\r\n`
+      continue
+    }
+    if (Multipart.isText(value)) {
+      text += `\r\nContent-Type: ${value.contentType}\r\n\r\n${value.text}\r\n`
       continue
     }
     text += `; filename="${escape(value.filename)}"\r\nContent-Type: ${value.contentType}\r\n\r\n`

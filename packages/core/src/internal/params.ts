@@ -54,12 +54,23 @@ const holdsFile = (value: unknown): boolean =>
   (Array.isArray(value) && value.some(holdsFile))
 
 /**
- * A `multipart/form-data` body from an operation's params (absent params: no fields).
+ * A `multipart/form-data` body from an operation's params (absent params: no fields); the `jsonParts` are sent as
+ * one `application/json` part each.
  *
  * @internal
  */
-export const multipart = (fields: object | undefined): Operation.Body =>
-  Operation.multipartBody((fields ?? {}) as Multipart.Fields)
+export const multipart = (fields: object | undefined, jsonParts?: ReadonlyArray<string>): Operation.Body => {
+  if (jsonParts === undefined || fields === undefined) {
+    return Operation.multipartBody((fields ?? {}) as Multipart.Fields)
+  }
+  // the parts the operation takes as one JSON value each (`encoding: application/json`), not as `name[key]` parts
+  const out: Record<string, unknown> = { ...fields }
+  for (const name of jsonParts) {
+    const value = out[name]
+    if (value !== undefined && value !== null && !Multipart.isText(value)) out[name] = Multipart.json(value)
+  }
+  return Operation.multipartBody(out as Multipart.Fields)
+}
 
 /**
  * The model a call names, for its span: the `model` field when it is a string.
