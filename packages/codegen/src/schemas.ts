@@ -339,7 +339,10 @@ const tsInner = (schema: JsonSchema, context: Context, uses: Uses, options: Type
   const union = schema.oneOf ?? schema.anyOf
   if (union !== undefined) {
     const members = union.map((member) => parens(tsType(member, context, uses, options)))
-    return members.length === 0 ? "unknown" : [...new Set(members)].join(" | ")
+    // `string` beside string literals (model ids: any string, or one of these) keeps the literals for completion
+    const literals = members.some((member) => /^\(?"/.test(member))
+    const written = members.map((member) => member === "string" && literals ? "(string & {})" : member)
+    return written.length === 0 ? "unknown" : [...new Set(written)].join(" | ")
   }
   switch (Array.isArray(schema.type) ? undefined : schema.type) {
     case "string":

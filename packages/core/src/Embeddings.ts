@@ -4,31 +4,27 @@
  * Unless you ask for an `encoding_format`, the vectors are requested as base64 (a quarter of the bytes of JSON
  * floats, and no float parsing) and decoded to `number[]` for you, as the official SDK does.
  *
+ * The parameters are the generated `CreateEmbeddingRequest`; the response schema is written here, because the spec
+ * declares `embedding` as numbers only while a base64 request gets a string there.
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type { CreateEmbeddingRequest } from "./generated/Embeddings.js"
 import { OpenEnum } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
 import * as Operation from "./Operation.js"
 
 /**
- * Parameters of `POST /embeddings`.
+ * Parameters of `POST /embeddings`: the spec's `CreateEmbeddingRequest` (generated). Leave `encoding_format` unset
+ * to get decoded `number[]` vectors (sent as base64 on the wire).
  *
  * @since 0.1.0
  * @category params
  */
-export interface EmbeddingCreateParams {
-  /** Text (or token arrays) to embed: one input or up to 2,048. */
-  readonly input: string | ReadonlyArray<string> | ReadonlyArray<number> | ReadonlyArray<ReadonlyArray<number>>
-  readonly model: "text-embedding-3-small" | "text-embedding-3-large" | "text-embedding-ada-002" | (string & {})
-  /** Output size, for `text-embedding-3` models. */
-  readonly dimensions?: number
-  /** Leave unset to get decoded `number[]` vectors (sent as base64 on the wire). */
-  readonly encoding_format?: "float" | "base64"
-  readonly user?: string
-}
+export type EmbeddingCreateParams = CreateEmbeddingRequest
 
 /**
  * A vector of floats, checked with one tight loop rather than per element (vectors have thousands of them).

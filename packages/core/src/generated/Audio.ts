@@ -33,7 +33,7 @@ export type AudioResponseFormat = "json" | "text" | "srt" | "verbose_json" | "vt
  */
 export interface CreateSpeechRequest {
   /** One of the available [TTS models](/docs/models#tts): `tts-1`, `tts-1-hd`, `gpt-4o-mini-tts`, or `gpt-4o-mini-tts-2025-12-15`. */
-  readonly model: string | ("tts-1" | "tts-1-hd" | "gpt-4o-mini-tts" | "gpt-4o-mini-tts-2025-12-15")
+  readonly model: (string & {}) | ("tts-1" | "tts-1-hd" | "gpt-4o-mini-tts" | "gpt-4o-mini-tts-2025-12-15")
   /** The text to generate audio for. The maximum length is 4096 characters. */
   readonly input: string
   /** Control the voice of your generated audio with additional instructions. Does not work with `tts-1` or `tts-1-hd`. */
@@ -162,7 +162,7 @@ export interface CreateTranscriptionRequest {
    */
   readonly file: Multipart.Value
   /** ID of the model to use. The options are `gpt-transcribe`, `gpt-4o-transcribe`, `gpt-4o-mini-transcribe`, `gpt-4o-mini-transcribe-2025-12-15`, `whisper-1` (which is powered by our open source Whisper V2 model), and `gpt-4o-transcribe-diarize`. */
-  readonly model: string | ("whisper-1" | "gpt-transcribe" | "gpt-4o-transcribe" | "gpt-4o-mini-transcribe" | "gpt-4o-mini-transcribe-2025-12-15" | "gpt-4o-transcribe-diarize")
+  readonly model: (string & {}) | ("whisper-1" | "gpt-transcribe" | "gpt-4o-transcribe" | "gpt-4o-mini-transcribe" | "gpt-4o-mini-transcribe-2025-12-15" | "gpt-4o-transcribe-diarize")
   /** The language of the input audio. Supplying the input language in [ISO-639-1](https://en.wikipedia.org/wiki/List_of_ISO_639-1_codes) (e.g. `en`) format will improve accuracy and latency. */
   readonly language?: string | undefined
   /** Possible languages of the input audio, in [ISO-639-1](https://en.wikipedia.org/wiki/List_of_ISO_639-1_codes) format. Supported by `gpt-transcribe`. */
@@ -563,7 +563,7 @@ export interface CreateTranslationRequest {
   /** The audio file object (not file name) translate, in one of these formats: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav, or webm. The request must include enough format metadata for the file to be identified. We recommend an extension-bearing filename and an appropriate content type. */
   readonly file: Multipart.Value
   /** ID of the model to use. Only `whisper-1` (which is powered by our open source Whisper V2 model) is currently available. */
-  readonly model: string | "whisper-1"
+  readonly model: (string & {}) | "whisper-1"
   /** An optional text to guide the model's style or continue a previous audio segment. The [prompt](/docs/guides/speech-to-text#prompting) should be in English. */
   readonly prompt?: string | undefined
   /** The format of the output, in one of these options: `json`, `text`, `srt`, `verbose_json`, or `vtt`. */

@@ -6297,7 +6297,7 @@ export type BetaOutputItem = Schema.Schema.Type<typeof BetaOutputItem>
  * @since 0.2.0
  * @category models
  */
-export type BetaPersonalityEnum = string | ("friendly" | "pragmatic")
+export type BetaPersonalityEnum = (string & {}) | ("friendly" | "pragmatic")
 
 /**
  * Decodes {@link BetaPromptCacheOptions}.

@@ -24,7 +24,7 @@ import type { ChatCompletionStreamOptions, StopConfiguration } from "./shared/Ch
  */
 export interface CreateCompletionRequest {
   /** ID of the model to use. You can use the [List models](/docs/api-reference/models/list) API to see all of your available models, or see our [Model overview](/docs/models) for descriptions of them. */
-  readonly model: string | ("gpt-3.5-turbo-instruct" | "davinci-002" | "babbage-002")
+  readonly model: (string & {}) | ("gpt-3.5-turbo-instruct" | "davinci-002" | "babbage-002")
   /**
    * The prompt(s) to generate completions for, encoded as a string, array of strings, array of tokens, or array of token arrays.
    *

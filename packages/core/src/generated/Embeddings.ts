@@ -23,7 +23,7 @@ export interface CreateEmbeddingRequest {
   /** Input text to embed, encoded as a string or array of tokens. To embed multiple inputs in a single request, pass an array of strings or array of token arrays. The input must not exceed the max input tokens for the model (8192 tokens for all embedding models), cannot be an empty string, and any array must be 2048 dimensions or less. [Example Python code](https://cookbook.openai.com/examples/how_to_count_tokens_with_tiktoken) for counting tokens. In addition to the per-input token limit, all embedding  models enforce a maximum of 300,000 tokens summed across all inputs in a  single request. */
   readonly input: string | ReadonlyArray<string> | ReadonlyArray<number> | ReadonlyArray<ReadonlyArray<number>>
   /** ID of the model to use. You can use the [List models](/docs/api-reference/models/list) API to see all of your available models, or see our [Model overview](/docs/models) for descriptions of them. */
-  readonly model: string | ("text-embedding-ada-002" | "text-embedding-3-small" | "text-embedding-3-large")
+  readonly model: (string & {}) | ("text-embedding-ada-002" | "text-embedding-3-small" | "text-embedding-3-large")
   /** The format to return the embeddings in. Can be either `float` or [`base64`](https://pypi.org/project/pybase64/). */
   readonly encoding_format?: "float" | "base64" | undefined
   /** The number of dimensions the resulting output embeddings should have. Only supported in `text-embedding-3` and later models. */

@@ -219,7 +219,7 @@ export interface CreateFineTuningJobRequest {
    * The name of the model to fine-tune. You can select one of the
    * [supported models](/docs/guides/fine-tuning#which-models-can-be-fine-tuned).
    */
-  readonly model: string | ("babbage-002" | "davinci-002" | "gpt-3.5-turbo" | "gpt-4o-mini")
+  readonly model: (string & {}) | ("babbage-002" | "davinci-002" | "gpt-3.5-turbo" | "gpt-4o-mini")
   /**
    * The ID of an uploaded file that contains training data.
    *

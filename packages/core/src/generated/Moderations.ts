@@ -43,7 +43,7 @@ export interface CreateModerationRequest {
    * [the moderation guide](/docs/guides/moderation), and learn about
    * available models [here](/docs/models#moderation).
    */
-  readonly model?: string | ("omni-moderation-latest" | "omni-moderation-2024-09-26" | "text-moderation-latest" | "text-moderation-stable") | undefined
+  readonly model?: (string & {}) | ("omni-moderation-latest" | "omni-moderation-2024-09-26" | "text-moderation-latest" | "text-moderation-stable") | undefined
 }
 
 /**

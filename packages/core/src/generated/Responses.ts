@@ -769,7 +769,7 @@ export type OutputItem = Schema.Schema.Type<typeof OutputItem>
  * @since 0.2.0
  * @category models
  */
-export type PersonalityEnum = string | ("friendly" | "pragmatic")
+export type PersonalityEnum = (string & {}) | ("friendly" | "pragmatic")
 
 /**
  * Decodes {@link PromptCacheOptions}.

@@ -16,7 +16,7 @@ import { OpenEnum, optionalNullable } from "../../internal/schema.js"
  */
 export interface AudioTranscription {
   /** The model to use for transcription. Current options are `whisper-1`, `gpt-transcribe`, `gpt-live-transcribe`, `gpt-4o-mini-transcribe`, `gpt-4o-mini-transcribe-2025-12-15`, `gpt-4o-transcribe`, `gpt-4o-transcribe-diarize`, and `gpt-realtime-whisper`. Use `gpt-4o-transcribe-diarize` when you need diarization with speaker labels. */
-  readonly model?: string | ("whisper-1" | "gpt-transcribe" | "gpt-live-transcribe" | "gpt-4o-mini-transcribe" | "gpt-4o-mini-transcribe-2025-12-15" | "gpt-4o-transcribe" | "gpt-4o-transcribe-diarize" | "gpt-realtime-whisper") | undefined
+  readonly model?: (string & {}) | ("whisper-1" | "gpt-transcribe" | "gpt-live-transcribe" | "gpt-4o-mini-transcribe" | "gpt-4o-mini-transcribe-2025-12-15" | "gpt-4o-transcribe" | "gpt-4o-transcribe-diarize" | "gpt-realtime-whisper") | undefined
   /**
    * The language of the input audio. Supplying the input language in
    * [ISO-639-1](https://en.wikipedia.org/wiki/List_of_ISO_639-1_codes) (e.g. `en`) format
