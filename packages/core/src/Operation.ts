@@ -241,8 +241,9 @@ export const fail = <A = never>(
   value === undefined ? { _tag: "Fail", reason, error, detail } : { _tag: "Fail", reason, error, detail, value }
 
 /**
- * An event's JSON payload, or the failure OpenAI's streams agree on: `event: error` or a payload with an `error`
- * object is an `ErrorEvent` (with the error), data that is not JSON an `InvalidEvent` (without echoing it).
+ * An event's JSON payload, or the failure OpenAI's streams agree on: `event: error`, a payload with an `error`
+ * object, or one of `type: "error"` (the Responses, images and audio streams, whose error fields sit beside `type`)
+ * is an `ErrorEvent` (with the error), data that is not JSON an `InvalidEvent` (without echoing it).
  *
  * @since 0.1.0
  * @category steps
@@ -257,6 +258,10 @@ export const eventJson = (event: Sse.Event): Either.Either<unknown, StreamStepFa
         ? fail("ErrorEvent", undefined, `an error event whose data is not JSON (${event.data.length} characters)`)
         : fail("InvalidEvent", undefined, `an event's data is not valid JSON (${event.data.length} characters)`)
     )
+  }
+  if (isRecord(json) && json.type === "error" && !isRecord(json.error)) {
+    // `type: "error"` tags the event, it is not the error's type
+    return Either.left(fail("ErrorEvent", errorBodyOf({ error: { ...json, type: undefined } }), "an error event"))
   }
   if (event.event === "error") return Either.left(fail("ErrorEvent", errorBodyOf(json), "an error event"))
   if (isRecord(json) && isRecord(json.error)) {
@@ -312,8 +317,8 @@ export const eventStreamResponse = <A>(options: {
  * The event stream of most OpenAI endpoints (Responses, images, audio, completions): each event's JSON is decoded
  * with `schema` (a union tagged by `type`; unknown keys kept), a `type` in `terminal` ends the stream after
  * delivering that event (the final response, image or transcript), `data: [DONE]` ends it when `terminal` lists
- * `[DONE]`, and an `error` event (`type: "error"`, `event: error`, or a payload with an `error` object) fails it
- * with an `ErrorEvent` `StreamError` after every earlier event was delivered.
+ * `[DONE]`, and an error event (as {@link eventJson} reads them) fails it with an `ErrorEvent` `StreamError` after
+ * every earlier event was delivered.
  *
  * @since 0.2.0
  * @category responses
@@ -330,10 +335,6 @@ export const eventsResponse = <A, I>(
     const json = eventJson(event)
     if (Either.isLeft(json)) return json.left
     const type = isRecord(json.right) ? json.right.type : undefined
-    if (type === "error") {
-      // the error's fields sit beside `type` in these streams; `type: "error"` itself is not the error's type
-      return fail("ErrorEvent", errorBodyOf({ error: { ...json.right as object, type: undefined } }), "an error event")
-    }
     const decoded = decode(json.right)
     if (Either.isLeft(decoded)) {
       return invalidEvent(typeof type === "string" ? `a ${type} event` : "an event", decoded.left)

@@ -568,6 +568,13 @@ describe("event helpers", () => {
     )
     const named = Operation.eventJson(event("{\"message\":\"down\"}", "error"))
     expect(named).toStrictEqual(Either.left(Operation.fail("ErrorEvent", { message: "down" }, "an error event")))
+    // the Responses streams' shape: the error's fields beside `type: "error"` (with or without `event: error`)
+    for (const name of ["message", "error"]) {
+      const typed = Operation.eventJson(event("{\"type\":\"error\",\"code\":\"server_error\",\"message\":\"x\"}", name))
+      expect(typed).toStrictEqual(
+        Either.left(Operation.fail("ErrorEvent", { code: "server_error", message: "x" }, "an error event"))
+      )
+    }
     const bad = Operation.eventJson(event("{secret"))
     expect(bad).toStrictEqual(
       Either.left(Operation.fail("InvalidEvent", undefined, "an event's data is not valid JSON (7 characters)"))
