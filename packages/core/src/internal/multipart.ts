@@ -6,10 +6,6 @@ import * as Multipart from "../Multipart.js"
 /** One part: its name and either text, text with a content type, or a file. */
 type Part = readonly [name: string, value: string | Multipart.Text | Multipart.File]
 
-const isPlainObject = (value: unknown): value is { readonly [key: string]: Multipart.Value } =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Blob) &&
-  !(value instanceof Uint8Array) && !Multipart.isFile(value) && !Multipart.isText(value)
-
 /** The parts of the fields, the way the official SDK lays them out: `name[]` for arrays, `name[key]` for objects. */
 const partsOf = (fields: Multipart.Fields): Array<Part> => {
   const parts: Array<Part> = []
@@ -20,7 +16,8 @@ const partsOf = (fields: Multipart.Fields): Array<Part> => {
     else if (Multipart.isFile(value) || Multipart.isText(value)) parts.push([name, value])
     else if (value instanceof Blob || value instanceof Uint8Array) parts.push([name, Multipart.file(value)])
     else if (Array.isArray(value)) { for (const item of value) add(`${name}[]`, item) }
-    else if (isPlainObject(value)) { for (const key in value) add(`${name}[${key}]`, value[key]) }
+    // what is left of `Multipart.Value` is an object of values
+    else for (const key in value) add(`${name}[${key}]`, (value as Readonly<Record<string, Multipart.Value>>)[key])
   }
   for (const name in fields) add(name, fields[name])
   return parts
