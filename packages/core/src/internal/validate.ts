@@ -98,6 +98,12 @@ export interface Limits {
 
 const invalid = (path: string, message: string) => ConfigError.InvalidData([path], message)
 
+/** What is wrong with a key as an `Authorization` header value (never quoting it), or `undefined`. */
+const secretProblem = (secret: Redacted.Redacted<string>): string | undefined => {
+  const value = Redacted.value(secret)
+  return typeof value !== "string" || value.trim() === "" ? "is empty" : headerValueProblem(value)
+}
+
 /**
  * Checks the client options, once; their limits decoded.
  *
@@ -112,18 +118,14 @@ export const options = (options: OpenAiClient.Options): Either.Either<Limits, Co
         "intended."
     ))
   }
-  const key = Redacted.value(options.apiKey)
-  if (typeof key !== "string" || key.trim() === "") {
+  // the messages never quote a key
+  const keyProblem = secretProblem(options.apiKey)
+  if (keyProblem === "is empty") {
     return Either.left(invalid("apiKey", "The OpenAI API key is empty: set OPENAI_API_KEY or pass apiKey"))
   }
-  const keyProblem = headerValueProblem(key)
-  // the message never quotes the key
   if (keyProblem !== undefined) return Either.left(invalid("apiKey", `The OpenAI API key ${keyProblem}`))
-  if (options.adminApiKey !== undefined) {
-    const admin = Redacted.value(options.adminApiKey)
-    const problem = typeof admin !== "string" || admin.trim() === "" ? "is empty" : headerValueProblem(admin)
-    if (problem !== undefined) return Either.left(invalid("adminApiKey", `The OpenAI admin key ${problem}`))
-  }
+  const adminProblem = options.adminApiKey === undefined ? undefined : secretProblem(options.adminApiKey)
+  if (adminProblem !== undefined) return Either.left(invalid("adminApiKey", `The OpenAI admin key ${adminProblem}`))
   if (options.baseURL !== undefined) {
     let url: URL | undefined
     try {
