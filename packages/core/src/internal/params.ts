@@ -2,33 +2,44 @@ import { isRecord } from "effect/Predicate"
 import * as Multipart from "../Multipart.js"
 import * as Operation from "../Operation.js"
 
-const isPlainObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
-  isRecord(value) && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype ||
-  isRecord(value) && Object.getPrototypeOf(value) === null
+/** An object literal (not a `Date`, a class instance or an array). */
+const isPlainObject = (value: unknown): value is Readonly<Record<string, unknown>> => {
+  if (!isRecord(value)) return false
+  const prototype = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
 
 const scalar = (value: unknown): value is string | number | boolean =>
   typeof value === "string" || typeof value === "number" || typeof value === "boolean"
 
 /**
- * The query of a call from the fields of its params, as the official SDK writes it: an array as `name[]=a&name[]=b`,
- * an object as `name[key]=value`, `null` and `undefined` left out.
+ * The query of a call from the fields of its params, as the official SDK writes it (`qs` with brackets): an array
+ * as `name[]=a&name[]=b`, an object as `name[key]=value`, nested to any depth; `null`, `undefined` and empty arrays
+ * send nothing; any other value (a `Date`, a bigint) is sent as its text.
  *
  * @internal
  */
 export const query = (fields: object | undefined): Operation.QueryInput | undefined => {
   if (fields === undefined) return undefined
-  const out: Record<string, Operation.QueryValue> = {}
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === undefined || value === null) continue
+  const out: Record<string, Array<string | number | boolean>> = {}
+  const add = (name: string, value: unknown): void => {
+    if (value === undefined || value === null) return
     if (Array.isArray(value)) {
-      out[name.endsWith("[]") ? name : `${name}[]`] = value.filter(scalar)
+      const key = name.endsWith("[]") ? name : `${name}[]`
+      for (const item of value) add(key, item)
     } else if (isPlainObject(value)) {
-      for (const [key, each] of Object.entries(value)) if (scalar(each)) out[`${name}[${key}]`] = each
-    } else if (scalar(value)) {
-      out[name] = value
+      for (const [key, each] of Object.entries(value)) add(`${name}[${key}]`, each)
+    } else {
+      ;(out[name] ??= []).push(scalar(value) ? value : String(value))
     }
   }
-  return out
+  for (const [name, value] of Object.entries(fields)) add(name, value)
+  // a name given once is sent once; an array's name (`name[]`) stays a list even with one item
+  return Object.fromEntries(
+    Object.entries(out).map((
+      [name, values]
+    ) => [name, values.length === 1 && !name.endsWith("[]") ? values[0]! : values])
+  )
 }
 
 /**
