@@ -1,7 +1,7 @@
 /**
  * `docs/api.md`: every operation of the spec with the function that calls it, from the same data as the code.
  */
-import { placeOf } from "./modules.js"
+import { byteStreamName, eventStreamName, placeOf } from "./modules.js"
 import type { OperationModel } from "./operations.js"
 import type { Spec } from "./spec.js"
 
@@ -14,8 +14,8 @@ export const functionsOf = (operation: OperationModel): ReadonlyArray<string> =>
   const parent = [module, ...path.slice(0, -1)].join(".")
   const fn = path[path.length - 1]!
   const out = [base]
-  if (operation.response.kind === "bytes") out.push(`${parent}.${fn}ByteStream`)
-  if (operation.stream !== undefined) out.push(`${parent}.${fn === "create" ? "stream" : `${fn}Stream`}`)
+  if (operation.response.kind === "bytes") out.push(`${parent}.${byteStreamName(fn)}`)
+  if (operation.stream !== undefined) out.push(`${parent}.${eventStreamName(fn)}`)
   return out
 }
 

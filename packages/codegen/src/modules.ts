@@ -11,26 +11,33 @@
  * one that is only sent is a type, with no runtime cost.
  */
 import { docBlock, indent } from "./format.js"
+import { pascal } from "./names.js"
 import type { OperationModel } from "./operations.js"
-import { identifier, newUses, runtime, splitNull, tsObject, tsType } from "./schemas.js"
-import type { Context, Uses } from "./schemas.js"
+import { identifier, newUses, refUnion, runtime, splitNull, tsObject, tsType } from "./schemas.js"
+import type { Context } from "./schemas.js"
 import type { Document, JsonSchema } from "./spec.js"
 import { refName } from "./spec.js"
 
 /** Module names the official SDK spells otherwise than its namespace's Pascal case. */
 const moduleWords: Readonly<Record<string, string>> = { chatkit: "ChatKit" }
 
-const pascal = (name: string): string => moduleWords[name] ?? name.charAt(0).toUpperCase() + name.slice(1)
+const moduleName = (name: string): string => moduleWords[name] ?? pascal(name)
 
 /** The module of an operation and its path inside it (namespaces, then the function). */
 export const placeOf = (
   operation: OperationModel
 ): { readonly module: string; readonly path: ReadonlyArray<string> } => {
   const [first, second, ...rest] = operation.sdkPath
-  if (first === "beta") return { module: `Beta${pascal(second!)}`, path: rest }
+  if (first === "beta") return { module: `Beta${moduleName(second!)}`, path: rest }
   if (first === "admin") return { module: "Admin", path: [second!, ...rest] }
-  return { module: pascal(first!), path: [second!, ...rest].filter((each) => each !== undefined) }
+  return { module: moduleName(first!), path: [second!, ...rest].filter((each) => each !== undefined) }
 }
+
+/** The function of an operation's body as a byte stream, beside its function `fn`. */
+export const byteStreamName = (fn: string): string => `${fn}ByteStream`
+
+/** The function of an operation's event stream, beside its function `fn` (`create` → `stream`). */
+export const eventStreamName = (fn: string): string => fn === "create" ? "stream" : `${fn}Stream`
 
 /** Every component a schema references, transitively. */
 const closure = (document: Document, roots: Iterable<string>): Set<string> => {
@@ -229,8 +236,7 @@ export const writerFor = (module: string, layout: Layout, document: Document, sh
     context: (self, value) => ({
       self,
       resolve: (name) => document.components.schemas[name]!,
-      ref: (name, uses: Uses) => {
-        uses.refs.add(name)
+      ref: (name) => {
         const id = identifier(name)
         const home = layout.home.get(name)!
         if (home !== module) imports.add(home, id, value)
@@ -301,18 +307,28 @@ const emitComponent = (writer: Writer, name: string): string => {
     const type = tsType(schema, writer.context(id, false), newUses(), { multipart: false, decoded: true })
     return `${docs}export interface ${id} ${type}\n\n${schemaDocs}export const ${id}: Schema.Schema<${id}> = ${plain}\n`
   }
-  // a union of named members is annotated with them, so its declaration names them instead of spelling them out
-  // (a large union's inferred type is more than the compiler will write into a declaration file)
-  const union = /^(?:OpenUnion\("[^"]+", \[|Schema\.Union\()([A-Za-z0-9_$, ]+)[\])]{1,2}$/.exec(code)
-  if (union !== null) {
-    const members = union[1]!.split(", ").map((member) => `typeof ${member}`).join(", ")
-    return `${schemaDocs}export const ${id}: Schema.Union<[${members}]> = ${code}\n\n${docs}export type ${id} = Schema.Schema.Type<typeof ${id}>\n`
-  }
+  const members = refUnion(schema)
+  if (members !== undefined) return unionDeclaration(id, members.map(identifier), code, schemaDocs, docs)
   if (isStruct(code)) {
     return `${schemaDocs}export const ${id} = ${code}\n\n${docs}export interface ${id} extends Schema.Schema.Type<typeof ${id}> {}\n`
   }
   return `${schemaDocs}export const ${id} = ${code}\n\n${docs}export type ${id} = Schema.Schema.Type<typeof ${id}>\n`
 }
+
+/**
+ * A union of named members, annotated with them: its declaration names them instead of spelling them out (a large
+ * union's inferred type is more than the compiler will write into a declaration file).
+ */
+export const unionDeclaration = (
+  id: string,
+  members: ReadonlyArray<string>,
+  code: string,
+  schemaDocs: string,
+  docs: string
+): string =>
+  `${schemaDocs}export const ${id}: Schema.Union<[${
+    members.map((member) => `typeof ${member}`).join(", ")
+  }]> = ${code}\n\n${docs}export type ${id} = Schema.Schema.Type<typeof ${id}>\n`
 
 /** The components that live in `module`, in dependency order. */
 const componentsOf = (layout: Layout, document: Document, module: string): ReadonlyArray<string> =>

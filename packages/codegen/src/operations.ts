@@ -3,9 +3,10 @@
  * parameters (the last path parameter positional, the others named, query and body fields beside them), the body
  * and response kinds, streaming, pagination and credentials.
  */
+import { camel } from "./names.js"
 import * as overrides from "./overrides.js"
-import type { Document, HttpMethod, JsonSchema, MediaType, OperationObject, Parameter, PathItem } from "./spec.js"
-import { deref, httpMethods, refName } from "./spec.js"
+import type { Document, HttpMethod, JsonSchema, OperationObject, Parameter, PathItem } from "./spec.js"
+import { deref, httpMethods, resolveRef } from "./spec.js"
 
 export interface PathParam {
   readonly name: string
@@ -19,10 +20,6 @@ export interface QueryParam {
   readonly required: boolean
   readonly deprecated: boolean
   readonly schema: JsonSchema
-  /** Sent as `name[]=a&name[]=b`, as the official SDK does for every array. */
-  readonly array: boolean
-  /** Sent as `name[key]=value`. */
-  readonly object: boolean
 }
 
 export type Body =
@@ -39,13 +36,8 @@ export type ResponseKind =
   | { readonly kind: "json"; readonly schema: JsonSchema }
   | { readonly kind: "empty" | "text" | "bytes" }
 
-export interface Stream {
-  readonly trigger: "body" | "query"
-  /** The fields that turn streaming on; default `stream: true`. */
-  readonly set?: Readonly<Record<string, unknown>> | undefined
-  readonly events: string
-  readonly terminal: ReadonlyArray<string>
-}
+/** A streaming form of an operation, as the overrides give it. */
+export type Stream = overrides.StreamOverride
 
 export type Pagination =
   | { readonly style: "cursor"; readonly param: string; readonly cursorField: string | undefined }
@@ -54,7 +46,6 @@ export type Pagination =
 export interface OperationModel {
   /** `METHOD /path` as the spec writes it. */
   readonly key: string
-  readonly operationId: string
   readonly method: Uppercase<HttpMethod>
   /** The URL path template, without a query. */
   readonly path: string
@@ -76,11 +67,12 @@ export interface OperationModel {
   readonly pagination: Pagination | undefined
 }
 
-const camel = (segment: string): string =>
-  overrides.words[segment] ??
-    segment.replace(/[-_]+([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
+const segmentName = (segment: string): string => overrides.words[segment] ?? camel(segment)
 
 const isParam = (segment: string): boolean => segment.startsWith("{")
+
+/** Whether `path` is `start` or lies below it. */
+const under = (path: string, start: string): boolean => path === start || path.startsWith(`${start}/`)
 
 /**
  * The SDK path the URL gives: namespaces from its static segments, and the function from the method (`list` or
@@ -97,11 +89,11 @@ const sdkPathOf = (
   /** Whether a GET of the same path reads one object (then a POST there updates it). */
   singleton: boolean
 ): ReadonlyArray<string> => {
-  const prefix = overrides.prefixes.find(([start]) => path === start || path.startsWith(`${start}/`))
+  const prefix = overrides.prefixes.find(([start]) => under(path, start))
   const rest = prefix === undefined ? path : path.slice(prefix[0].length)
   const namespace = [...(prefix === undefined ? [] : prefix[1].split(".")), ...(beta ? ["beta"] : [])]
   const segments = rest.split("/").filter((segment) => segment !== "")
-  const names = segments.filter((segment) => !isParam(segment)).map(camel)
+  const names = segments.filter((segment) => !isParam(segment)).map(segmentName)
   const last = segments[segments.length - 1]
   const onItem = last !== undefined && isParam(last)
   const onItemNames: Partial<Record<HttpMethod, string>> = { get: "retrieve", post: "update", delete: "delete" }
@@ -115,9 +107,6 @@ const sdkPathOf = (
   const fn = method === "get" ? (listing ? "list" : "retrieve") : method === "post" ? "create" : method
   return [...namespace, ...names, fn]
 }
-
-const jsonMedia = (content: Readonly<Record<string, MediaType>> | undefined): MediaType | undefined =>
-  content?.["application/json"]
 
 const successOf = (operation: OperationObject) => {
   const code = Object.keys(operation.responses).find((status) => status.startsWith("2"))
@@ -152,18 +141,12 @@ const responseOf = (key: string, document: Document, operation: OperationObject)
   const success = successOf(operation)
   const content = success === undefined ? undefined : deref(document, success).content
   if (content === undefined || Object.keys(content).length === 0) return { kind: "empty" }
-  const json = jsonMedia(content)
+  const json = content["application/json"]
   if (json?.schema !== undefined) return { kind: "json", schema: json.schema }
   if (Object.keys(content).some((type) => type.startsWith("text/") || type === "application/sdp")) {
     return { kind: "text" }
   }
   return { kind: "bytes" }
-}
-
-/** The object schema of a JSON response, following `$ref`s. */
-const objectOf = (document: Document, schema: JsonSchema | undefined): JsonSchema | undefined => {
-  if (schema?.$ref !== undefined) return objectOf(document, document.components.schemas[refName(schema.$ref)])
-  return schema
 }
 
 const paginationOf = (
@@ -172,7 +155,7 @@ const paginationOf = (
   response: ResponseKind
 ): Pagination | undefined => {
   if (response.kind !== "json") return undefined
-  const fields = objectOf(document, response.schema)?.properties ?? {}
+  const fields = resolveRef(document, response.schema)?.properties ?? {}
   if (fields.data === undefined) return undefined
   const has = (name: string) => query.some((param) => param.name === name)
   if (has("after")) {
@@ -186,34 +169,30 @@ const paginationOf = (
 
 /** Whether a JSON response is a list (`data` beside other fields), which makes a GET `list` rather than `retrieve`. */
 const isListing = (document: Document, response: ResponseKind): boolean =>
-  response.kind === "json" && objectOf(document, response.schema)?.properties?.data !== undefined
+  response.kind === "json" && resolveRef(document, response.schema)?.properties?.data !== undefined
 
-const singletonGet = (document: Document, item: PathItem, method: HttpMethod): boolean => {
+const singletonGet = (document: Document, path: string, item: PathItem, method: HttpMethod): boolean => {
   const get = item.get
   if (method !== "post" || get === undefined) return false
-  const response = responseOf("", document, get)
+  const response = responseOf(`GET ${path}`, document, get)
   return response.kind === "json" && !isListing(document, response)
 }
 
 const queryOf = (document: Document, parameters: ReadonlyArray<Parameter>): ReadonlyArray<QueryParam> =>
   parameters.map((each) => deref(document, each)).filter((param) => param.in === "query").map((param) => {
-    const schema = param.schema ?? {}
-    const type = schema.type
     return {
       name: param.name.endsWith("[]") ? param.name.slice(0, -2) : param.name,
       description: param.description,
       required: param.required === true,
       deprecated: param.deprecated === true,
-      schema,
-      array: type === "array" || param.name.endsWith("[]"),
-      object: type === "object"
+      schema: param.schema ?? {}
     }
   })
 
 const headersOf = (path: string): Readonly<Record<string, string>> =>
   Object.assign(
     {},
-    ...overrides.headers.filter(([start]) => path === start || path.startsWith(`${start}/`)).map(([, each]) => each)
+    ...overrides.headers.filter(([start]) => under(path, start)).map(([, each]) => each)
   )
 
 /**
@@ -246,14 +225,20 @@ export const operations = (document: Document): ReadonlyArray<OperationModel> =>
       const beta = search !== undefined
       const sdkPath = named !== undefined
         ? [...(beta ? ["beta"] : []), ...named.split(".")]
-        : sdkPathOf(method, path, beta, plain, isListing(document, response), singletonGet(document, item, method))
+        : sdkPathOf(
+          method,
+          path,
+          beta,
+          plain,
+          isListing(document, response),
+          singletonGet(document, path, item, method)
+        )
       const stream = overrides.streams[opKey]
       if (stream !== undefined && document.components.schemas[stream.events] === undefined) {
         throw new Error(`overrides.streams: the events of ${opKey}, ${stream.events}, are not a schema of the spec`)
       }
       out.push({
         key: opKey,
-        operationId: operation.operationId,
         method: method.toUpperCase() as Uppercase<HttpMethod>,
         path,
         fixedQuery,
@@ -261,7 +246,7 @@ export const operations = (document: Document): ReadonlyArray<OperationModel> =>
         summary: operation.summary,
         description: operation.description,
         deprecated: operation.deprecated === true ||
-          overrides.deprecated.some((start) => path === start || path.startsWith(`${start}/`)),
+          overrides.deprecated.some((start) => under(path, start)),
         admin: (operation.security ?? []).some((scheme) => "AdminApiKeyAuth" in scheme) ||
           overrides.adminKey.includes(opKey),
         positional: ordered[ordered.length - 1],
@@ -270,7 +255,7 @@ export const operations = (document: Document): ReadonlyArray<OperationModel> =>
         headers: headersOf(path),
         body: bodyOf(document, operation),
         response,
-        stream: stream === undefined ? undefined : stream,
+        stream,
         pagination
       })
     }

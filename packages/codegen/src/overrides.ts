@@ -106,8 +106,6 @@ export interface StreamOverride {
   readonly events: string
   /** The events that end the stream. */
   readonly terminal: ReadonlyArray<string>
-  /** Terminal events that fail the stream after delivering their payload (the final value stays available). */
-  readonly failing?: ReadonlyArray<string>
 }
 
 /**

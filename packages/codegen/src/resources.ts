@@ -4,14 +4,20 @@
  */
 import { docBlock, indent } from "./format.js"
 import type { File, Layout, Writer } from "./modules.js"
-import { emitComponentIn, placeOf, webhookSchemas, writerFor } from "./modules.js"
+import {
+  byteStreamName,
+  emitComponentIn,
+  eventStreamName,
+  placeOf,
+  unionDeclaration,
+  webhookSchemas,
+  writerFor
+} from "./modules.js"
+import { camel, pascal } from "./names.js"
 import type { OperationModel } from "./operations.js"
 import { newUses, propertyKey, runtime, tsObject, tsType } from "./schemas.js"
 import type { Document, JsonSchema } from "./spec.js"
-
-const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1)
-
-const camel = (name: string) => name.replace(/[-_]+([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
+import { refName, resolveRef } from "./spec.js"
 
 const reserved = new Set(["delete", "import", "export", "new", "function", "default", "in", "with"])
 
@@ -40,14 +46,6 @@ const operationDoc = (operation: OperationModel, extra: ReadonlyArray<string>) =
     "",
     "@since 0.2.0"
   ])
-}
-
-/** The properties of a body schema (following `$ref`), to know whether it has a `model` field. */
-const bodyObject = (document: Document, schema: JsonSchema): JsonSchema => {
-  if (schema.$ref !== undefined) {
-    return bodyObject(document, document.components.schemas[schema.$ref.split("/").pop()!]!)
-  }
-  return schema
 }
 
 interface Emitted {
@@ -114,7 +112,7 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
       const ref = response.schema.$ref
       let typeName: string
       if (ref !== undefined) {
-        typeName = writer.context("", true).ref(ref.split("/").pop()!, uses)
+        typeName = writer.context("", true).ref(refName(ref))
       } else {
         typeName = `${path.map(pascal).join("")}Response`
         const code = runtime(response.schema, writer.context(typeName, true), newUses())
@@ -152,7 +150,7 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
       /\{([^}]+)\}/g,
       (_, param: string) => `\${pathParam(${param === operation.positional?.name ? positional : param})}`
     ) + "`"
-  const bodyFields = body.kind === "none" ? [] : Object.keys(bodyObject(document, body.schema).properties ?? {})
+  const bodyFields = body.kind === "none" ? [] : Object.keys(resolveRef(document, body.schema).properties ?? {})
   const queryNames = operation.query.map((param) => param.name)
   const fieldsVar = operation.named.length > 0 ? "fields" : "params"
   // the fields beside the named path parameters, when some may be there (query or body)
@@ -268,7 +266,7 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
   if (response.kind === "bytes") {
     const fnName = path[path.length - 1]!
     fn(
-      [...path.slice(0, -1), `${fnName}ByteStream`],
+      [...path.slice(0, -1), byteStreamName(fnName)],
       operationDoc(operation, ["", "The body as a stream of byte chunks, read as it arrives."]),
       "StreamRequestOptions",
       streamOf("Uint8Array"),
@@ -278,7 +276,7 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
   }
   const stream = operation.stream
   if (stream !== undefined) {
-    const events = writer.context("", true).ref(stream.events, uses)
+    const events = writer.context("", true).ref(stream.events)
     const streamName = `stream${n}`
     emitted.declarations.push(
       `const ${streamName} = Operation.eventsResponse(${events}, { terminal: [${
@@ -291,7 +289,7 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
       ", "
     )
     fn(
-      [...path.slice(0, -1), fnName === "create" ? "stream" : `${fnName}Stream`],
+      [...path.slice(0, -1), eventStreamName(fnName)],
       operationDoc(operation, [
         "",
         `Streamed: the events as they arrive, until ${stream.terminal.map((each) => `\`${each}\``).join(" or ")}.`
@@ -308,19 +306,19 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
 
 /** The union of the spec's webhook events (the spec has none: each webhook names its own schema). */
 const webhookUnion = (writer: Writer): string => {
-  const names = webhookSchemas(writer.document).map((name) => writer.context("", true).ref(name, newUses()))
-  return `${
+  const names = webhookSchemas(writer.document).map((name) => writer.context("", true).ref(name))
+  return unionDeclaration(
+    "WebhookEvent",
+    names,
+    `OpenUnion("type", [${names.join(", ")}])`,
     docBlock([
       "Any event OpenAI sends to a webhook, tagged by `type`; an event type newer than this package decodes as sent.",
       "",
       "@since 0.2.0",
       "@category schemas"
-    ])
-  }export const WebhookEvent: Schema.Union<[${
-    names.map((name) => `typeof ${name}`).join(", ")
-  }]> = OpenUnion("type", [${names.join(", ")}])\n\n${
+    ]),
     docBlock(["Any event OpenAI sends to a webhook.", "", "@since 0.2.0", "@category models"])
-  }export type WebhookEvent = Schema.Schema.Type<typeof WebhookEvent>\n`
+  )
 }
 
 /** The namespace objects of a module, nested as the functions' paths say. */

@@ -12,11 +12,10 @@ import { refName } from "./spec.js"
 
 /** What a schema references while it is emitted: named schemas, and whether it recurses through `$recursiveRef`. */
 export interface Uses {
-  readonly refs: Set<string>
   recursive: boolean
 }
 
-export const newUses = (): Uses => ({ refs: new Set(), recursive: false })
+export const newUses = (): Uses => ({ recursive: false })
 
 /** The TypeScript identifier of a component name (`Error-2` → `Error2`). */
 export const identifier = (name: string): string => {
@@ -146,12 +145,29 @@ const variantTag = (
   return stringEnum(tag)
 }
 
+/**
+ * The component names of a union made of references alone (nothing else beside them, no `null`): the union
+ * `runtime` writes as `Schema.Union`/`OpenUnion` of those names.
+ */
+export const refUnion = (input: JsonSchema): ReadonlyArray<string> | undefined => {
+  const { nullable, schema } = splitNull(input)
+  if (nullable || schema.$ref !== undefined || schema.$recursiveRef !== undefined || constant(schema) !== undefined) {
+    return undefined
+  }
+  if (schema.enum !== undefined || schema.allOf !== undefined) return undefined
+  const members = schema.oneOf ?? schema.anyOf
+  if (members === undefined || members.length < 2) return undefined
+  return members.every((member) => member.$ref !== undefined)
+    ? members.map((member) => refName(member.$ref!))
+    : undefined
+}
+
 /** How named schemas are written where they are used. */
 export interface Context {
   /** A component schema by name. */
   readonly resolve: (name: string) => JsonSchema
-  /** The identifier a component is referenced by (recorded in `uses`). */
-  readonly ref: (name: string, uses: Uses) => string
+  /** The identifier a component is referenced by (its import recorded). */
+  readonly ref: (name: string) => string
   /** The identifier of the schema being emitted, for `$recursiveRef: "#"`. */
   readonly self: string
   /**
@@ -175,7 +191,7 @@ export const runtime = (input: JsonSchema, context: Context, uses: Uses): string
 }
 
 const runtimeInner = (schema: JsonSchema, context: Context, uses: Uses): string => {
-  if (schema.$ref !== undefined) return context.ref(refName(schema.$ref), uses)
+  if (schema.$ref !== undefined) return context.ref(refName(schema.$ref))
   if (schema.$recursiveRef !== undefined) {
     uses.recursive = true
     return `Schema.suspend((): Schema.Schema<${context.self}> => ${context.self})`
@@ -319,7 +335,7 @@ export const tsType = (input: JsonSchema, context: Context, uses: Uses, options:
 const parens = (type: string): string => /[|&]/.test(type) && !/^[{(]/.test(type) ? `(${type})` : type
 
 const tsInner = (schema: JsonSchema, context: Context, uses: Uses, options: TypeOptions): string => {
-  if (schema.$ref !== undefined) return context.ref(refName(schema.$ref), uses)
+  if (schema.$ref !== undefined) return context.ref(refName(schema.$ref))
   if (schema.$recursiveRef !== undefined) {
     uses.recursive = true
     return context.self

@@ -116,6 +116,10 @@ export const refName = (ref: string): string => {
   return ref.slice(schemaPrefix.length)
 }
 
+/** A schema with its `$ref`s followed to the component they name. */
+export const resolveRef = (document: Document, schema: JsonSchema): JsonSchema =>
+  schema.$ref === undefined ? schema : resolveRef(document, document.components.schemas[refName(schema.$ref)]!)
+
 /** Follows a `$ref` to `#/components/<kind>/<name>` (parameters, responses, request bodies). */
 export const deref = <A extends { readonly $ref?: string }>(document: Document, value: A): A => {
   if (value.$ref === undefined) return value
