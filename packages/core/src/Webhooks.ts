@@ -19,6 +19,7 @@ import * as Encoding from "effect/Encoding"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { WebhookEvent } from "./generated/Webhooks.js"
+import { concat } from "./internal/bytes.js"
 
 export * from "./generated/Webhooks.js"
 
@@ -31,6 +32,7 @@ export * from "./generated/Webhooks.js"
 export class WebhookVerificationError extends Data.TaggedError("WebhookVerificationError")<{
   readonly reason:
     | "MissingSecret"
+    | "InvalidSecret"
     | "MissingHeader"
     | "InvalidTimestamp"
     | "TimestampTooOld"
@@ -70,6 +72,7 @@ const defaultTolerance = Duration.minutes(5)
 const fail = (reason: WebhookVerificationError["reason"], detail: string) =>
   Effect.fail(new WebhookVerificationError({ reason, detail }))
 
+/** A header's value; a header given several times (an array, or `Headers`' comma-joined form) as one list. */
 const header = (headers: HeadersInput, name: string): string | undefined => {
   if (typeof headers.get === "function") {
     return (headers as { readonly get: (name: string) => string | null }).get(name) ?? undefined
@@ -78,40 +81,60 @@ const header = (headers: HeadersInput, name: string): string | undefined => {
   for (const key in record) {
     if (key.toLowerCase() !== name) continue
     const value = record[key]
-    return typeof value === "string" ? value : value?.[0]
+    return typeof value === "string" ? value : value?.join(" ")
   }
   return undefined
 }
 
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 
-const secretOf = (options: VerifyOptions | undefined) =>
-  options?.secret !== undefined
-    ? Effect.succeed(options.secret)
-    : Effect.mapError(
-      Config.redacted("OPENAI_WEBHOOK_SECRET"),
-      () =>
-        new WebhookVerificationError({
-          reason: "MissingSecret",
-          detail: "no webhook secret: pass secret or set OPENAI_WEBHOOK_SECRET"
-        })
-    )
+const missingSecret = new WebhookVerificationError({
+  reason: "MissingSecret",
+  detail: "no webhook secret: pass secret or set OPENAI_WEBHOOK_SECRET"
+})
 
-/** The key bytes: base64 after `whsec_`, else the secret's own UTF-8 bytes (as the official SDK reads it). */
-const keyBytes = (secret: string): Either.Either<Uint8Array, string> =>
-  secret.startsWith("whsec_")
-    ? Either.mapLeft(Encoding.decodeBase64(secret.slice("whsec_".length)), () => "the whsec_ secret is not base64")
-    : Either.right(encoder.encode(secret))
+/**
+ * The HMAC key: the secret from the options or `OPENAI_WEBHOOK_SECRET`, its bytes base64 after `whsec_`, else its
+ * own UTF-8 bytes (as the official SDK reads it). Checked before the request, so a configuration mistake is never
+ * reported as a bad request.
+ */
+const keyOf = (options: VerifyOptions | undefined): Effect.Effect<CryptoKey, WebhookVerificationError> =>
+  Effect.gen(function*() {
+    const given = options?.secret !== undefined
+      ? options.secret
+      : yield* Effect.mapError(Config.redacted("OPENAI_WEBHOOK_SECRET"), () => missingSecret)
+    const secret = typeof given === "string" ? given : Redacted.value(given)
+    const bytes = secret.startsWith("whsec_")
+      ? Encoding.decodeBase64(secret.slice("whsec_".length))
+      : Either.right(encoder.encode(secret))
+    if (Either.isLeft(bytes)) return yield* fail("InvalidSecret", "the whsec_ secret is not base64")
+    if (bytes.right.byteLength === 0) return yield* fail("InvalidSecret", "the webhook secret is empty")
+    return yield* Effect.tryPromise({
+      try: () =>
+        crypto.subtle.importKey(
+          "raw",
+          bytes.right as Uint8Array<ArrayBuffer>,
+          { name: "HMAC", hash: "SHA-256" },
+          false,
+          [
+            "verify"
+          ]
+        ),
+      catch: () => new WebhookVerificationError({ reason: "InvalidSecret", detail: "the secret cannot be an HMAC key" })
+    })
+  })
 
-const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(parts.reduce((size, part) => size + part.byteLength, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
-}
+/** The `v1` signatures of the header: space-separated `v1,<base64>` entries (a bare `<base64>` counts as one). */
+const signaturesOf = (header: string): ReadonlyArray<Uint8Array<ArrayBuffer>> =>
+  header.split(/\s+/).flatMap((raw) => {
+    const entry = raw.replace(/,$/, "") // `Headers` joins repeated headers with ", "
+    const comma = entry.indexOf(",")
+    // an entry of another scheme is not ours to check
+    if (comma !== -1 && entry.slice(0, comma) !== "v1") return []
+    const decoded = Encoding.decodeBase64(comma === -1 ? entry : entry.slice(comma + 1))
+    return Either.isRight(decoded) && decoded.right.byteLength > 0 ? [decoded.right as Uint8Array<ArrayBuffer>] : []
+  })
 
 /**
  * Checks a webhook request's signature and timestamp; succeeds with nothing when it is OpenAI's.
@@ -125,6 +148,7 @@ export const verifySignature = (
   options?: VerifyOptions
 ): Effect.Effect<void, WebhookVerificationError> =>
   Effect.gen(function*() {
+    const key = yield* keyOf(options)
     const id = header(headers, "webhook-id")
     const timestamp = header(headers, "webhook-timestamp")
     const signatures = header(headers, "webhook-signature")
@@ -144,30 +168,14 @@ export const verifySignature = (
     const now = yield* Clock.currentTimeMillis
     if (now - seconds * 1000 > tolerance) return yield* fail("TimestampTooOld", "webhook-timestamp is too old")
     if (seconds * 1000 - now > tolerance) return yield* fail("TimestampTooNew", "webhook-timestamp is in the future")
-    const secret = yield* secretOf(options)
-    const key = keyBytes(typeof secret === "string" ? secret : Redacted.value(secret))
-    if (Either.isLeft(key)) return yield* fail("InvalidSignature", key.left)
-    const signed = concat(encoder.encode(`${id}.${timestamp}.`), typeof body === "string" ? encoder.encode(body) : body)
-    const candidates = signatures!.split(" ").flatMap((entry) => {
-      const comma = entry.indexOf(",")
-      // `v1,<base64>`; an entry of another scheme is not ours to check
-      if (comma !== -1 && entry.slice(0, comma) !== "v1") return []
-      const decoded = Encoding.decodeBase64(comma === -1 ? entry : entry.slice(comma + 1))
-      return Either.isRight(decoded) ? [Uint8Array.from(decoded.right)] : []
-    })
+    const signed = typeof body === "string"
+      ? encoder.encode(`${id}.${timestamp}.${body}`)
+      : concat([encoder.encode(`${id}.${timestamp}.`), body])
+    const candidates = signaturesOf(signatures!)
     const verified = yield* Effect.promise(async () => {
-      const hmac = await crypto.subtle.importKey(
-        "raw",
-        Uint8Array.from(key.right),
-        { name: "HMAC", hash: "SHA-256" },
-        false,
-        [
-          "verify"
-        ]
-      )
       for (const candidate of candidates) {
         // crypto.subtle.verify compares in constant time
-        if (await crypto.subtle.verify("HMAC", hmac, candidate, signed)) return true
+        if (await crypto.subtle.verify("HMAC", key, candidate, signed)) return true
       }
       return false
     })
@@ -189,7 +197,7 @@ export const unwrap = (
   options?: VerifyOptions
 ): Effect.Effect<WebhookEvent, WebhookVerificationError> =>
   Effect.flatMap(verifySignature(body, headers, options), () => {
-    const decoded = decodeEvent(typeof body === "string" ? body : new TextDecoder().decode(body))
+    const decoded = decodeEvent(typeof body === "string" ? body : decoder.decode(body))
     return Either.isRight(decoded)
       ? Effect.succeed(decoded.right)
       : fail("InvalidPayload", "the verified body is not a webhook event")

@@ -120,6 +120,30 @@ describe("Webhooks.unwrap", () => {
       expect(invalid.reason).toBe("InvalidPayload")
     })))
 
+  it.effect("a secret that cannot be a key is InvalidSecret, whatever the request (never a defect)", () =>
+    atNow(Effect.gen(function*() {
+      for (const bad of ["", "whsec_", "whsec_!!not base64!!"]) {
+        const error = yield* Effect.flip(Webhooks.unwrap(body, headersFor(body), { secret: bad }))
+        expect(error.reason, bad).toBe("InvalidSecret")
+      }
+      // reported before the request is looked at: a stale request does not hide a configuration mistake
+      const stale = headersFor(body, { timestamp: now - 3600 })
+      expect((yield* Effect.flip(Webhooks.unwrap(body, stale, { secret: "whsec_" }))).reason).toBe("InvalidSecret")
+    })))
+
+  it.effect("reads a signature header given several times: as an array, or comma-joined by Headers", () =>
+    atNow(Effect.gen(function*() {
+      const wrong = `v1,${sign("wh_1", now, body, Buffer.from("an old key"))}`
+      const right = `v1,${sign("wh_1", now, body)}`
+      const { "webhook-signature": _, ...rest } = headersFor(body)
+      yield* Webhooks.verifySignature(body, { ...rest, "webhook-signature": [wrong, right] }, { secret })
+      const joined = new Headers(rest)
+      joined.append("webhook-signature", wrong)
+      joined.append("webhook-signature", right)
+      expect(joined.get("webhook-signature")).toBe(`${wrong}, ${right}`)
+      yield* Webhooks.verifySignature(body, joined, { secret })
+    })))
+
   it.effect("reads the secret from OPENAI_WEBHOOK_SECRET, and decodes an event type newer than the spec as sent", () =>
     atNow(Effect.gen(function*() {
       const newer = JSON.stringify({ ...event, type: "video.completed", data: { id: "video_1", extra: true } })

@@ -2,6 +2,7 @@ import * as HttpBody from "@effect/platform/HttpBody"
 import * as Chunk from "effect/Chunk"
 import * as Stream from "effect/Stream"
 import * as Multipart from "../Multipart.js"
+import { concat } from "./bytes.js"
 
 /** One part: its name and either text, text with a content type, or a file. */
 type Part = readonly [name: string, value: string | Multipart.Text | Multipart.File]
@@ -38,18 +39,6 @@ const boundaryOf = () => {
 interface Piece {
   readonly content: Uint8Array | Blob | Stream.Stream<Uint8Array, unknown>
   readonly size: number | undefined
-}
-
-const concat = (pieces: ReadonlyArray<Uint8Array>): Uint8Array => {
-  let length = 0
-  for (const piece of pieces) length += piece.byteLength
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const piece of pieces) {
-    out.set(piece, offset)
-    offset += piece.byteLength
-  }
-  return out
 }
 
 const streamOf = ({ content }: Piece): Stream.Stream<Uint8Array, unknown> =>
