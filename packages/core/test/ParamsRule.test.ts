@@ -15,6 +15,7 @@ describe("params", () => {
       metadata: { team: "core", nested: { deep: true } },
       effective_at: { gte: 10, lt: 20 },
       rows: [{ id: 1 }, { id: 2 }],
+      grid: [["a", "b"], "c"],
       when: at,
       skipped: null,
       missing: undefined
@@ -28,7 +29,9 @@ describe("params", () => {
       "effective_at[gte]": 10,
       "effective_at[lt]": 20,
       "rows[][id]": [1, 2],
-      when: String(at)
+      "grid[][]": ["a", "b"],
+      "grid[]": ["c"],
+      when: "2026-01-02T03:04:05.000Z"
     })
     expect(Params.query(undefined)).toBeUndefined()
   })

@@ -15,7 +15,7 @@ const scalar = (value: unknown): value is string | number | boolean =>
 /**
  * The query of a call from the fields of its params, as the official SDK writes it (`qs` with brackets): an array
  * as `name[]=a&name[]=b`, an object as `name[key]=value`, nested to any depth; `null`, `undefined` and empty arrays
- * send nothing; any other value (a `Date`, a bigint) is sent as its text.
+ * send nothing; a `Date` is sent as its ISO text, any other value (a bigint) as its text.
  *
  * @internal
  */
@@ -25,15 +25,17 @@ export const query = (fields: object | undefined): Operation.QueryInput | undefi
   const add = (name: string, value: unknown): void => {
     if (value === undefined || value === null) return
     if (Array.isArray(value)) {
-      const key = name.endsWith("[]") ? name : `${name}[]`
-      for (const item of value) add(key, item)
+      for (const item of value) add(`${name}[]`, item)
     } else if (isPlainObject(value)) {
       for (const [key, each] of Object.entries(value)) add(`${name}[${key}]`, each)
     } else {
-      ;(out[name] ??= []).push(scalar(value) ? value : String(value))
+      ;(out[name] ??= []).push(scalar(value) ? value : value instanceof Date ? value.toISOString() : String(value))
     }
   }
-  for (const [name, value] of Object.entries(fields)) add(name, value)
+  // a field already named `name[]` (as some of the spec's are) is not bracketed twice
+  for (const [name, value] of Object.entries(fields)) {
+    add(Array.isArray(value) && name.endsWith("[]") ? name.slice(0, -2) : name, value)
+  }
   // a name given once is sent once; an array's name (`name[]`) stays a list even with one item
   return Object.fromEntries(
     Object.entries(out).map((
