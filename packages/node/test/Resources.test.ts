@@ -44,6 +44,11 @@ describe("generated resources against MockServer", () => {
       expect(text(Chunk.reduce(streamed, new Uint8Array(), (all, chunk) => new Uint8Array([...all, ...chunk])))).toBe(
         "line 1\n"
       )
+      // a cursor naming a file that no longer exists ends the list instead of starting it over
+      const firstPage = yield* Files.list({ limit: 1 })
+      yield* Files.delete(firstPage.data[0]!.id)
+      const after = yield* firstPage.next
+      expect(after._tag === "Some" ? after.value.data : []).toStrictEqual([])
       expect(yield* Files.delete(first.id)).toMatchObject({ id: first.id, deleted: true })
       const gone = yield* Effect.flip(Files.retrieve(first.id))
       expect(gone._tag).toBe("NotFoundError")
@@ -67,6 +72,9 @@ describe("generated resources against MockServer", () => {
       const done = yield* Uploads.complete(upload.id, { part_ids: created.map((part) => part.id) })
       expect(done.status).toBe("completed")
       expect(text(yield* Files.content(done.file!.id))).toBe(parts.join(""))
+      // an upload completes once
+      const again = yield* Effect.flip(Uploads.complete(upload.id, { part_ids: created.map((part) => part.id) }))
+      expect(again._tag).toBe("BadRequestError")
       // a wrong total is refused
       const other = yield* Uploads.create({ filename: "x", purpose: "batch", bytes: 99, mime_type: "text/plain" })
       const part = yield* Uploads.parts.create(other.id, { data: new Uint8Array([1, 2, 3]) })
@@ -98,6 +106,8 @@ describe("generated resources against MockServer", () => {
       )
       expect(seen).toStrictEqual(["in_progress", "finalizing", "completed"])
       expect(done.request_counts).toMatchObject({ total: 3, completed: 3, failed: 0 })
+      // read again, an ended batch has the same files: its results are written once
+      expect((yield* Batches.retrieve(batch.id)).output_file_id).toBe(done.output_file_id)
       const output = text(yield* Files.content(done.output_file_id!)).trim().split("\n").map((line) => JSON.parse(line))
       expect(output.map((line) => line.custom_id).sort()).toStrictEqual(["req-a", "req-b", "req-c"])
       expect(output[0].response.body.object).toBe("chat.completion")

@@ -167,7 +167,13 @@ const notFoundModel = (state: MockState, model: string) =>
     { status: 404, headers: replyHeaders(state, 0) }
   )
 
-const badRequest = (state: MockState, message: string, param: string | null, code: string | null) =>
+/** OpenAI's 400, with the parameter at fault and a code when there is one. @internal */
+export const badRequest = (
+  state: MockState,
+  message: string,
+  param: string | null = null,
+  code: string | null = null
+): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.unsafeJson(errorBody(message, "invalid_request_error", code, param), {
     status: 400,
     headers: replyHeaders(state, 0)
@@ -435,7 +441,8 @@ const retrieveModel = (state: MockState, id: string) => {
 }
 
 /** The request body as JSON; `undefined` when it is empty or not JSON (the route answers 400 as OpenAI does). */
-const requestJson = Effect.flatMap(
+/** @internal */
+export const requestJson = Effect.flatMap(
   HttpServerRequest.HttpServerRequest,
   (request) => Effect.orElseSucceed(Effect.map(request.text, parseJson), () => undefined)
 )

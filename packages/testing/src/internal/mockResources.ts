@@ -14,10 +14,12 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Multipart from "@effect/platform/Multipart"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Encoding from "effect/Encoding"
 import { isRecord } from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import type { MockState } from "./mockApi.js"
 import {
+  badRequest,
   chatCompletion,
   countTokens,
   embeddingsBody,
@@ -27,6 +29,7 @@ import {
   pieces,
   replyHeaders,
   replyText,
+  requestJson,
   sseEvent
 } from "./mockApi.js"
 
@@ -57,6 +60,15 @@ interface StoredBatch {
   readonly outcome: string | undefined
   step: number
   cancelled: boolean
+  /** Written once, when the batch first reads as ended: its files and counts (ids stay the same however it is polled). */
+  results:
+    | {
+      readonly outputFileId: string
+      readonly errorFileId: string | null
+      readonly completed: number
+      readonly failed: number
+    }
+    | undefined
 }
 
 /** What the resources hold, per server. @internal */
@@ -92,18 +104,10 @@ const json = (state: MockState, body: unknown, status = 200, tokens = 0) =>
 const notFound = (state: MockState, what: string, id: string) =>
   json(state, errorBody(`No such ${what}: '${id}'`, "invalid_request_error", null, "id"), 404)
 
-const badRequest = (state: MockState, message: string, param: string | null = null) =>
-  json(state, errorBody(message, "invalid_request_error", null, param), 400)
-
 const events = (state: MockState, payloads: ReadonlyArray<string>, tokens = 0) =>
   HttpServerResponse.stream(Stream.map(Stream.fromIterable(payloads), (event) => encoder.encode(event)), {
     headers: { ...replyHeaders(state, tokens), "content-type": "text/event-stream; charset=utf-8" }
   })
-
-const requestJson = Effect.flatMap(
-  HttpServerRequest.HttpServerRequest,
-  (request) => Effect.orElseSucceed(Effect.map(request.text, parseJson), () => undefined)
-)
 
 /** A multipart body's text fields and files (bytes); a body that is not multipart has neither. */
 const requestForm = Effect.gen(function*() {
@@ -168,7 +172,9 @@ const cursorPage = <A extends { readonly id: string }>(
   const ordered = query.get("order") ?? defaultOrder
   const sorted = ordered === "asc" ? [...items] : [...items].reverse()
   const after = query.get("after")
-  const start = after === null ? 0 : sorted.findIndex((item) => item.id === after) + 1
+  // a cursor that names no item (deleted, or never listed) ends the list rather than starting it over
+  const found = after === null ? -1 : sorted.findIndex((item) => item.id === after)
+  const start = after === null ? 0 : found === -1 ? sorted.length : found + 1
   const limit = Math.max(1, Number(query.get("limit") ?? 20) || 20)
   const page = sorted.slice(start, start + limit)
   return {
@@ -242,15 +248,18 @@ const uploads = (state: MockState, store: Store) =>
     HttpRouter.post(
       "/v1/uploads",
       Effect.map(requestJson, (body) => {
-        if (!isRecord(body) || typeof body.filename !== "string" || typeof body.bytes !== "number") {
+        if (
+          !isRecord(body) || typeof body.filename !== "string" || typeof body.bytes !== "number" ||
+          typeof body.purpose !== "string" || typeof body.mime_type !== "string"
+        ) {
           return badRequest(state, "filename, purpose, bytes and mime_type are required")
         }
         const upload: StoredUpload = {
           id: nextId(store, "upload"),
           filename: body.filename,
-          purpose: String(body.purpose),
+          purpose: body.purpose,
           bytes: body.bytes,
-          mime_type: String(body.mime_type),
+          mime_type: body.mime_type,
           created_at: baseTime + store.next,
           status: "pending",
           parts: new Map(),
@@ -285,6 +294,7 @@ const uploads = (state: MockState, store: Store) =>
         const { id } = yield* HttpRouter.params
         const upload = store.uploads.get(id ?? "")
         if (upload === undefined) return notFound(state, "upload", id ?? "")
+        if (upload.status !== "pending") return badRequest(state, `Upload ${upload.id} is ${upload.status}`)
         const body = yield* requestJson
         const partIds = isRecord(body) && Array.isArray(body.part_ids) ? body.part_ids : []
         const parts = partIds.map((partId) => upload.parts.get(String(partId)))
@@ -352,6 +362,25 @@ const lines = (content: Uint8Array): Array<unknown> =>
 
 const jsonl = (rows: ReadonlyArray<unknown>) => encoder.encode(rows.map((row) => `${JSON.stringify(row)}\n`).join(""))
 
+/** The output (and error) file of an ended batch, written the first time it is read as ended. */
+const batchResults = (state: MockState, store: Store, id: string, batch: StoredBatch) => {
+  if (batch.results !== undefined) return batch.results
+  const results = lines(batch.input.content).map((line, index) =>
+    batchResult(state, store, line, batch.outcome === "partial" && index % 2 === 1)
+  )
+  const ok = results.filter((result) => result.error === null)
+  const bad = results.filter((result) => result.error !== null)
+  const save = (kind: string, rows: ReadonlyArray<unknown>) =>
+    addFile(store, `batch_${id}_${kind}.jsonl`, "batch_output", jsonl(rows)).id
+  batch.results = {
+    outputFileId: save("output", ok),
+    errorFileId: bad.length > 0 ? save("error", bad) : null,
+    completed: ok.length,
+    failed: bad.length
+  }
+  return batch.results
+}
+
 const batchObject = (state: MockState, store: Store, id: string, batch: StoredBatch) => {
   const total = lines(batch.input.content).length
   const status = batch.cancelled
@@ -361,28 +390,7 @@ const batchObject = (state: MockState, store: Store, id: string, batch: StoredBa
     : batch.outcome === "expired" && batch.step > 1
     ? "expired"
     : batchSteps[Math.min(batch.step, 3)]!
-  const created = batch.input.created_at + 1
-  let outputFileId: string | null = null
-  let errorFileId: string | null = null
-  let completed = 0
-  let failed = 0
-  if (status === "completed" || status === "expired") {
-    const results = lines(batch.input.content).map((line, index) =>
-      batchResult(state, store, line, batch.outcome === "partial" && index % 2 === 1)
-    )
-    const ok = results.filter((result) => result.error === null)
-    const bad = results.filter((result) => result.error !== null)
-    completed = ok.length
-    failed = bad.length
-    const outputName = `batch_${id}_output.jsonl`
-    const existing = [...store.files.values()].find((file) => file.filename === outputName)
-    outputFileId = (existing ?? addFile(store, outputName, "batch_output", jsonl(ok))).id
-    if (bad.length > 0) {
-      const errorName = `batch_${id}_error.jsonl`
-      const existingErrors = [...store.files.values()].find((file) => file.filename === errorName)
-      errorFileId = (existingErrors ?? addFile(store, errorName, "batch_output", jsonl(bad))).id
-    }
-  }
+  const results = status === "completed" || status === "expired" ? batchResults(state, store, id, batch) : undefined
   return {
     ...batch.body,
     id,
@@ -391,13 +399,13 @@ const batchObject = (state: MockState, store: Store, id: string, batch: StoredBa
     input_file_id: batch.input.id,
     completion_window: batch.body.completion_window ?? "24h",
     status,
-    created_at: created,
-    output_file_id: outputFileId,
-    error_file_id: errorFileId,
+    created_at: batch.input.created_at + 1,
+    output_file_id: results?.outputFileId ?? null,
+    error_file_id: results?.errorFileId ?? null,
     errors: status === "failed"
       ? { object: "list", data: [{ code: "invalid_json_line", message: "The mock failed this batch", line: 1 }] }
       : null,
-    request_counts: { total, completed, failed },
+    request_counts: { total, completed: results?.completed ?? 0, failed: results?.failed ?? 0 },
     metadata: batch.body.metadata ?? null
   }
 }
@@ -419,7 +427,8 @@ const batches = (state: MockState, store: Store) =>
           input,
           outcome: typeof metadata.mock_outcome === "string" ? metadata.mock_outcome : undefined,
           step: 0,
-          cancelled: false
+          cancelled: false,
+          results: undefined
         }
         store.batches.set(id, batch)
         return json(state, batchObject(state, store, id, batch))
@@ -624,12 +633,6 @@ const speechBytes = (text: string): Uint8Array => {
   return out
 }
 
-const base64 = (bytes: Uint8Array): string => {
-  let binary = ""
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
 const audioTypes: Readonly<Record<string, string>> = {
   mp3: "audio/mpeg",
   opus: "audio/opus",
@@ -654,11 +657,14 @@ const media = (state: MockState) =>
         const tokens = countTokens(body.input)
         if (body.stream_format === "sse") {
           const chunks = Array.from({ length: Math.ceil(bytes.length / 1024) }, (_, i) =>
-            sseEvent({ type: "speech.audio.delta", audio: base64(bytes.slice(i * 1024, (i + 1) * 1024)) }))
+            sseEvent({
+              type: "speech.audio.delta",
+              audio: Encoding.encodeBase64(bytes.slice(i * 1024, (i + 1) * 1024))
+            }))
           const usage = {
             input_tokens: tokens,
-            output_tokens: bytes.length / 64,
-            total_tokens: tokens + bytes.length / 64
+            output_tokens: Math.ceil(bytes.length / 64),
+            total_tokens: tokens + Math.ceil(bytes.length / 64)
           }
           return events(state, [...chunks, sseEvent({ type: "speech.audio.done", usage })], tokens)
         }
