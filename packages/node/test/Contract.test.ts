@@ -25,7 +25,7 @@ import type { OperationModel } from "../../codegen/src/operations.js"
 import { operations } from "../../codegen/src/operations.js"
 import type { Document, JsonSchema } from "../../codegen/src/spec.js"
 import { load } from "../../codegen/src/spec.js"
-import { sample } from "../../core/test/contract/sample.js"
+import { sample } from "./contract/sample.js"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..")
 const spec = load(join(root, "packages/codegen/spec/openai.openapi.yaml"))
@@ -79,7 +79,10 @@ const startPrism = (specFile: string, port: number) =>
       { stdio: ["ignore", "pipe", "pipe"] }
     )
     let output = ""
-    const timer = setTimeout(() => reject(new Error(`Prism did not start within 120 s:\n${output}`)), 120_000)
+    const timer = setTimeout(() => {
+      child.kill("SIGTERM")
+      reject(new Error(`Prism did not start within 120 s:\n${output}`))
+    }, 120_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       if (output.includes("Prism is listening")) {
@@ -122,17 +125,16 @@ describe("contract with Prism, a third-party mock of the spec", () => {
     "every JSON, text and empty operation sends a request Prism accepts and decodes its answer",
     () =>
       Effect.gen(function*() {
-        const dir = mkdtempSync(join(tmpdir(), "prism-"))
+        const dir = yield* Effect.acquireRelease(
+          Effect.sync(() => mkdtempSync(join(tmpdir(), "prism-"))),
+          (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+        )
         const specFile = join(dir, "openapi.json")
         writeFileSync(specFile, JSON.stringify(forPrism(spec.document)))
         const port = yield* Effect.promise(freePort)
         const prism = yield* Effect.acquireRelease(
           Effect.promise(() => startPrism(specFile, port)),
-          (child) =>
-            Effect.sync(() => {
-              child.kill("SIGTERM")
-              rmSync(dir, { recursive: true, force: true })
-            })
+          (child) => Effect.sync(() => child.kill("SIGTERM"))
         )
         expect(prism.pid).toBeGreaterThan(0)
         const tested = all.filter((operation) => operation.response.kind !== "bytes")
@@ -146,12 +148,15 @@ describe("contract with Prism, a third-party mock of the spec", () => {
         yield* Effect.gen(function*() {
           for (const operation of tested) {
             const { module, path } = placeOf(operation)
-            const loaded = yield* Effect.promise(() => import(`../../core/src/generated/${module}.ts`))
-            const fn = walk(loaded, path) as (
-              ...args: ReadonlyArray<unknown>
-            ) => Effect.Effect<unknown, unknown, OpenAiClient.OpenAiClient>
-            // a defect (a thrown exception) is a failure to report like the others, not the end of the test
-            const result = yield* Effect.either(fn(...argumentsOf(operation))).pipe(
+            const call = Effect.flatMap(
+              Effect.promise(() => import(`../../core/src/generated/${module}.ts`)),
+              (loaded) =>
+                (walk(loaded, path) as (
+                  ...args: ReadonlyArray<unknown>
+                ) => Effect.Effect<unknown, unknown, OpenAiClient.OpenAiClient>)(...argumentsOf(operation))
+            )
+            // a defect (a thrown exception, a module that fails to load) is a failure to report like the others
+            const result = yield* Effect.either(call).pipe(
               Effect.catchAllDefect((defect) =>
                 Effect.succeed({ _tag: "Left" as const, left: { _tag: "Defect", message: String(defect) } })
               )

@@ -43,7 +43,7 @@ const numberOf = (schema: JsonSchema): number => {
   return 1
 }
 
-/** A valid value of `schema`; `seen` stops recursion. */
+/** A valid value of `schema`; past a depth of 12 (only a recursive schema gets there) the value is left out. */
 export const sample = (sampler: Sampler, schema: JsonSchema, depth = 0): unknown => {
   if (depth > 12) return undefined
   if (schema.$ref !== undefined) return sample(sampler, sampler.schemas[refName(schema.$ref)]!, depth + 1)
