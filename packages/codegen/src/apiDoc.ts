@@ -35,7 +35,8 @@ export const apiDoc = (spec: Spec, operations: ReadonlyArray<OperationModel>): s
     "Import a module by its name (`import { Files } from \"@effect-openai/core\"`, or " +
     "`import * as Files from \"@effect-openai/core/Files\"` to load that module alone). The last path parameter " +
     "is the first argument; the other path parameters, the query and the body fields go in the params object; " +
-    "per-call options come last. Marks: **admin** needs the admin key (`adminApiKey` / `OPENAI_ADMIN_KEY`); " +
+    "per-call options come last. Query fields go out as the official SDK sends them: an array as `include[]=a`, " +
+    "an object as `metadata[key]=value`, nested to any depth, a `Date` as its ISO text. Marks: **admin** needs the admin key (`adminApiKey` / `OPENAI_ADMIN_KEY`); " +
     "**list** returns a `Page` (`Page.items` streams every item); **deprecated** is deprecated by OpenAI.",
     ""
   ]
