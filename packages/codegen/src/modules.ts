@@ -13,6 +13,7 @@
 import { docBlock, indent } from "./format.js"
 import { pascal } from "./names.js"
 import type { OperationModel } from "./operations.js"
+import * as overrides from "./overrides.js"
 import { identifier, newUses, refUnion, runtime, splitNull, tsObject, tsType } from "./schemas.js"
 import type { Context } from "./schemas.js"
 import type { Document, JsonSchema } from "./spec.js"
@@ -89,6 +90,32 @@ export interface Layout {
   /** Components emitted as a `Schema` (decoded somewhere); the others are types only. */
   readonly decoded: ReadonlySet<string>
   readonly modules: ReadonlyMap<string, ReadonlyArray<OperationModel>>
+  /** Components that are members of a union: somewhere in the spec, or the webhook events' (see `Context.variant`). */
+  readonly variants: ReadonlySet<string>
+}
+
+/**
+ * The components named as members of a `oneOf`/`anyOf` anywhere in the document (a `$recursiveRef: "#"` member
+ * names the component it is in), plus `more`.
+ */
+const unionMembers = (document: Document, more: Iterable<string>): Set<string> => {
+  const into = new Set(more)
+  const visit = (node: unknown, component: string | undefined) => {
+    if (Array.isArray(node)) {
+      for (const each of node) visit(each, component)
+    } else if (typeof node === "object" && node !== null) {
+      const schema = node as JsonSchema
+      for (const member of [...schema.oneOf ?? [], ...schema.anyOf ?? []]) {
+        if (member.$ref !== undefined) into.add(refName(member.$ref))
+        if (member.$recursiveRef !== undefined && component !== undefined) into.add(component)
+      }
+      for (const value of Object.values(node)) visit(value, component)
+    }
+  }
+  for (const [name, schema] of Object.entries(document.components.schemas)) visit(schema, name)
+  visit(document.paths, undefined)
+  visit(document.webhooks, undefined)
+  return into
 }
 
 /** Webhook event schemas, decoded by the `Webhooks` module. */
@@ -121,11 +148,19 @@ export const layout = (document: Document, operations: ReadonlyArray<OperationMo
   const webhooks = webhookSchemas(document)
   use("Webhooks", webhooks)
   for (const name of webhooks) decodedRootsAll.add(name)
+  for (const [module, names] of Object.entries(overrides.decoded)) {
+    for (const name of names) {
+      // a spec without it (the golden fixture) emits nothing; the hand-written layer's import then fails to compile
+      if (document.components.schemas[name] === undefined) continue
+      use(module, [name])
+      decodedRootsAll.add(name)
+    }
+  }
   const home = new Map<string, string>()
   for (const [name, set] of users) {
     home.set(name, set.size === 1 ? [...set][0]! : `shared/${[...set].sort().join("_")}`)
   }
-  return { home, decoded: closure(document, decodedRootsAll), modules }
+  return { home, decoded: closure(document, decodedRootsAll), modules, variants: unionMembers(document, webhooks) }
 }
 
 const header = (sha256: string, what: string) =>
@@ -170,19 +205,34 @@ class Imports {
     return `${up === 0 ? "./" : "../".repeat(up)}${toParts.slice(common).join("/")}.js`
   }
 
+  /** `import`/`export` statements of the named imports from the modules `which` selects, values and types apart. */
+  private statements(keyword: "import" | "export", which: (module: string) => boolean): Array<string> {
+    const lines: Array<string> = []
+    for (const [module, names] of [...this.named].sort(([a], [b]) => a.localeCompare(b))) {
+      if (!which(module)) continue
+      const values = [...names].filter(([, value]) => value).map(([name]) => name).sort()
+      const types = [...names].filter(([, value]) => !value).map(([name]) => name).sort()
+      const specifier = this.relative(module)
+      if (values.length > 0) lines.push(`${keyword} { ${values.join(", ")} } from "${specifier}"`)
+      if (types.length > 0) lines.push(`${keyword} type { ${types.join(", ")} } from "${specifier}"`)
+    }
+    return lines
+  }
+
+  /**
+   * `export { ... } from` for the names imported from shared modules, so a resource's module names every schema its
+   * declarations use (`Chat.CompletionUsage`), wherever it lives.
+   */
+  reexports(): string {
+    return this.statements("export", (module) => module.startsWith("shared/")).join("\n")
+  }
+
   render(): string {
     const lines: Array<string> = []
     for (const [alias, { specifier, typeOnly }] of [...this.namespaces].sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(`import ${typeOnly ? "type " : ""}* as ${alias} from "${this.relative(specifier)}"`)
     }
-    for (const [module, names] of [...this.named].sort(([a], [b]) => a.localeCompare(b))) {
-      const values = [...names].filter(([, value]) => value).map(([name]) => name).sort()
-      const types = [...names].filter(([, value]) => !value).map(([name]) => name).sort()
-      const specifier = this.relative(module)
-      if (values.length > 0) lines.push(`import { ${values.join(", ")} } from "${specifier}"`)
-      if (types.length > 0) lines.push(`import type { ${types.join(", ")} } from "${specifier}"`)
-    }
-    return lines.join("\n")
+    return [...lines, ...this.statements("import", () => true)].join("\n")
   }
 }
 
@@ -299,12 +349,16 @@ const emitComponent = (writer: Writer, name: string): string => {
     return `${docs}export type ${id} = ${tsType(schema, writer.context(id, false), uses, { multipart: true })}\n`
   }
   const uses = newUses()
-  const code = runtime(schema, writer.context(id, true), uses)
+  const variant = writer.layout.variants.has(name)
+  const code = runtime(schema, { ...writer.context(id, true), variant }, uses)
   if (uses.recursive) {
     // a recursive schema needs its type written out; it is decoded as the spec says it, without field defaults, so
     // its encoded type is its type
-    const plain = runtime(schema, { ...writer.context(id, true), plain: true }, newUses())
-    const type = tsType(schema, writer.context(id, false), newUses(), { multipart: false, decoded: true })
+    const plain = runtime(schema, { ...writer.context(id, true), plain: true, variant }, newUses())
+    const type = tsType(schema, { ...writer.context(id, false), variant }, newUses(), {
+      multipart: false,
+      decoded: true
+    })
     return `${docs}export interface ${id} ${type}\n\n${schemaDocs}export const ${id}: Schema.Schema<${id}> = ${plain}\n`
   }
   const members = refUnion(schema)

@@ -389,6 +389,13 @@ export const resourceModule = (
   writer.finish(body)
   return {
     path: `${module}.ts`,
-    text: indent(`${writer.header(description)}${writer.imports.render()}\n\n${body}`)
+    text: indent(`${writer.header(description)}${writer.imports.render()}\n\n${reexports(writer)}${body}`)
   }
+}
+
+const reexports = (writer: Writer): string => {
+  const lines = writer.imports.reexports()
+  return lines === ""
+    ? ""
+    : `${docBlock(["The shared schemas this module's declarations use.", "", "@since 0.2.0"])}${lines}\n\n`
 }

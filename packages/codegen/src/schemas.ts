@@ -175,7 +175,16 @@ export interface Context {
    * whose type is written out and must be its encoded type too.
    */
   readonly plain?: boolean | undefined
+  /**
+   * The schema being written is a member of a union: its `type` values are literals, so TypeScript narrows on them
+   * (a value none of the members has passes an open union as an unknown member). Elsewhere a `type` is an open
+   * enum, so a new value from the server still decodes.
+   */
+  readonly variant?: boolean | undefined
 }
+
+/** The same context for what a schema contains (its fields, its items), which are not union members. */
+const inside = (context: Context): Context => context.variant === true ? { ...context, variant: false } : context
 
 const literal = (value: unknown): string => JSON.stringify(value)
 
@@ -224,7 +233,9 @@ const runtimeInner = (schema: JsonSchema, context: Context, uses: Uses): string 
     case "boolean":
       return "Schema.Boolean"
     case "array":
-      return `Schema.Array(${schema.items !== undefined ? runtime(schema.items, context, uses) : "Schema.Unknown"})`
+      return `Schema.Array(${
+        schema.items !== undefined ? runtime(schema.items, inside(context), uses) : "Schema.Unknown"
+      })`
     case "object":
     case undefined:
       if (schema.properties !== undefined || schema.additionalProperties !== undefined || type === "object") {
@@ -247,7 +258,16 @@ const runtimeUnion = (
 ): string => {
   if (members.length === 0) return "Schema.Unknown"
   if (members.length === 1) return runtime(members[0]!, context, uses)
-  const emitted = members.map((member) => runtime(member, context, uses))
+  // any string, or one of these (model ids): an open enum is both, and keeps the names in the type
+  const strings = members.map(splitNull).every(({ nullable, schema }) =>
+    !nullable && (schema.type === "string" && schema.format === undefined || stringEnum(schema) !== undefined) &&
+    schema.$ref === undefined
+  )
+  const names = members.flatMap((member) => stringEnum(member) ?? [])
+  if (strings && names.length > 0 && members.some((member) => member.enum === undefined)) {
+    return `OpenEnum(${[...new Set(names)].map(literal).join(", ")})`
+  }
+  const emitted = members.map((member) => runtime(member, { ...context, variant: true }, uses))
   const property = schema.discriminator?.propertyName ?? "type"
   const tags = members.map((member) => variantTag(member, property, context.resolve))
   // an open union: every variant has a literal tag, so a value with a tag none of them knows passes through
@@ -259,19 +279,21 @@ const runtimeUnion = (
 
 const runtimeObject = (schema: JsonSchema, context: Context, uses: Uses): string => {
   const required = new Set(schema.required ?? [])
+  const tag = context.variant === true
+  const fieldContext = inside(context)
   const fields = Object.entries(schema.properties ?? {}).map(([name, property]) => {
     const { nullable, schema: inner } = splitNull(property)
-    // `type` tags union members: its values are literals, so TypeScript narrows on them (a value none of them has
-    // passes the union as an unknown member); a fixed string elsewhere (`object: "file"`) is an open enum of one
-    // member, so a compatible server that writes another value there still decodes
+    // a union member's `type` is a literal, so TypeScript narrows on it (see `Context.variant`); a fixed string
+    // elsewhere (`object: "file"`, a lone struct's `type`) is an open enum of one member, so a compatible server
+    // that writes another value there still decodes
     const fixed = constant(inner)
-    const tags = name === "type" && fixed === undefined ? stringEnum(inner) : undefined
-    const value = name !== "type" && typeof fixed?.value === "string"
+    const tags = tag && name === "type" && fixed === undefined ? stringEnum(inner) : undefined
+    const value = !(tag && name === "type") && typeof fixed?.value === "string"
       ? `OpenEnum(${literal(fixed.value)})`
       : tags !== undefined
       ? `Schema.Literal(${tags.map(literal).join(", ")})`
       : hasShape(inner)
-      ? runtimeInner(inner, context, uses)
+      ? runtimeInner(inner, fieldContext, uses)
       : nullable
       ? "Schema.Null"
       : "Schema.Unknown"
@@ -297,7 +319,7 @@ const runtimeObject = (schema: JsonSchema, context: Context, uses: Uses): string
   const record = additional === undefined || additional === false
     ? undefined
     : `Schema.Record({ key: Schema.String, value: ${
-      additional === true ? "Schema.Unknown" : runtime(additional, context, uses)
+      additional === true ? "Schema.Unknown" : runtime(additional, fieldContext, uses)
     } })`
   if (fields.length === 0) return record ?? "Schema.Record({ key: Schema.String, value: Schema.Unknown })"
   const struct = `{\n${fields.join(",\n")}\n}`
@@ -354,7 +376,7 @@ const tsInner = (schema: JsonSchema, context: Context, uses: Uses, options: Type
   }
   const union = schema.oneOf ?? schema.anyOf
   if (union !== undefined) {
-    const members = union.map((member) => parens(tsType(member, context, uses, options)))
+    const members = union.map((member) => parens(tsType(member, { ...context, variant: true }, uses, options)))
     // `string` beside string literals (model ids: any string, or one of these) keeps the literals for completion
     const literals = members.some((member) => /^\(?"/.test(member))
     const written = members.map((member) => member === "string" && literals ? "(string & {})" : member)
@@ -369,7 +391,9 @@ const tsInner = (schema: JsonSchema, context: Context, uses: Uses, options: Type
     case "boolean":
       return "boolean"
     case "array":
-      return `ReadonlyArray<${schema.items !== undefined ? tsType(schema.items, context, uses, options) : "unknown"}>`
+      return `ReadonlyArray<${
+        schema.items !== undefined ? tsType(schema.items, inside(context), uses, options) : "unknown"
+      }>`
     default:
       if (Array.isArray(schema.type)) {
         return schema.type.map((each) => tsInner({ type: each }, context, uses, options)).join(" | ")
@@ -384,14 +408,17 @@ const tsInner = (schema: JsonSchema, context: Context, uses: Uses, options: Type
 /** An object type: `readonly` fields, optional ones also taking `undefined`. */
 export const tsObject = (schema: JsonSchema, context: Context, uses: Uses, options: TypeOptions): string => {
   const required = new Set(schema.required ?? [])
+  const tag = context.variant === true
+  const fieldContext = inside(context)
   const fields = Object.entries(schema.properties ?? {}).map(([name, property]) => {
-    // as the runtime decodes them: `type` values are literals; a fixed string elsewhere is an open enum
+    // as the runtime decodes them: a union member's `type` values are literals; a fixed string elsewhere is an
+    // open enum
     const fixed = constant(splitNull(property).schema)
-    const type = options.decoded === true && name === "type"
-      ? tsType(property, context, uses, { ...options, decoded: false })
+    const type = options.decoded === true && tag && name === "type"
+      ? tsType(property, fieldContext, uses, { ...options, decoded: false })
       : options.decoded === true && typeof fixed?.value === "string"
-      ? `${tsType(property, context, uses, options)} | (string & {})`
-      : tsType(property, context, uses, options)
+      ? `${tsType(property, fieldContext, uses, options)} | (string & {})`
+      : tsType(property, fieldContext, uses, options)
     const optional = !required.has(name)
     return `${doc(property, "  ")}  readonly ${propertyKey(name)}${optional ? "?" : ""}: ${type}${
       optional ? " | undefined" : ""
@@ -400,7 +427,7 @@ export const tsObject = (schema: JsonSchema, context: Context, uses: Uses, optio
   const additional = schema.additionalProperties
   if (additional !== undefined && additional !== false) {
     // beside named fields the index signature must admit theirs too, so it is `unknown` there
-    const value = additional === true || fields.length > 0 ? "unknown" : tsType(additional, context, uses, options)
+    const value = additional === true || fields.length > 0 ? "unknown" : tsType(additional, fieldContext, uses, options)
     fields.push(`  readonly [key: string]: ${value}`)
   }
   if (fields.length === 0) return "{ readonly [key: string]: unknown }"

@@ -3,7 +3,7 @@
  * tagged unions that let a new member through but not a malformed known one, recursion; and a generated event
  * stream (Responses) ends at its terminal event, fails on an error event, and never ends silently.
  */
-import { Models, Responses } from "@effect-openai/core"
+import { Chat, Models, Responses } from "@effect-openai/core"
 import { OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
@@ -70,6 +70,25 @@ describe("generated schemas", () => {
     const lenient = decode(response([noContent]))
     if (Either.isLeft(lenient)) return expect.fail(String(lenient.left))
     expect(lenient.right.output[0]).toMatchObject({ content: [] })
+  })
+
+  it("keep a `type` outside any union open, and model ids any string: a newer value decodes", () => {
+    const chunk = Schema.decodeUnknownEither(Chat.ChatCompletionChunk)({
+      id: "c",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "gpt-99-preview",
+      choices: [{
+        index: 0,
+        finish_reason: null,
+        delta: { tool_calls: [{ index: 0, id: "t", type: "custom", custom: { name: "grep", input: "x" } }] }
+      }]
+    })
+    if (Either.isLeft(chunk)) return expect.fail(String(chunk.left))
+    expect(chunk.right.choices[0]!.delta.tool_calls![0]!.type).toBe("custom")
+    const completion = Schema.decodeUnknownEither(Responses.Response)(response([], { model: "gpt-99-preview" }))
+    if (Either.isLeft(completion)) return expect.fail(String(completion.left))
+    expect(completion.right.model).toBe("gpt-99-preview")
   })
 
   it("read a required nullable field the server left out as null (`instructions`), and `null` where sent", () => {

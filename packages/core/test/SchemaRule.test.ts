@@ -127,6 +127,19 @@ describe("which schemas may skip the full decode", () => {
       .toBe(false)
   })
 
+  it("a defaulted list of structs that have defaults of their own is defaults only; a transformation inside is not", () => {
+    const Logprob = (bytes: Schema.Schema.Any) =>
+      Schema.Struct({ token: Schema.String, bytes: Schema.optionalWith(bytes, { exact: true, default: () => null }) })
+    const holder = (bytes: Schema.Schema.Any) =>
+      Schema.Struct({ top: Schema.optionalWith(Schema.Array(Logprob(bytes)), { default: () => [] }) })
+    expect(changesValues(holder(Schema.NullOr(Schema.Array(Schema.Number))).ast)).toBe(false)
+    expect(changesValues(holder(Schema.NullOr(Schema.NumberFromString)).ast)).toBe(true)
+    const Filled = holder(Schema.NullOr(Schema.Array(Schema.Number)))
+    expect(Schema.decodeUnknownSync(Filled)({ top: [{ token: "a" }] })).toStrictEqual({
+      top: [{ token: "a", bytes: null }]
+    })
+  })
+
   it("our own response schemas keep the fast path (field defaults only)", () => {
     for (const schema of [ChatCompletion, ChatCompletionChunk, CreateEmbeddingResponse, ModelsPage, ModelDeleted]) {
       expect(changesValues(schema.ast)).toBe(false)

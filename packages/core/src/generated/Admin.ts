@@ -218,7 +218,7 @@ export const AuditLogActorApiKey = Schema.Struct({
   /** The tracking id of the API key. */
   id: optionalNullable(Schema.String),
   /** The type of API key. Can be either `user` or `service_account`. */
-  type: optionalNullable(Schema.Literal("user", "service_account")),
+  type: optionalNullable(OpenEnum("user", "service_account")),
   user: optionalNullable(AuditLogActorUser),
   service_account: optionalNullable(AuditLogActorServiceAccount)
 })
@@ -885,7 +885,7 @@ export const CostsResult = Schema.Struct({
   api_key_id: optionalNullable(Schema.String),
   quantity: optionalNullable(Schema.Number),
   /** The unit of the `quantity` value. If no single supported unit applies to the result, this field is `null`. */
-  quantity_unit: optionalNullable(Schema.Union(Schema.String, OpenEnum("tokens", "1000_tokens", "duration_seconds", "duration_minutes", "duration_hours", "gibibyte_hours", "images", "characters")))
+  quantity_unit: optionalNullable(OpenEnum("tokens", "1000_tokens", "duration_seconds", "duration_minutes", "duration_hours", "gibibyte_hours", "images", "characters"))
 })
 
 /**
@@ -939,7 +939,7 @@ export interface CreateProjectServiceAccountApiKeyBody {
  */
 export const SpendAlertNotificationChannel = Schema.Struct({
   /** The notification channel type. Currently only `email` is supported. */
-  type: Schema.Literal("email"),
+  type: OpenEnum("email"),
   /** Email addresses that receive the spend alert notification. */
   recipients: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** Optional subject prefix for alert emails. */
@@ -1630,7 +1630,7 @@ export const OrganizationDataRetention = Schema.Struct({
   /** The object type, which is always `organization.data_retention`. */
   object: OpenEnum("organization.data_retention"),
   /** The configured organization data retention type. */
-  type: Schema.Literal("zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
+  type: OpenEnum("zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
 })
 
 /**
@@ -1786,7 +1786,7 @@ export interface OrganizationSpendLimitDeletedResource extends Schema.Schema.Typ
  * @since 0.2.0
  * @category schemas
  */
-export const SpendLimitCurrency = Schema.Union(Schema.String, OpenEnum("USD"))
+export const SpendLimitCurrency = OpenEnum("USD")
 
 /**
  * `SpendLimitCurrency` in the OpenAI spec.
@@ -1802,7 +1802,7 @@ export type SpendLimitCurrency = Schema.Schema.Type<typeof SpendLimitCurrency>
  * @since 0.2.0
  * @category schemas
  */
-export const SpendLimitEnforcementStatus = Schema.Union(Schema.String, OpenEnum("inactive", "enforcing"))
+export const SpendLimitEnforcementStatus = OpenEnum("inactive", "enforcing")
 
 /**
  * `SpendLimitEnforcementStatus` in the OpenAI spec.
@@ -1837,7 +1837,7 @@ export interface SpendLimitEnforcement extends Schema.Schema.Type<typeof SpendLi
  * @since 0.2.0
  * @category schemas
  */
-export const SpendLimitInterval = Schema.Union(Schema.String, OpenEnum("month"))
+export const SpendLimitInterval = OpenEnum("month")
 
 /**
  * `SpendLimitInterval` in the OpenAI spec.
@@ -1997,7 +1997,7 @@ export const ProjectApiKey = Schema.Struct({
   owner_project_access: OpenEnum("active", "inactive"),
   owner: Schema.Struct({
     /** `user` or `service_account` */
-    type: optionalNullable(Schema.Literal("user", "service_account")),
+    type: optionalNullable(OpenEnum("user", "service_account")),
     user: optionalNullable(ProjectApiKeyOwnerUser),
     service_account: optionalNullable(ProjectApiKeyOwnerServiceAccount)
   })
@@ -2078,7 +2078,7 @@ export const ProjectDataRetention = Schema.Struct({
   /** The object type, which is always `project.data_retention`. */
   object: OpenEnum("project.data_retention"),
   /** The configured project data retention type. */
-  type: Schema.Literal("organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
+  type: OpenEnum("organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring")
 })
 
 /**

@@ -18,6 +18,13 @@ import { OpenEnum, OpenUnion, optionalNullable, pathParam } from "../internal/sc
 import type { VoiceIdsOrCustomVoice } from "./shared/Audio_BetaRealtime_Chat_Realtime.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export type { VoiceIdsOrCustomVoice } from "./shared/Audio_BetaRealtime_Chat_Realtime.js"
+
+/**
  * The format of the output, in one of these options: `json`, `text`, `srt`, `verbose_json`, `vtt`, or `diarized_json`. For `gpt-4o-transcribe` and `gpt-4o-mini-transcribe`, the only supported format is `json`. For `gpt-4o-transcribe-diarize`, the supported formats are `json`, `text`, and `diarized_json`, with `diarized_json` required to receive speaker annotations.
  *
  * @since 0.2.0
@@ -256,7 +263,7 @@ export interface TranscriptTextUsageTokens extends Schema.Schema.Type<typeof Tra
  */
 export const TranscriptionDiarizedSegment = Schema.Struct({
   /** The type of the segment. Always `transcript.text.segment`. */
-  type: Schema.Literal("transcript.text.segment"),
+  type: OpenEnum("transcript.text.segment"),
   /** Unique identifier for the segment. */
   id: Schema.String,
   /** Start timestamp of the segment in seconds. */

@@ -16,6 +16,13 @@ import { OpenEnum, optionalNullable, pathParam } from "../internal/schema.js"
 import { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
+
+/**
  * Decodes {@link BatchError}.
  *
  * @since 0.2.0

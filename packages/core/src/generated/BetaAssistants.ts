@@ -19,6 +19,16 @@ import type { AssistantSupportedModels } from "./shared/BetaAssistants_BetaThrea
 import type { ReasoningEffort } from "./shared/BetaAssistants_BetaThreads_Chat_Evals_FineTuning_Responses.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
+export { AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction, AssistantsApiResponseFormatOption } from "./shared/BetaAssistants_BetaThreads.js"
+export type { AssistantSupportedModels } from "./shared/BetaAssistants_BetaThreads.js"
+export type { ReasoningEffort } from "./shared/BetaAssistants_BetaThreads_Chat_Evals_FineTuning_Responses.js"
+
+/**
  * Decodes {@link AssistantObject}.
  *
  * @since 0.2.0

@@ -16,6 +16,13 @@ import { OpenEnum, OpenUnion, pathParam, sentAsNull } from "../internal/schema.j
 import type { OrderEnum } from "./shared/BetaChatKit_Skills_Videos.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export type { OrderEnum } from "./shared/BetaChatKit_Skills_Videos.js"
+
+/**
  * Decodes {@link ActiveStatus}.
  *
  * @since 0.2.0
@@ -42,7 +49,7 @@ export interface ActiveStatus extends Schema.Schema.Type<typeof ActiveStatus> {}
  */
 export const FileAnnotationSource = Schema.Struct({
   /** Type discriminator that is always `file`. */
-  type: Schema.Literal("file"),
+  type: OpenEnum("file"),
   /** Filename referenced by the annotation. */
   filename: Schema.String
 })
@@ -84,7 +91,7 @@ export interface FileAnnotation extends Schema.Schema.Type<typeof FileAnnotation
  */
 export const UrlAnnotationSource = Schema.Struct({
   /** Type discriminator that is always `url`. */
-  type: Schema.Literal("url"),
+  type: OpenEnum("url"),
   /** URL referenced by the annotation. */
   url: Schema.String
 })
@@ -126,7 +133,7 @@ export interface UrlAnnotation extends Schema.Schema.Type<typeof UrlAnnotation> 
  */
 export const ResponseOutputText = Schema.Struct({
   /** Type discriminator that is always `output_text`. */
-  type: Schema.Literal("output_text"),
+  type: OpenEnum("output_text"),
   /** Assistant generated text. */
   text: Schema.String,
   /** Ordered list of annotations attached to the response text. */

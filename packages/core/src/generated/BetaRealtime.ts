@@ -18,6 +18,17 @@ import type { AudioTranscription, RealtimeTruncation } from "./shared/BetaRealti
 import type { Prompt } from "./shared/BetaRealtime_Realtime_Responses.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { VoiceIdsShared } from "./shared/Audio_BetaRealtime_Chat_Realtime.js"
+export type { VoiceIdsOrCustomVoice } from "./shared/Audio_BetaRealtime_Chat_Realtime.js"
+export { AudioTranscriptionResponse, NoiseReductionType, RealtimeAudioFormats, RealtimeFunctionTool } from "./shared/BetaRealtime_Realtime.js"
+export type { AudioTranscription, RealtimeTruncation } from "./shared/BetaRealtime_Realtime.js"
+export type { Prompt } from "./shared/BetaRealtime_Realtime_Responses.js"
+
+/**
  * A new Realtime session configuration, with an ephemeral key. Default TTL
  * for keys is one minute.
  *

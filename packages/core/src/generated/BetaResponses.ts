@@ -532,7 +532,7 @@ export interface BetaFileSearchTool extends Schema.Schema.Type<typeof BetaFileSe
  */
 export const BetaInlineSkillSourceParam = Schema.Struct({
   /** The type of the inline skill source. Must be `base64`. */
-  type: Schema.Literal("base64"),
+  type: OpenEnum("base64"),
   /** The media type of the inline skill payload. Must be `application/zip`. */
   media_type: OpenEnum("application/zip"),
   /** Base64-encoded skill zip bundle. */
@@ -776,14 +776,14 @@ export type BetaInputFidelity = Schema.Schema.Type<typeof BetaInputFidelity>
 export const BetaImageGenTool = Schema.Struct({
   /** The type of the image generation tool. Always `image_generation`. */
   type: Schema.Literal("image_generation"),
-  model: optionalNullable(Schema.Union(Schema.String, OpenEnum("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"))),
+  model: optionalNullable(OpenEnum("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21")),
   /**
    * The quality of the generated image. One of `low`, `medium`, `high`,
    * or `auto`. Default: `auto`.
    */
   quality: optionalNullable(OpenEnum("low", "medium", "high", "auto")),
   /** The size of the generated images. For `gpt-image-2` and `gpt-image-2-2026-04-21`, arbitrary resolutions are supported as `WIDTHxHEIGHT` strings, for example `1536x864`. Width and height must both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions above `2560x1440` are experimental, and the maximum supported resolution is `3840x2160`. The requested size must also satisfy the model's current pixel and edge limits. The standard sizes `1024x1024`, `1536x1024`, and `1024x1536` are supported by the GPT image models; `auto` is supported for models that allow automatic sizing. For `dall-e-2`, use one of `256x256`, `512x512`, or `1024x1024`. For `dall-e-3`, use one of `1024x1024`, `1792x1024`, or `1024x1792`. */
-  size: optionalNullable(Schema.Union(Schema.String, OpenEnum("1024x1024", "1024x1536", "1536x1024", "auto"))),
+  size: optionalNullable(OpenEnum("1024x1024", "1024x1536", "1536x1024", "auto")),
   /**
    * The output format of the generated image. One of `png`, `webp`, or
    * `jpeg`. Default: `png`.
@@ -1147,7 +1147,7 @@ export interface BetaWebSearchPreviewTool extends Schema.Schema.Type<typeof Beta
  */
 export const BetaWebSearchApproximateLocation = Schema.NullOr(Schema.Struct({
   /** The type of location approximation. Always `approximate`. */
-  type: optionalNullable(Schema.Literal("approximate")),
+  type: optionalNullable(OpenEnum("approximate")),
   country: optionalNullable(Schema.String),
   region: optionalNullable(Schema.String),
   city: optionalNullable(Schema.String),
@@ -2777,7 +2777,7 @@ export const BetaComputerScreenshotImage = Schema.Struct({
    * Specifies the event type. For a computer screenshot, this property is
    * always set to `computer_screenshot`.
    */
-  type: Schema.Literal("computer_screenshot"),
+  type: OpenEnum("computer_screenshot"),
   /** The URL of the screenshot image. */
   image_url: optionalNullable(Schema.String),
   /** The identifier of an uploaded file that contains the screenshot. */
@@ -2802,7 +2802,7 @@ export const BetaComputerToolCallOutput = Schema.Struct({
   /** The agent that produced this item. */
   agent: optionalNullable(BetaAgentTag),
   /** The type of the computer tool call output. Always `computer_call_output`. */
-  type: Schema.Literal("computer_call_output"),
+  type: OpenEnum("computer_call_output"),
   /** The ID of the computer tool call output. */
   id: optionalNullable(Schema.String),
   /** The ID of the computer tool call that produced the output. */
@@ -3340,7 +3340,7 @@ export interface BetaImageGenToolCall extends Schema.Schema.Type<typeof BetaImag
  */
 export const BetaLocalShellExecAction = Schema.Struct({
   /** The type of the local shell action. Always `exec`. */
-  type: Schema.Literal("exec"),
+  type: OpenEnum("exec"),
   /** The command to run. */
   command: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   timeout_ms: optionalNullable(Schema.Number),
@@ -4051,7 +4051,7 @@ export const BetaWebSearchActionSearch = Schema.Struct({
   /** The sources used in the search. */
   sources: optionalNullable(Schema.Array(Schema.Struct({
     /** The type of source. Always `url`. */
-    type: Schema.Literal("url"),
+    type: OpenEnum("url"),
     /** The URL of the source. */
     url: Schema.String
   })))
@@ -4780,7 +4780,7 @@ export interface BetaUrlCitationParam extends Schema.Schema.Type<typeof BetaUrlC
  */
 export const BetaOutputTextContentParam = Schema.Struct({
   /** The content type. Always `output_text`. */
-  type: Schema.Literal("output_text"),
+  type: OpenEnum("output_text"),
   /** The text content. */
   text: Schema.String,
   /** Citations associated with the text content. */
@@ -5056,7 +5056,7 @@ export type BetaInputItem = Schema.Schema.Type<typeof BetaInputItem>
  * @since 0.2.0
  * @category schemas
  */
-export const BetaModelIdsShared = Schema.Union(Schema.String, OpenEnum("gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"))
+export const BetaModelIdsShared = OpenEnum("gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613")
 
 /**
  * `BetaModelIdsShared` in the OpenAI spec.
@@ -5375,7 +5375,7 @@ export type BetaReasoningEffort = Schema.Schema.Type<typeof BetaReasoningEffort>
  * @since 0.2.0
  * @category schemas
  */
-export const BetaReasoningModeEnum = Schema.Union(Schema.String, OpenEnum("standard", "pro"))
+export const BetaReasoningModeEnum = OpenEnum("standard", "pro")
 
 /**
  * `BetaReasoningModeEnum` in the OpenAI spec.
@@ -7644,7 +7644,7 @@ export const BetaResponseReasoningSummaryPartAddedEvent = Schema.Struct({
   /** The summary part that was added. */
   part: Schema.Struct({
     /** The type of the summary part. Always `summary_text`. */
-    type: Schema.Literal("summary_text"),
+    type: OpenEnum("summary_text"),
     /** The text of the summary part. */
     text: Schema.String
   })
@@ -7685,7 +7685,7 @@ export const BetaResponseReasoningSummaryPartDoneEvent = Schema.Struct({
   /** The completed summary part. */
   part: Schema.Struct({
     /** The type of the summary part. Always `summary_text`. */
-    type: Schema.Literal("summary_text"),
+    type: OpenEnum("summary_text"),
     /** The text of the summary part. */
     text: Schema.String
   })

@@ -20,6 +20,17 @@ import type { ReasoningEffort } from "./shared/BetaAssistants_BetaThreads_Chat_E
 import { ParallelToolCalls } from "./shared/BetaThreads_Chat.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
+export { AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction, AssistantsApiResponseFormatOption, FileSearchRanker } from "./shared/BetaAssistants_BetaThreads.js"
+export type { AssistantSupportedModels } from "./shared/BetaAssistants_BetaThreads.js"
+export type { ReasoningEffort } from "./shared/BetaAssistants_BetaThreads_Chat_Evals_FineTuning_Responses.js"
+export { ParallelToolCalls } from "./shared/BetaThreads_Chat.js"
+
+/**
  * Decodes {@link AssistantToolsFileSearchTypeOnly}.
  *
  * @since 0.2.0
@@ -175,7 +186,7 @@ export interface CreateMessageRequest {
  */
 export const TruncationObject = Schema.Struct({
   /** The truncation strategy to use for the thread. The default is `auto`. If set to `last_messages`, the thread will be truncated to the n most recent messages in the thread. When set to `auto`, messages in the middle of the thread will be dropped to fit the context length of the model, `max_prompt_tokens`. */
-  type: Schema.Literal("auto", "last_messages"),
+  type: OpenEnum("auto", "last_messages"),
   last_messages: optionalNullable(Schema.Number)
 })
 
@@ -656,7 +667,7 @@ export const RunStepDetailsToolCallsFileSearchResultObject = Schema.Struct({
   /** The content of the result that was found. The content is only included if requested via the include query parameter. */
   content: optionalNullable(Schema.Array(Schema.Struct({
     /** The type of the content. */
-    type: optionalNullable(Schema.Literal("text")),
+    type: optionalNullable(OpenEnum("text")),
     /** The text content of the file. */
     text: optionalNullable(Schema.String)
   })))
@@ -767,7 +778,7 @@ export const RunStepObject = Schema.Struct({
   /** The ID of the [run](/docs/api-reference/runs) that this run step is a part of. */
   run_id: Schema.String,
   /** The type of run step, which can be either `message_creation` or `tool_calls`. */
-  type: Schema.Literal("message_creation", "tool_calls"),
+  type: OpenEnum("message_creation", "tool_calls"),
   /** The status of the run step, which can be either `in_progress`, `cancelled`, `failed`, `completed`, or `expired`. */
   status: OpenEnum("in_progress", "cancelled", "failed", "completed", "expired"),
   /** The details of the run step. */
@@ -849,7 +860,7 @@ export const RunToolCallObject = Schema.Struct({
   /** The ID of the tool call. This ID must be referenced when you submit the tool outputs in using the [Submit tool outputs to run](/docs/api-reference/runs/submitToolOutputs) endpoint. */
   id: Schema.String,
   /** The type of tool call the output is required for. For now, this is always `function`. */
-  type: Schema.Literal("function"),
+  type: OpenEnum("function"),
   /** The function definition. */
   function: Schema.Struct({
     /** The name of the function. */
@@ -889,7 +900,7 @@ export const RunObject = Schema.Struct({
   /** Details on the action required to continue the run. Will be `null` if no action is required. */
   required_action: sentAsNull(Schema.Struct({
     /** For now, this is always `submit_tool_outputs`. */
-    type: Schema.Literal("submit_tool_outputs"),
+    type: OpenEnum("submit_tool_outputs"),
     /** Details on the tool outputs needed for this run to continue. */
     submit_tool_outputs: Schema.Struct({
       /** A list of the relevant tool calls. */

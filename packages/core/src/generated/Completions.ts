@@ -17,6 +17,14 @@ import { CompletionUsage } from "./shared/Chat_Completions.js"
 import type { ChatCompletionStreamOptions, StopConfiguration } from "./shared/Chat_Completions.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { CompletionUsage } from "./shared/Chat_Completions.js"
+export type { ChatCompletionStreamOptions, StopConfiguration } from "./shared/Chat_Completions.js"
+
+/**
  * `CreateCompletionRequest` in the OpenAI spec.
  *
  * @since 0.2.0

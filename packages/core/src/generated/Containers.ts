@@ -18,6 +18,13 @@ import { OpenEnum, optionalNullable, pathParam } from "../internal/schema.js"
 import type { ContainerNetworkPolicyAllowlistParam, ContainerNetworkPolicyDisabledParam, InlineSkillParam, SkillReferenceParam } from "./shared/Containers_Conversations_Evals_Responses.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export type { ContainerNetworkPolicyAllowlistParam, ContainerNetworkPolicyDisabledParam, InlineSkillParam, SkillReferenceParam } from "./shared/Containers_Conversations_Evals_Responses.js"
+
+/**
  * Decodes {@link ContainerFileResource}.
  *
  * @since 0.2.0
@@ -110,7 +117,7 @@ export const ContainerResource = Schema.Struct({
   /** Network access policy for the container. */
   network_policy: optionalNullable(Schema.Struct({
     /** The network policy mode. */
-    type: Schema.Literal("allowlist", "disabled"),
+    type: OpenEnum("allowlist", "disabled"),
     /** Allowed outbound domains when `type` is `allowlist`. */
     allowed_domains: optionalNullable(Schema.Array(Schema.String))
   }))

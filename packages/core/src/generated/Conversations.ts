@@ -18,6 +18,15 @@ import { AdditionalTools, ApplyPatchToolCall, ApplyPatchToolCallOutput, CodeInte
 import type { IncludeEnum, InputItem } from "./shared/Conversations_Responses.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export type { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
+export { AdditionalTools, ApplyPatchToolCall, ApplyPatchToolCallOutput, CodeInterpreterToolCall, CompactionBody, ComputerToolCall, ComputerToolCallOutputResource, CustomToolCall, CustomToolCallOutput, FileSearchToolCall, FunctionShellCall, FunctionShellCallOutput, FunctionToolCallOutputResource, FunctionToolCallResource, ImageGenToolCall, LocalShellToolCall, LocalShellToolCallOutput, MCPApprovalRequest, MCPApprovalResponseResource, MCPListTools, MCPToolCall, Message, Program, ProgramOutput, ReasoningItem, ToolSearchCall, ToolSearchOutput, WebSearchToolCall } from "./shared/Conversations_Responses.js"
+export type { IncludeEnum, InputItem } from "./shared/Conversations_Responses.js"
+
+/**
  * Decodes {@link ConversationItem}.
  *
  * @since 0.2.0

@@ -23,6 +23,20 @@ import { EvalItem, GraderLabelModel, GraderStringCheck } from "./shared/Evals_Fi
 import { TextResponseFormatConfiguration } from "./shared/Evals_Responses.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
+export { ResponseFormatJsonSchema } from "./shared/BetaAssistants_BetaThreads_Chat_Evals.js"
+export { ReasoningEffort } from "./shared/BetaAssistants_BetaThreads_Chat_Evals_FineTuning_Responses.js"
+export { ResponseFormatJsonObject, ResponseFormatText } from "./shared/BetaAssistants_BetaThreads_Chat_Evals_Responses.js"
+export { ChatCompletionTool } from "./shared/Chat_Evals.js"
+export { EasyInputMessage, Tool } from "./shared/Conversations_Evals_Responses.js"
+export { EvalItem, GraderLabelModel, GraderStringCheck } from "./shared/Evals_FineTuning.js"
+export { TextResponseFormatConfiguration } from "./shared/Evals_Responses.js"
+
+/**
  * Decodes {@link EvalJsonlFileContentSource}.
  *
  * @since 0.2.0

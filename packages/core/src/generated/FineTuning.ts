@@ -17,6 +17,14 @@ import { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conve
 import { GraderLabelModel, GraderPython, GraderScoreModel, GraderStringCheck, GraderTextSimilarity } from "./shared/Evals_FineTuning.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
+export { GraderLabelModel, GraderPython, GraderScoreModel, GraderStringCheck, GraderTextSimilarity } from "./shared/Evals_FineTuning.js"
+
+/**
  * `CreateFineTuningCheckpointPermissionRequest` in the OpenAI spec.
  *
  * @since 0.2.0
@@ -194,7 +202,7 @@ export interface FineTuneSupervisedMethod extends Schema.Schema.Type<typeof Fine
  */
 export const FineTuneMethod = Schema.Struct({
   /** The type of method. Is either `supervised`, `dpo`, or `reinforcement`. */
-  type: Schema.Literal("supervised", "dpo", "reinforcement"),
+  type: OpenEnum("supervised", "dpo", "reinforcement"),
   supervised: optionalNullable(FineTuneSupervisedMethod),
   dpo: optionalNullable(FineTuneDPOMethod),
   reinforcement: optionalNullable(FineTuneReinforcementMethod)
@@ -512,7 +520,7 @@ export const FineTuningJobEvent = Schema.Struct({
   /** The message of the event. */
   message: Schema.String,
   /** The type of event. */
-  type: optionalNullable(Schema.Literal("message", "metrics")),
+  type: optionalNullable(OpenEnum("message", "metrics")),
   /** The data associated with the event. */
   data: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })

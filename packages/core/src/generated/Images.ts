@@ -17,6 +17,13 @@ import { OpenEnum, OpenUnion, optionalNullable } from "../internal/schema.js"
 import type { InputFidelity } from "./shared/Conversations_Evals_Images_Responses.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export type { InputFidelity } from "./shared/Conversations_Evals_Images_Responses.js"
+
+/**
  * `PartialImages` in the OpenAI spec.
  *
  * @since 0.2.0

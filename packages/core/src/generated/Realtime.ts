@@ -21,6 +21,19 @@ import { MCPTool } from "./shared/Conversations_Evals_Realtime_Responses.js"
 import { ToolChoiceFunction, ToolChoiceMCP, ToolChoiceOptions } from "./shared/Realtime_Responses.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { VoiceIdsShared } from "./shared/Audio_BetaRealtime_Chat_Realtime.js"
+export type { VoiceIdsOrCustomVoice } from "./shared/Audio_BetaRealtime_Chat_Realtime.js"
+export { AudioTranscriptionResponse, NoiseReductionType, RealtimeAudioFormats, RealtimeFunctionTool, RealtimeTruncation } from "./shared/BetaRealtime_Realtime.js"
+export type { AudioTranscription } from "./shared/BetaRealtime_Realtime.js"
+export { Prompt } from "./shared/BetaRealtime_Realtime_Responses.js"
+export { MCPTool } from "./shared/Conversations_Evals_Realtime_Responses.js"
+export { ToolChoiceFunction, ToolChoiceMCP, ToolChoiceOptions } from "./shared/Realtime_Responses.js"
+
+/**
  * Decodes {@link RealtimeReasoningEffort}.
  *
  * @since 0.2.0
@@ -365,7 +378,7 @@ export const RealtimeSessionCreateResponseGA = Schema.Struct({
    */
   output_modalities: optionalNullable(Schema.Array(OpenEnum("text", "audio"))),
   /** The Realtime model used for this session. */
-  model: optionalNullable(Schema.Union(Schema.String, OpenEnum("gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"))),
+  model: optionalNullable(OpenEnum("gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15")),
   /**
    * The default system instructions (i.e. system message) prepended to model calls. This field allows the client to guide the model on desired responses. The model can be instructed on response content and format, (e.g. "be extremely succinct", "act friendly", "here are examples of good responses") and on audio behavior (e.g. "talk quickly", "inject emotion into your voice", "laugh frequently"). The instructions are not guaranteed to be followed by the model, but they provide guidance to the model on the desired behavior.
    *
@@ -607,7 +620,7 @@ export const RealtimeTranslationSession = Schema.Struct({
   /** Unique identifier for the session that looks like `sess_1234567890abcdef`. */
   id: Schema.String,
   /** The session type. Always `translation` for Realtime translation sessions. */
-  type: Schema.Literal("translation"),
+  type: OpenEnum("translation"),
   /** Expiration timestamp for the session, in seconds since epoch. */
   expires_at: Schema.Number,
   /**

@@ -26,6 +26,22 @@ import { TextResponseFormatConfiguration } from "./shared/Evals_Responses.js"
 import { ToolChoiceFunction, ToolChoiceMCP, ToolChoiceOptions } from "./shared/Realtime_Responses.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
+export { ReasoningEffort } from "./shared/BetaAssistants_BetaThreads_Chat_Evals_FineTuning_Responses.js"
+export { Prompt } from "./shared/BetaRealtime_Realtime_Responses.js"
+export { ModelIdsShared, ModerationResultBody, PromptCacheModeEnum, PromptCacheTTLEnum, Verbosity } from "./shared/Chat_Responses.js"
+export type { CreateModelResponseProperties, ModerationParam, PromptCacheOptionsParam } from "./shared/Chat_Responses.js"
+export { InputMessageContentList, Tool } from "./shared/Conversations_Evals_Responses.js"
+export { AdditionalTools, Annotation, ApplyPatchToolCall, ApplyPatchToolCallOutput, CodeInterpreterToolCall, CompactionBody, ComputerToolCall, ComputerToolCallOutputResource, CustomToolCall, CustomToolCallOutput, FileSearchToolCall, FunctionAndCustomToolCallOutput, FunctionCallOutputStatusEnum, FunctionCallStatus, FunctionShellCall, FunctionShellCallOutput, FunctionShellCallOutputContent, FunctionToolCall, FunctionToolCallOutput, FunctionToolCallOutputResource, FunctionToolCallResource, ImageGenToolCall, InputItem, LocalShellToolCall, LocalShellToolCallOutput, MCPApprovalRequest, MCPApprovalResponseResource, MCPListTools, MCPToolCall, Message, OutputMessage, OutputTextContent, Program, ProgramOutput, ReasoningItem, ReasoningTextContent, RefusalContent, ToolCallCaller, ToolCallCallerParam, ToolSearchCall, ToolSearchOutput, WebSearchToolCall } from "./shared/Conversations_Responses.js"
+export type { IncludeEnum } from "./shared/Conversations_Responses.js"
+export { TextResponseFormatConfiguration } from "./shared/Evals_Responses.js"
+export { ToolChoiceFunction, ToolChoiceMCP, ToolChoiceOptions } from "./shared/Realtime_Responses.js"
+
+/**
  * Decodes {@link ItemField}.
  *
  * @since 0.2.0
@@ -217,7 +233,7 @@ export type InputParam = string | ReadonlyArray<InputItem>
  * @since 0.2.0
  * @category schemas
  */
-export const ReasoningModeEnum = Schema.Union(Schema.String, OpenEnum("standard", "pro"))
+export const ReasoningModeEnum = OpenEnum("standard", "pro")
 
 /**
  * `ReasoningModeEnum` in the OpenAI spec.
@@ -2034,7 +2050,7 @@ export const ResponseReasoningSummaryPartAddedEvent = Schema.Struct({
   /** The summary part that was added. */
   part: Schema.Struct({
     /** The type of the summary part. Always `summary_text`. */
-    type: Schema.Literal("summary_text"),
+    type: OpenEnum("summary_text"),
     /** The text of the summary part. */
     text: Schema.String
   })
@@ -2073,7 +2089,7 @@ export const ResponseReasoningSummaryPartDoneEvent = Schema.Struct({
   /** The completed summary part. */
   part: Schema.Struct({
     /** The type of the summary part. Always `summary_text`. */
-    type: Schema.Literal("summary_text"),
+    type: OpenEnum("summary_text"),
     /** The text of the summary part. */
     text: Schema.String
   })

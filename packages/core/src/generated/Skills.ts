@@ -18,6 +18,13 @@ import { OpenEnum, pathParam, sentAsNull } from "../internal/schema.js"
 import type { OrderEnum } from "./shared/BetaChatKit_Skills_Videos.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export type { OrderEnum } from "./shared/BetaChatKit_Skills_Videos.js"
+
+/**
  * Uploads a skill either as a directory (multipart `files[]`) or as a single zip file.
  *
  * @since 0.2.0

@@ -17,6 +17,14 @@ import { OpenAIFile } from "./shared/Files_Uploads.js"
 import type { FileExpirationAfter } from "./shared/Files_Uploads.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { OpenAIFile } from "./shared/Files_Uploads.js"
+export type { FileExpirationAfter } from "./shared/Files_Uploads.js"
+
+/**
  * `AddUploadPartRequest` in the OpenAI spec.
  *
  * @since 0.2.0

@@ -18,6 +18,15 @@ import type { ComparisonFilter, CompoundFilter } from "./shared/Conversations_Ev
 import { VectorStoreFileAttributes } from "./shared/Conversations_Responses_VectorStores.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export { Metadata } from "./shared/Batches_BetaAssistants_BetaThreads_Chat_Conversations_Evals_FineTuning_Responses_VectorStores.js"
+export type { ComparisonFilter, CompoundFilter } from "./shared/Conversations_Evals_Responses_VectorStores.js"
+export { VectorStoreFileAttributes } from "./shared/Conversations_Responses_VectorStores.js"
+
+/**
  * The default strategy. This strategy currently uses a `max_chunk_size_tokens` of `800` and `chunk_overlap_tokens` of `400`.
  *
  * @since 0.2.0
@@ -462,7 +471,7 @@ export interface VectorStoreSearchRequest {
  */
 export const VectorStoreSearchResultContentObject = Schema.Struct({
   /** The type of content. */
-  type: Schema.Literal("text"),
+  type: OpenEnum("text"),
   /** The text content returned from search. */
   text: Schema.String
 })

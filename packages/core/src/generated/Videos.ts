@@ -18,6 +18,13 @@ import { OpenEnum, pathParam, sentAsNull } from "../internal/schema.js"
 import type { OrderEnum } from "./shared/BetaChatKit_Skills_Videos.js"
 
 /**
+ * The shared schemas this module's declarations use.
+ *
+ * @since 0.2.0
+ */
+export type { OrderEnum } from "./shared/BetaChatKit_Skills_Videos.js"
+
+/**
  * Parameters for creating a character from an uploaded video.
  *
  * @since 0.2.0
@@ -93,7 +100,7 @@ export interface ImageRefParam2 {
  * @since 0.2.0
  * @category schemas
  */
-export const VideoModel = Schema.Union(Schema.String, OpenEnum("sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"))
+export const VideoModel = OpenEnum("sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08")
 
 /**
  * `VideoModel` in the OpenAI spec.

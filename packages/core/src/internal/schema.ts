@@ -136,8 +136,41 @@ const onlyDefaults = (ast: AST.Transformation): boolean => {
     const before = from.propertySignatures.find((each) => each.name === field.from)
     const after = to.propertySignatures.find((each) => each.name === field.to)
     return field.from === field.to && before !== undefined && after !== undefined && before.isOptional &&
-      !after.isOptional && (before.type === after.type || isOrUndefined(before.type, after.type))
+      !after.isOptional &&
+      (before.type === after.type || isOrUndefined(before.type, after.type) ||
+        // a default for a field that itself has defaults inside (a list of structs with defaults): the field's type
+        // side, rebuilt; whether the field's own schema changes values is asked of the `from` side
+        sameShape(AST.typeAST(withoutUndefined(before.type)), after.type))
   })
+}
+
+const withoutUndefined = (ast: AST.AST): AST.AST =>
+  AST.isUnion(ast) && ast.types.length === 2 && ast.types.some(AST.isUndefinedKeyword)
+    ? ast.types.find((each) => !AST.isUndefinedKeyword(each))!
+    : ast
+
+/** Two ASTs of the same shape whose leaves are the same nodes (as `AST.typeAST` rebuilds them each call). */
+const sameShape = (a: AST.AST, b: AST.AST): boolean => {
+  if (a === b) return true
+  const all = (as: ReadonlyArray<AST.AST>, bs: ReadonlyArray<AST.AST>) =>
+    as.length === bs.length && as.every((each, i) => sameShape(each, bs[i]!))
+  if (AST.isTupleType(a) && AST.isTupleType(b)) {
+    return a.elements.length === b.elements.length &&
+      a.elements.every((each, i) => each.isOptional === b.elements[i]!.isOptional) &&
+      all(a.elements.map((each) => each.type), b.elements.map((each) => each.type)) &&
+      all(a.rest.map((each) => each.type), b.rest.map((each) => each.type))
+  }
+  if (AST.isTypeLiteral(a) && AST.isTypeLiteral(b)) {
+    return a.propertySignatures.length === b.propertySignatures.length &&
+      a.propertySignatures.every((each, i) => {
+        const other = b.propertySignatures[i]!
+        return each.name === other.name && each.isOptional === other.isOptional && sameShape(each.type, other.type)
+      }) &&
+      all(a.indexSignatures.map((each) => each.type), b.indexSignatures.map((each) => each.type))
+  }
+  if (AST.isUnion(a) && AST.isUnion(b)) return all(a.types, b.types)
+  if (AST.isRefinement(a) && AST.isRefinement(b)) return a.filter === b.filter && sameShape(a.from, b.from)
+  return false
 }
 
 /** `A | undefined`, as an optional field's type is written. */

@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import { OpenEnum } from "../../internal/schema.js"
 
 /**
@@ -14,7 +14,7 @@ import { OpenEnum } from "../../internal/schema.js"
  * @since 0.2.0
  * @category schemas
  */
-export const VoiceIdsShared = Schema.Union(Schema.String, OpenEnum("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"))
+export const VoiceIdsShared = OpenEnum("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar")
 
 /**
  * `VoiceIdsShared` in the OpenAI spec.

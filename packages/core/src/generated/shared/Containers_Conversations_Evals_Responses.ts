@@ -81,7 +81,7 @@ export interface ContainerNetworkPolicyDisabledParam extends Schema.Schema.Type<
  */
 export const InlineSkillSourceParam = Schema.Struct({
   /** The type of the inline skill source. Must be `base64`. */
-  type: Schema.Literal("base64"),
+  type: OpenEnum("base64"),
   /** The media type of the inline skill payload. Must be `application/zip`. */
   media_type: OpenEnum("application/zip"),
   /** Base64-encoded skill zip bundle. */

@@ -663,14 +663,14 @@ export type ImageGenActionEnum = Schema.Schema.Type<typeof ImageGenActionEnum>
 export const ImageGenTool = Schema.Struct({
   /** The type of the image generation tool. Always `image_generation`. */
   type: Schema.Literal("image_generation"),
-  model: optionalNullable(Schema.Union(Schema.String, OpenEnum("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"))),
+  model: optionalNullable(OpenEnum("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21")),
   /**
    * The quality of the generated image. One of `low`, `medium`, `high`,
    * or `auto`. Default: `auto`.
    */
   quality: optionalNullable(OpenEnum("low", "medium", "high", "auto")),
   /** The size of the generated images. For `gpt-image-2` and `gpt-image-2-2026-04-21`, arbitrary resolutions are supported as `WIDTHxHEIGHT` strings, for example `1536x864`. Width and height must both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions above `2560x1440` are experimental, and the maximum supported resolution is `3840x2160`. The requested size must also satisfy the model's current pixel and edge limits. The standard sizes `1024x1024`, `1536x1024`, and `1024x1536` are supported by the GPT image models; `auto` is supported for models that allow automatic sizing. For `dall-e-2`, use one of `256x256`, `512x512`, or `1024x1024`. For `dall-e-3`, use one of `1024x1024`, `1792x1024`, or `1024x1792`. */
-  size: optionalNullable(Schema.Union(Schema.String, OpenEnum("1024x1024", "1024x1536", "1536x1024", "auto"))),
+  size: optionalNullable(OpenEnum("1024x1024", "1024x1536", "1536x1024", "auto")),
   /**
    * The output format of the generated image. One of `png`, `webp`, or
    * `jpeg`. Default: `png`.
@@ -878,7 +878,7 @@ export interface WebSearchPreviewTool extends Schema.Schema.Type<typeof WebSearc
  */
 export const WebSearchApproximateLocation = Schema.NullOr(Schema.Struct({
   /** The type of location approximation. Always `approximate`. */
-  type: optionalNullable(Schema.Literal("approximate")),
+  type: optionalNullable(OpenEnum("approximate")),
   country: optionalNullable(Schema.String),
   region: optionalNullable(Schema.String),
   city: optionalNullable(Schema.String),

@@ -1083,7 +1083,7 @@ export const ComputerScreenshotImage = Schema.Struct({
    * Specifies the event type. For a computer screenshot, this property is
    * always set to `computer_screenshot`.
    */
-  type: Schema.Literal("computer_screenshot"),
+  type: OpenEnum("computer_screenshot"),
   /** The URL of the screenshot image. */
   image_url: optionalNullable(Schema.String),
   /** The identifier of an uploaded file that contains the screenshot. */
@@ -1220,7 +1220,7 @@ export interface ComputerToolCall extends Schema.Schema.Type<typeof ComputerTool
  */
 export const ComputerToolCallOutput = Schema.Struct({
   /** The type of the computer tool call output. Always `computer_call_output`. */
-  type: Schema.Literal("computer_call_output"),
+  type: OpenEnum("computer_call_output"),
   /** The ID of the computer tool call output. */
   id: optionalNullable(Schema.String),
   /** The ID of the computer tool call that produced the output. */
@@ -2198,7 +2198,7 @@ export interface InputMessage extends Schema.Schema.Type<typeof InputMessage> {}
  */
 export const LocalShellExecAction = Schema.Struct({
   /** The type of the local shell action. Always `exec`. */
-  type: Schema.Literal("exec"),
+  type: OpenEnum("exec"),
   /** The command to run. */
   command: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   timeout_ms: optionalNullable(Schema.Number),
@@ -2795,7 +2795,7 @@ export const WebSearchActionSearch = Schema.Struct({
   /** The sources used in the search. */
   sources: optionalNullable(Schema.Array(Schema.Struct({
     /** The type of source. Always `url`. */
-    type: Schema.Literal("url"),
+    type: OpenEnum("url"),
     /** The URL of the source. */
     url: Schema.String
   })))
