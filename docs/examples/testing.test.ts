@@ -57,7 +57,8 @@ describe("reply builders", () => {
       )
       const first = yield* Chat.completions.create({ model: "gpt-4o-mini", messages, tools })
       const call = first.choices[0]!.message.tool_calls![0]!
-      expect(JSON.parse(call.function!.arguments)).toStrictEqual({ city: "Paris" })
+      if (call.type !== "function") return expect.fail(`a function call, not ${call.type}`)
+      expect(JSON.parse(call.function.arguments)).toStrictEqual({ city: "Paris" })
       const second = yield* Chat.completions.create({
         model: "gpt-4o-mini",
         messages: [
@@ -65,7 +66,7 @@ describe("reply builders", () => {
           {
             role: "assistant",
             content: null,
-            tool_calls: [{ id: call.id, type: "function", function: call.function! }]
+            tool_calls: [{ id: call.id, type: "function", function: call.function }]
           },
           { role: "tool", tool_call_id: call.id, content: "sunny" }
         ]

@@ -2,78 +2,64 @@
  * Chat completions: `POST /chat/completions`, with the same resource path as the official SDK
  * (`Chat.completions.create`).
  *
+ * Every type and schema is the spec's (the generated `CreateChatCompletionRequest`, `CreateChatCompletionResponse`,
+ * `CreateChatCompletionStreamResponse` and the rest, all exported here too); this module adds the names the official
+ * SDK uses for them (`ChatCompletion`, `ChatCompletionChunk`, `ChatCompletionCreateParams`, ...), the stream's rules,
+ * and the helpers that fold a stream back into a completion.
+ *
  * @since 0.1.0
  */
 import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { isRecord } from "effect/Predicate"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Generated from "./generated/Chat.js"
-import { decoderEither, OpenEnum, optionalNullable, sentAsNull } from "./internal/schema.js"
+import { decoderEither } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
 import * as Operation from "./Operation.js"
 import type * as Sse from "./Sse.js"
 
+export * from "./generated/Chat.js"
+
 // ---------------------------------------------------------------------------------------------------------------
-// request parameters (encoded as written: these are types only)
+// request parameters: the spec's types (encoded as written, no runtime cost), by the official SDK's names
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * A model id; known names are suggested, any string is accepted.
+ * A model id: the spec's known names are suggested, any string is accepted.
  *
  * @since 0.1.0
  * @category params
  */
-export type ChatModel =
-  | "gpt-5"
-  | "gpt-5-mini"
-  | "gpt-5-nano"
-  | "gpt-4.1"
-  | "gpt-4.1-mini"
-  | "gpt-4.1-nano"
-  | "gpt-4o"
-  | "gpt-4o-mini"
-  | "o3"
-  | "o3-mini"
-  | "o4-mini"
-  | (string & {})
+export type ChatModel = Generated.ModelIdsShared
 
 /**
- * A part of a multi-part message content.
+ * A part of a user message's content: text, an image, input audio or a file.
  *
  * @since 0.1.0
  * @category params
  */
-export type ContentPart =
-  | { readonly type: "text"; readonly text: string }
-  | {
-    readonly type: "image_url"
-    readonly image_url: { readonly url: string; readonly detail?: "auto" | "low" | "high" | (string & {}) }
-  }
-  | {
-    readonly type: "input_audio"
-    readonly input_audio: { readonly data: string; readonly format: "wav" | "mp3" | (string & {}) }
-  }
-  | {
-    readonly type: "file"
-    readonly file: { readonly file_data?: string; readonly file_id?: string; readonly filename?: string }
-  }
+export type ContentPart = Generated.ChatCompletionRequestUserMessageContentPart
 
 /**
- * A text-only content part.
+ * A text content part.
  *
  * @since 0.1.0
  * @category params
  */
-export interface TextPart {
-  readonly type: "text"
-  readonly text: string
-}
+export type TextPart = Generated.ChatCompletionRequestMessageContentPartText
+
+/**
+ * A message of the conversation sent to the model (developer, system, user, assistant, tool, function).
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export type MessageParam = Generated.ChatCompletionRequestMessage
 
 /**
  * A tool call made by the assistant, as sent back in the conversation.
@@ -81,54 +67,7 @@ export interface TextPart {
  * @since 0.1.0
  * @category params
  */
-export type ToolCallParam =
-  | {
-    readonly id: string
-    readonly type: "function"
-    readonly function: { readonly name: string; readonly arguments: string }
-  }
-  | {
-    readonly id: string
-    readonly type: "custom"
-    readonly custom: { readonly name: string; readonly input: string }
-  }
-
-/**
- * A message of the conversation sent to the model.
- *
- * @since 0.1.0
- * @category params
- */
-export type MessageParam =
-  | {
-    readonly role: "developer" | "system"
-    readonly content: string | ReadonlyArray<TextPart>
-    readonly name?: string
-  }
-  | {
-    readonly role: "user"
-    readonly content: string | ReadonlyArray<ContentPart>
-    readonly name?: string
-  }
-  | {
-    readonly role: "assistant"
-    readonly content?: string | ReadonlyArray<TextPart | { readonly type: "refusal"; readonly refusal: string }> | null
-    readonly refusal?: string | null
-    readonly name?: string
-    readonly tool_calls?: ReadonlyArray<ToolCallParam>
-    readonly audio?: { readonly id: string } | null
-    readonly function_call?: { readonly name: string; readonly arguments: string } | null
-  }
-  | {
-    readonly role: "tool"
-    readonly content: string | ReadonlyArray<TextPart>
-    readonly tool_call_id: string
-  }
-  | {
-    readonly role: "function"
-    readonly content: string | null
-    readonly name: string
-  }
+export type ToolCallParam = Generated.ChatCompletionMessageToolCalls[number]
 
 /**
  * A JSON Schema object.
@@ -139,29 +78,12 @@ export type MessageParam =
 export type JsonSchema = { readonly [key: string]: unknown }
 
 /**
- * A tool the model may call.
+ * A tool the model may call: a function, or a custom tool.
  *
  * @since 0.1.0
  * @category params
  */
-export type Tool =
-  | {
-    readonly type: "function"
-    readonly function: {
-      readonly name: string
-      readonly description?: string
-      readonly parameters?: JsonSchema
-      readonly strict?: boolean | null
-    }
-  }
-  | {
-    readonly type: "custom"
-    readonly custom: {
-      readonly name: string
-      readonly description?: string
-      readonly format?: { readonly type: "text" } | { readonly type: "grammar"; readonly grammar: JsonSchema }
-    }
-  }
+export type Tool = Generated.ChatCompletionTool | Generated.CustomToolChatCompletions
 
 /**
  * How the model picks tools.
@@ -169,371 +91,166 @@ export type Tool =
  * @since 0.1.0
  * @category params
  */
-export type ToolChoice =
-  | "none"
-  | "auto"
-  | "required"
-  | { readonly type: "function"; readonly function: { readonly name: string } }
-  | { readonly type: "custom"; readonly custom: { readonly name: string } }
-  | {
-    readonly type: "allowed_tools"
-    readonly allowed_tools: { readonly mode: "auto" | "required"; readonly tools: ReadonlyArray<JsonSchema> }
-  }
+export type ToolChoice = Generated.ChatCompletionToolChoiceOption
 
 /**
- * The format of the reply.
+ * The format of the reply: text, a JSON object, or JSON that follows a schema.
  *
  * @since 0.1.0
  * @category params
  */
-export type ResponseFormat =
-  | { readonly type: "text" }
-  | { readonly type: "json_object" }
-  | {
-    readonly type: "json_schema"
-    readonly json_schema: {
-      readonly name: string
-      readonly description?: string
-      readonly schema?: JsonSchema
-      readonly strict?: boolean | null
-    }
-  }
+export type ResponseFormat = NonNullable<Generated.CreateChatCompletionRequest["response_format"]>
 
 /**
- * Parameters of `POST /chat/completions`. Sent exactly as written.
+ * Parameters of `POST /chat/completions`: the spec's `CreateChatCompletionRequest`, sent exactly as written. `stream`
+ * is `Chat.completions.stream`'s business, so `create` takes it only as `false`.
  *
  * @since 0.1.0
  * @category params
  */
-export interface ChatCompletionCreateParams {
-  readonly model: ChatModel
-  readonly messages: ReadonlyArray<MessageParam>
-  readonly audio?: { readonly voice: string; readonly format: string } | null
-  readonly frequency_penalty?: number | null
-  readonly function_call?: "none" | "auto" | { readonly name: string }
-  readonly functions?: ReadonlyArray<
-    { readonly name: string; readonly description?: string; readonly parameters?: JsonSchema }
-  >
-  readonly logit_bias?: { readonly [token: string]: number } | null
-  readonly logprobs?: boolean | null
-  readonly max_completion_tokens?: number | null
-  readonly max_tokens?: number | null
-  readonly metadata?: { readonly [key: string]: string } | null
-  readonly modalities?: ReadonlyArray<"text" | "audio"> | null
-  readonly n?: number | null
-  readonly parallel_tool_calls?: boolean
-  readonly prediction?: { readonly type: "content"; readonly content: string | ReadonlyArray<TextPart> } | null
-  readonly presence_penalty?: number | null
-  readonly prompt_cache_key?: string
-  readonly prompt_cache_retention?: "in-memory" | "24h" | (string & {}) | null
-  readonly reasoning_effort?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | (string & {}) | null
-  readonly response_format?: ResponseFormat
-  readonly safety_identifier?: string
-  readonly seed?: number | null
-  readonly service_tier?: "auto" | "default" | "flex" | "scale" | "priority" | (string & {}) | null
-  readonly stop?: string | ReadonlyArray<string> | null
-  readonly store?: boolean | null
-  readonly stream?: false | null
-  readonly stream_options?: { readonly include_usage?: boolean; readonly include_obfuscation?: boolean } | null
-  readonly temperature?: number | null
-  readonly tool_choice?: ToolChoice
-  readonly tools?: ReadonlyArray<Tool>
-  readonly top_logprobs?: number | null
-  readonly top_p?: number | null
-  readonly user?: string
-  readonly verbosity?: "low" | "medium" | "high" | (string & {}) | null
-  readonly web_search_options?: {
-    readonly search_context_size?: "low" | "medium" | "high"
-    readonly user_location?: JsonSchema | null
-  }
+export type ChatCompletionCreateParams = Omit<Generated.CreateChatCompletionRequest, "stream"> & {
+  readonly stream?: false | null | undefined
 }
 
+/**
+ * Parameters of a streamed chat completion (`stream: true` is set for you).
+ *
+ * @since 0.2.0
+ * @category params
+ */
+export type ChatCompletionStreamParams = Omit<Generated.CreateChatCompletionRequest, "stream">
+
 // ---------------------------------------------------------------------------------------------------------------
-// response schemas (tolerant: unknown keys kept, enums open)
+// responses: the spec's schemas (tolerant: unknown keys kept, enums open), by the official SDK's names
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Why the model stopped.
+ * A chat completion: the response of `POST /chat/completions` (the spec's `CreateChatCompletionResponse`).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const FinishReason = OpenEnum("stop", "length", "tool_calls", "content_filter", "function_call")
+export const ChatCompletion = Generated.CreateChatCompletionResponse
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type FinishReason = Schema.Schema.Type<typeof FinishReason>
-
-/**
- * The processing tier that served a request.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ServiceTier = OpenEnum("auto", "default", "flex", "scale", "priority")
-
-/**
- * A tool call in a reply.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ToolCall = Schema.Struct({
-  id: Schema.String,
-  type: OpenEnum("function", "custom"),
-  function: Schema.optional(Schema.Struct({ name: Schema.String, arguments: Schema.String })),
-  custom: Schema.optional(Schema.Struct({ name: Schema.String, input: Schema.String }))
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface ToolCall extends Schema.Schema.Type<typeof ToolCall> {}
-
-/**
- * A citation or other annotation of a reply.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const Annotation = Schema.Struct({
-  type: OpenEnum("url_citation"),
-  url_citation: Schema.optional(Schema.Struct({
-    start_index: Schema.Number,
-    end_index: Schema.Number,
-    url: Schema.String,
-    title: Schema.String
-  }))
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Annotation extends Schema.Schema.Type<typeof Annotation> {}
-
-/**
- * The assistant's message in a reply.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ChatCompletionMessage = Schema.Struct({
-  role: OpenEnum("assistant"),
-  content: sentAsNull(Schema.String),
-  refusal: sentAsNull(Schema.String),
-  tool_calls: optionalNullable(Schema.Array(ToolCall)),
-  annotations: optionalNullable(Schema.Array(Annotation)),
-  function_call: optionalNullable(Schema.Struct({ name: Schema.String, arguments: Schema.String })),
-  audio: optionalNullable(Schema.Struct({
-    id: Schema.String,
-    data: Schema.String,
-    expires_at: Schema.Number,
-    transcript: Schema.String
-  }))
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface ChatCompletionMessage extends Schema.Schema.Type<typeof ChatCompletionMessage> {}
-
-/**
- * The log probability of one token.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const TokenLogprob = Schema.Struct({
-  token: Schema.String,
-  logprob: Schema.Number,
-  bytes: Schema.NullOr(Schema.Array(Schema.Number)),
-  top_logprobs: Schema.optional(Schema.Array(Schema.Struct({
-    token: Schema.String,
-    logprob: Schema.Number,
-    bytes: Schema.NullOr(Schema.Array(Schema.Number))
-  })))
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface TokenLogprob extends Schema.Schema.Type<typeof TokenLogprob> {}
-
-/**
- * Log probabilities of a choice.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ChoiceLogprobs = Schema.Struct({
-  content: optionalNullable(Schema.Array(TokenLogprob)),
-  refusal: optionalNullable(Schema.Array(TokenLogprob))
-})
+export type ChatCompletion = Generated.CreateChatCompletionResponse
 
 /**
  * One choice of a reply.
  *
  * @since 0.1.0
+ * @category models
+ */
+export type ChatCompletionChoice = ChatCompletion["choices"][number]
+
+/**
+ * Why the model stopped: `stop`, `length`, `tool_calls`, `content_filter`, `function_call`, or a newer reason.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FinishReason = ChatCompletionChoice["finish_reason"]
+
+/**
+ * The assistant's message in a reply (the spec's `ChatCompletionResponseMessage`).
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ChatCompletionChoice = Schema.Struct({
-  index: Schema.Number,
-  message: ChatCompletionMessage,
-  finish_reason: Schema.NullOr(FinishReason),
-  logprobs: optionalNullable(ChoiceLogprobs)
-})
+export const ChatCompletionMessage = Generated.ChatCompletionResponseMessage
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface ChatCompletionChoice extends Schema.Schema.Type<typeof ChatCompletionChoice> {}
+export type ChatCompletionMessage = Generated.ChatCompletionResponseMessage
+
+/**
+ * A tool call in a reply: a function call, a custom tool call, or (passed through) a kind newer than the spec.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ToolCall = Generated.ChatCompletionMessageToolCalls[number]
+
+/**
+ * A citation or other annotation of a reply.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Annotation = NonNullable<ChatCompletionMessage["annotations"]>[number]
+
+/**
+ * The log probability of one token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TokenLogprob = Generated.ChatCompletionTokenLogprob
 
 /**
  * Token counts of a request.
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CompletionUsage = Schema.Struct({
-  prompt_tokens: Schema.Number,
-  completion_tokens: Schema.Number,
-  total_tokens: Schema.Number,
-  prompt_tokens_details: optionalNullable(Schema.Struct({
-    cached_tokens: Schema.optional(Schema.Number),
-    audio_tokens: Schema.optional(Schema.Number)
-  })),
-  completion_tokens_details: optionalNullable(Schema.Struct({
-    reasoning_tokens: Schema.optional(Schema.Number),
-    audio_tokens: Schema.optional(Schema.Number),
-    accepted_prediction_tokens: Schema.optional(Schema.Number),
-    rejected_prediction_tokens: Schema.optional(Schema.Number)
-  }))
-})
-
-/**
- * @since 0.1.0
  * @category models
  */
-export interface CompletionUsage extends Schema.Schema.Type<typeof CompletionUsage> {}
+export type CompletionUsage = Generated.CompletionUsage
 
 /**
- * A chat completion: the response of `POST /chat/completions`.
+ * One chunk of a streamed chat completion (the spec's `CreateChatCompletionStreamResponse`). With
+ * `stream_options: { include_usage: true }` the last chunk has `usage` and no choices.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChatCompletion = Schema.Struct({
-  id: Schema.String,
-  object: OpenEnum("chat.completion"),
-  created: Schema.Number,
-  model: Schema.String,
-  choices: Schema.Array(ChatCompletionChoice),
-  usage: optionalNullable(CompletionUsage),
-  service_tier: optionalNullable(ServiceTier),
-  system_fingerprint: optionalNullable(Schema.String),
-  metadata: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.String }))
-})
+export const ChatCompletionChunk = Generated.CreateChatCompletionStreamResponse
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface ChatCompletion extends Schema.Schema.Type<typeof ChatCompletion> {}
-
-/**
- * A tool call fragment in a streamed chunk; fragments with the same `index` make one call.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ToolCallDelta = Schema.Struct({
-  index: Schema.Number,
-  id: optionalNullable(Schema.String),
-  type: optionalNullable(OpenEnum("function", "custom")),
-  function: optionalNullable(Schema.Struct({
-    name: optionalNullable(Schema.String),
-    arguments: optionalNullable(Schema.String)
-  }))
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface ToolCallDelta extends Schema.Schema.Type<typeof ToolCallDelta> {}
-
-/**
- * What one streamed chunk adds to a choice's message.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ChatCompletionDelta = Schema.Struct({
-  role: optionalNullable(OpenEnum("developer", "system", "user", "assistant", "tool")),
-  content: optionalNullable(Schema.String),
-  refusal: optionalNullable(Schema.String),
-  tool_calls: optionalNullable(Schema.Array(ToolCallDelta)),
-  function_call: optionalNullable(Schema.Struct({
-    name: optionalNullable(Schema.String),
-    arguments: optionalNullable(Schema.String)
-  }))
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface ChatCompletionDelta extends Schema.Schema.Type<typeof ChatCompletionDelta> {}
+export type ChatCompletionChunk = Generated.CreateChatCompletionStreamResponse
 
 /**
  * One choice of a streamed chunk.
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ChatCompletionChunkChoice = Schema.Struct({
-  index: Schema.Number,
-  delta: Schema.optionalWith(ChatCompletionDelta, { default: () => ({}) }),
-  finish_reason: optionalNullable(FinishReason),
-  logprobs: optionalNullable(ChoiceLogprobs)
-})
-
-/**
- * @since 0.1.0
  * @category models
  */
-export interface ChatCompletionChunkChoice extends Schema.Schema.Type<typeof ChatCompletionChunkChoice> {}
+export type ChatCompletionChunkChoice = ChatCompletionChunk["choices"][number]
 
 /**
- * One chunk of a streamed chat completion. With `stream_options: { include_usage: true }` the last chunk has
- * `usage` and no choices.
+ * What one streamed chunk adds to a choice's message.
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ChatCompletionChunk = Schema.Struct({
-  id: Schema.String,
-  object: OpenEnum("chat.completion.chunk"),
-  created: Schema.Number,
-  model: Schema.String,
-  choices: Schema.Array(ChatCompletionChunkChoice),
-  usage: optionalNullable(CompletionUsage),
-  service_tier: optionalNullable(ServiceTier),
-  system_fingerprint: optionalNullable(Schema.String)
-})
+export type ChatCompletionDelta = Generated.ChatCompletionStreamResponseDelta
 
 /**
+ * A tool call fragment in a streamed chunk; fragments with the same `index` make one call.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ChatCompletionChunk extends Schema.Schema.Type<typeof ChatCompletionChunk> {}
+export type ToolCallDelta = Generated.ChatCompletionMessageToolCallChunk
+
+/**
+ * A completion as accumulated from a stream: a {@link ChatCompletion} whose choices may not have finished yet
+ * (`finish_reason: null` until their last chunk).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ChatCompletionSnapshot = Omit<ChatCompletion, "choices"> & {
+  readonly choices: ReadonlyArray<
+    Omit<ChatCompletionChoice, "finish_reason"> & { readonly finish_reason: FinishReason | null }
+  >
+}
 
 const chatCompletionResponse = Operation.jsonResponse(ChatCompletion)
 
@@ -760,12 +477,15 @@ export class ChatCompletionAccumulator {
    *
    * @since 0.1.0
    */
-  snapshot(): ChatCompletion {
-    const choices = [...this.choices.values()].sort((a, b) => a.index - b.index).map((state): ChatCompletionChoice => {
+  snapshot(): ChatCompletionSnapshot {
+    const choices = [...this.choices.values()].sort((a, b) => a.index - b.index).map((
+      state
+    ): ChatCompletionSnapshot["choices"][number] => {
       const toolCalls = [...state.toolCalls.entries()].sort(([a], [b]) => a - b).map(([, call]): ToolCall =>
         call.type === "custom"
           ? { id: call.id, type: call.type, custom: { name: call.name, input: call.arguments } }
-          : { id: call.id, type: call.type, function: { name: call.name, arguments: call.arguments } }
+          // a type newer than the spec keeps its name, as the decoder lets such a call through
+          : { id: call.id, type: call.type, function: { name: call.name, arguments: call.arguments } } as ToolCall
       )
       const message: ChatCompletionMessage = {
         role: state.role ?? "assistant",
@@ -797,12 +517,13 @@ export class ChatCompletionAccumulator {
 }
 
 /**
- * A sink that accumulates a chunk stream into the final `ChatCompletion`.
+ * A sink that accumulates a chunk stream into the completion it amounts to (each choice's `finish_reason` is set once
+ * its last chunk came).
  *
  * @since 0.1.0
  * @category streaming
  */
-export const accumulate: Sink.Sink<ChatCompletion, ChatCompletionChunk> = Sink.suspend(() => {
+export const accumulate: Sink.Sink<ChatCompletionSnapshot, ChatCompletionChunk> = Sink.suspend(() => {
   const accumulator = new ChatCompletionAccumulator()
   return Sink.forEachChunk((chunks: Chunk.Chunk<ChatCompletionChunk>) =>
     Effect.sync(() => {
@@ -819,7 +540,7 @@ export const accumulate: Sink.Sink<ChatCompletion, ChatCompletionChunk> = Sink.s
  */
 export const snapshots = <E, R>(
   self: Stream.Stream<ChatCompletionChunk, E, R>
-): Stream.Stream<{ readonly chunk: ChatCompletionChunk; readonly snapshot: ChatCompletion }, E, R> =>
+): Stream.Stream<{ readonly chunk: ChatCompletionChunk; readonly snapshot: ChatCompletionSnapshot }, E, R> =>
   Stream.suspend(() => {
     const accumulator = new ChatCompletionAccumulator()
     return Stream.map(self, (chunk) => ({ chunk, snapshot: accumulator.add(chunk).snapshot() }))

@@ -402,19 +402,35 @@ describe("stream helpers", () => {
               { index: 0, id: "call_a", type: "function", function: { name: "get_weather", arguments: "" } },
               { index: 1, id: "call_b", type: "function", function: { name: "get_time", arguments: "{\"tz\"" } }
             ]
-          }
+          },
+          finish_reason: null
         }]
       },
       {
         ...base,
-        choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: "{\"city\":" } }] } }]
+        choices: [{
+          index: 0,
+          delta: { tool_calls: [{ index: 0, function: { arguments: "{\"city\":" } }] },
+          finish_reason: null
+        }]
       },
-      { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 1, function: { arguments: ":\"UTC\"}" } }] } }] },
+      {
+        ...base,
+        choices: [{
+          index: 0,
+          delta: { tool_calls: [{ index: 1, function: { arguments: ":\"UTC\"}" } }] },
+          finish_reason: null
+        }]
+      },
       {
         ...base,
         choices: [
-          { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: "\"Paris\"}" } }] } },
-          { index: 1, delta: { role: "assistant", refusal: "I can't" } }
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 0, function: { arguments: "\"Paris\"}" } }] },
+            finish_reason: null
+          },
+          { index: 1, delta: { role: "assistant", refusal: "I can't" }, finish_reason: null }
         ]
       },
       {

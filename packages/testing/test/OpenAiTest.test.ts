@@ -173,7 +173,9 @@ describe("OpenAiTest reply builders decode with core's schemas", () => {
         },
         { id: "call_given", type: "function", function: { name: "broken", arguments: "{\"city\": " } }
       ])
-      expect(JSON.parse(choice!.message.tool_calls![0]!.function!.arguments)).toStrictEqual({
+      const call = choice!.message.tool_calls![0]!
+      if (call.type !== "function") return expect.fail(call.type)
+      expect(JSON.parse(call.function.arguments)).toStrictEqual({
         city: "Paris",
         unit: "C"
       })
