@@ -128,9 +128,9 @@ describe("which schemas may skip the full decode", () => {
   })
 
   it("a defaulted list of structs that have defaults of their own is defaults only; a transformation inside is not", () => {
-    const Logprob = (bytes: Schema.Schema.Any) =>
+    const Logprob = (bytes: Schema.Schema<any, any>) =>
       Schema.Struct({ token: Schema.String, bytes: Schema.optionalWith(bytes, { exact: true, default: () => null }) })
-    const holder = (bytes: Schema.Schema.Any) =>
+    const holder = (bytes: Schema.Schema<any, any>) =>
       Schema.Struct({ top: Schema.optionalWith(Schema.Array(Logprob(bytes)), { default: () => [] }) })
     expect(changesValues(holder(Schema.NullOr(Schema.Array(Schema.Number))).ast)).toBe(false)
     expect(changesValues(holder(Schema.NullOr(Schema.NumberFromString)).ast)).toBe(true)
