@@ -3,6 +3,9 @@
  *
  *   TSX_TSCONFIG_PATH=tsconfig.json node --cpu-prof --cpu-prof-dir=.cache/prof --import tsx \
  *     packages/bench/src/profile.ts [effect-openai|official|floor] [chat|stream] [count]
+ *
+ * To compare two commits, run it from a checkout of each, alternately, with `BENCH_SERVER_ROOT` naming one of the
+ * checkouts, so both clients meet the same server code.
  */
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -13,8 +16,13 @@ const [which = "effect-openai", mode = "chat", countText = "20000"] = process.ar
 const count = Number(countText)
 const root = fileURLToPath(new URL("../../..", import.meta.url))
 
-const child = spawn(`${root}/node_modules/.bin/tsx`, ["--tsconfig", "tsconfig.json", "packages/bench/src/server.ts"], {
-  cwd: root,
+const serverRoot = process.env.BENCH_SERVER_ROOT ?? root
+const child = spawn(`${serverRoot}/node_modules/.bin/tsx`, [
+  "--tsconfig",
+  "tsconfig.json",
+  "packages/bench/src/server.ts"
+], {
+  cwd: serverRoot,
   stdio: ["pipe", "pipe", "inherit"]
 })
 const url = await new Promise<string>((resolve) => {
