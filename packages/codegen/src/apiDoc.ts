@@ -38,6 +38,14 @@ export const apiDoc = (spec: Spec, operations: ReadonlyArray<OperationModel>): s
     "per-call options come last. Query fields go out as the official SDK sends them: an array as `include[]=a`, " +
     "an object as `metadata[key]=value`, nested to any depth, a `Date` as its ISO text. Marks: **admin** needs the admin key (`adminApiKey` / `OPENAI_ADMIN_KEY`); " +
     "**list** returns a `Page` (`Page.items` streams every item); **deprecated** is deprecated by OpenAI.",
+    "",
+    "A function after the first in a row is another form of the same operation: `stream` / `…Stream` returns its " +
+    "typed events as a `Stream` (ending at the operation's terminal event, failing on an error event or a body " +
+    "cut short), `…ByteStream` its body as byte chunks. `Chat.completions.stream` and `openStream` are written by " +
+    "hand over the generated chunk schema ([streaming.md](streaming.md)). The deprecated Assistants API's run " +
+    "streams (`stream: true` on `BetaThreads.createAndRun`, `BetaThreads.runs.create` and " +
+    "`BetaThreads.runs.submitToolOutputs`) have no stream form: their events are named by the SSE `event` line, " +
+    "not by a field of the payload as every other stream's are; call those without `stream` and poll the run.",
     ""
   ]
   for (const [module, ops] of [...byModule].sort(([a], [b]) => a.localeCompare(b))) {
