@@ -3,20 +3,16 @@
  * `fixture/expected/` (as `<path>.golden`, so that neither tsc nor eslint reads them). After a deliberate change of the emitter, `UPDATE_GOLDEN=1 npx vitest run
  * packages/codegen/test/golden.test.ts` rewrites them; review the diff as part of the change.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
+import { listed } from "../src/files.js"
 import { generate } from "../src/generate.js"
 import { load } from "../src/spec.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const expectedDir = join(here, "fixture/expected")
-
-const listed = (dir: string, prefix = ""): Array<string> =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? listed(join(dir, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`]
-  )
 
 describe("codegen golden files", () => {
   const output = generate(load(join(here, "fixture/spec.yaml")))
