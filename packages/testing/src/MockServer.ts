@@ -29,6 +29,7 @@ import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import type * as Net from "node:net"
 import { BufferedRequest } from "./internal/bufferedRequest.js"
+import { concat } from "./internal/bytes.js"
 import * as MockApi from "./internal/mockApi.js"
 import { recordHeaders } from "./internal/recordedHeaders.js"
 
@@ -261,12 +262,7 @@ const streamWrites = (
   let pending: Array<Uint8Array> = []
   const flush = () => {
     if (pending.length === 0 || size === undefined) return
-    const all = new Uint8Array(pending.reduce((n, part) => n + part.length, 0))
-    let offset = 0
-    for (const part of pending) {
-      all.set(part, offset)
-      offset += part.length
-    }
+    const all = concat(pending)
     for (let i = 0; i < all.length; i += size) writes.push(all.subarray(i, i + size))
     pending = []
   }

@@ -25,6 +25,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import { concat, toArrayBuffer } from "./internal/bytes.js"
 import * as MockApi from "./internal/mockApi.js"
 import { recordHeaders } from "./internal/recordedHeaders.js"
 
@@ -497,7 +498,7 @@ class ScriptedStreamResponse extends Inspectable.Class implements HttpClientResp
     // the bytes as scripted, never through text (which would replace invalid UTF-8)
     return Effect.map(
       Stream.runCollect(this.stream),
-      (chunks) => concat(Chunk.toReadonlyArray(chunks)).buffer as ArrayBuffer
+      (chunks) => toArrayBuffer(concat(Chunk.toReadonlyArray(chunks)))
     )
   }
 
@@ -512,17 +513,6 @@ class ScriptedStreamResponse extends Inspectable.Class implements HttpClientResp
   toJSON(): unknown {
     return { _id: "OpenAiTest.ScriptedStreamResponse", status: this.status, headers: this.headers }
   }
-}
-
-const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(chunks.reduce((length, chunk) => length + chunk.byteLength, 0))
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
 }
 
 /** The request body's bytes as a transport would send them (a stream body is read to its end). */

@@ -17,7 +17,8 @@ import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
 import { isRecord } from "effect/Predicate"
 import * as Stream from "effect/Stream"
-import type { MockState } from "./mockApi.js"
+import { concat } from "./bytes.js"
+import type { ReplyState } from "./mockReply.js"
 import {
   badRequest,
   chatCompletion,
@@ -25,13 +26,15 @@ import {
   embeddingsBody,
   embeddingVector,
   errorBody,
+  eventsReply as events,
+  jsonReply as json,
   parseJson,
   pieces,
   replyHeaders,
   replyText,
   requestJson,
   sseEvent
-} from "./mockApi.js"
+} from "./mockReply.js"
 
 interface StoredFile {
   readonly id: string
@@ -98,16 +101,8 @@ const nextId = (store: Store, prefix: string): string => {
 
 const encoder = new TextEncoder()
 
-const json = (state: MockState, body: unknown, status = 200, tokens = 0) =>
-  HttpServerResponse.unsafeJson(body, { status, headers: replyHeaders(state, tokens) })
-
-const notFound = (state: MockState, what: string, id: string) =>
+const notFound = (state: ReplyState, what: string, id: string) =>
   json(state, errorBody(`No such ${what}: '${id}'`, "invalid_request_error", null, "id"), 404)
-
-const events = (state: MockState, payloads: ReadonlyArray<string>, tokens = 0) =>
-  HttpServerResponse.stream(Stream.map(Stream.fromIterable(payloads), (event) => encoder.encode(event)), {
-    headers: { ...replyHeaders(state, tokens), "content-type": "text/event-stream; charset=utf-8" }
-  })
 
 /** A multipart body's text fields and files (bytes); a body that is not multipart has neither. */
 const requestForm = Effect.gen(function*() {
@@ -119,13 +114,7 @@ const requestForm = Effect.gen(function*() {
     if (Multipart.isField(part)) {
       fields[part.key] = part.value
     } else if (Multipart.isFile(part)) {
-      const chunks = Chunk.toReadonlyArray(yield* Stream.runCollect(part.content))
-      const content = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0))
-      let offset = 0
-      for (const chunk of chunks) {
-        content.set(chunk, offset)
-        offset += chunk.length
-      }
+      const content = concat(Chunk.toReadonlyArray(yield* Stream.runCollect(part.content)))
       files[part.key] = { name: part.name, content }
     }
   }
@@ -186,7 +175,7 @@ const cursorPage = <A extends { readonly id: string }>(
   }
 }
 
-const files = (state: MockState, store: Store) =>
+const files = (state: ReplyState, store: Store) =>
   HttpRouter.empty.pipe(
     HttpRouter.post(
       "/v1/files",
@@ -243,7 +232,7 @@ const uploadObject = (upload: StoredUpload) => ({
   file: upload.file === undefined ? null : fileObject(upload.file)
 })
 
-const uploads = (state: MockState, store: Store) =>
+const uploads = (state: ReplyState, store: Store) =>
   HttpRouter.empty.pipe(
     HttpRouter.post(
       "/v1/uploads",
@@ -328,7 +317,7 @@ const uploads = (state: MockState, store: Store) =>
 const batchSteps = ["validating", "in_progress", "finalizing", "completed"] as const
 
 /** The mock result of one batch request line: a chat completion or embeddings, or the error of a bad line. */
-const batchResult = (state: MockState, store: Store, line: unknown, failed: boolean) => {
+const batchResult = (state: ReplyState, store: Store, line: unknown, failed: boolean) => {
   const customId = isRecord(line) && typeof line.custom_id === "string" ? line.custom_id : null
   const body = isRecord(line) && isRecord(line.body) ? line.body : {}
   const model = typeof body.model === "string" ? body.model : "gpt-4o-mini"
@@ -363,7 +352,7 @@ const lines = (content: Uint8Array): Array<unknown> =>
 const jsonl = (rows: ReadonlyArray<unknown>) => encoder.encode(rows.map((row) => `${JSON.stringify(row)}\n`).join(""))
 
 /** The output (and error) file of an ended batch, written the first time it is read as ended. */
-const batchResults = (state: MockState, store: Store, id: string, batch: StoredBatch) => {
+const batchResults = (state: ReplyState, store: Store, id: string, batch: StoredBatch) => {
   if (batch.results !== undefined) return batch.results
   const results = lines(batch.input.content).map((line, index) =>
     batchResult(state, store, line, batch.outcome === "partial" && index % 2 === 1)
@@ -381,7 +370,7 @@ const batchResults = (state: MockState, store: Store, id: string, batch: StoredB
   return batch.results
 }
 
-const batchObject = (state: MockState, store: Store, id: string, batch: StoredBatch) => {
+const batchObject = (state: ReplyState, store: Store, id: string, batch: StoredBatch) => {
   const total = lines(batch.input.content).length
   const status = batch.cancelled
     ? (batch.step > 0 ? "cancelled" : "cancelling")
@@ -410,7 +399,7 @@ const batchObject = (state: MockState, store: Store, id: string, batch: StoredBa
   }
 }
 
-const batches = (state: MockState, store: Store) =>
+const batches = (state: ReplyState, store: Store) =>
   HttpRouter.empty.pipe(
     HttpRouter.post(
       "/v1/batches",
@@ -545,7 +534,7 @@ const responseEvents = (response: ReturnType<typeof responseObject>, text: strin
   return payloads.map((payload, index) => sseEvent({ ...payload, sequence_number: index }, String(payload.type)))
 }
 
-const responses = (state: MockState, store: Store) =>
+const responses = (state: ReplyState, store: Store) =>
   HttpRouter.empty.pipe(
     HttpRouter.post(
       "/v1/responses",
@@ -645,7 +634,7 @@ const audioTypes: Readonly<Record<string, string>> = {
 /** A 1×1 transparent PNG. */
 const pngBase64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
-const media = (state: MockState) =>
+const media = (state: ReplyState) =>
   HttpRouter.empty.pipe(
     HttpRouter.post(
       "/v1/audio/speech",
@@ -719,7 +708,7 @@ const media = (state: MockState) =>
   )
 
 /** Every stateful route. @internal */
-export const resourceRoutes = (state: MockState, store: Store): HttpRouter.HttpRouter =>
+export const resourceRoutes = (state: ReplyState, store: Store): HttpRouter.HttpRouter =>
   HttpRouter.concatAll(
     files(state, store),
     uploads(state, store),
