@@ -368,6 +368,25 @@ export class InvalidRequestError extends Data.TaggedError("InvalidRequestError")
 }
 
 /**
+ * The rate-limit budget (`RateLimit`) stopped a call before it was sent: its cost can never fit the budget
+ * (`TooLarge`: e.g. more tokens than a minute allows; OpenAI would answer 429 "Request too large"), the store failed
+ * with `onStoreFailure: "fail"` (`StoreFailed`), or the layer could not be built (`TokenizerUnavailable`: the
+ * `gpt-tokenizer` package is not installed; `InvalidOptions`). Never retried.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class RateLimiterError extends Data.TaggedError("RateLimiterError")<{
+  readonly request: RequestInfo | undefined
+  readonly reason: "TooLarge" | "StoreFailed" | "TokenizerUnavailable" | "InvalidOptions"
+  readonly message: string
+  readonly cause?: unknown
+}> {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
+
+/**
  * The longest body snippet an error keeps.
  *
  * @since 0.1.0
@@ -405,6 +424,7 @@ export type OpenAiError =
   | ResponseDecodeError
   | StreamError
   | InvalidRequestError
+  | RateLimiterError
 
 /**
  * @since 0.1.0

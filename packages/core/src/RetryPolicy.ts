@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type * as Headers from "@effect/platform/Headers"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
@@ -36,6 +37,7 @@ export const isRetryable = (error: OpenAiError.OpenAiError): boolean => {
     case "ResponseDecodeError":
     case "StreamError":
     case "InvalidRequestError":
+    case "RateLimiterError":
       return false
   }
   const shouldRetry = error.response.headers["x-should-retry"]
@@ -61,9 +63,16 @@ const maxRetryAfterMillis = 60_000
  * @since 0.1.0
  * @category delays
  */
-export const retryAfterMillis = (error: OpenAiError.OpenAiError, nowMillis: number): number | undefined => {
-  if (!("response" in error)) return undefined
-  const headers = error.response.headers
+export const retryAfterMillis = (error: OpenAiError.OpenAiError, nowMillis: number): number | undefined =>
+  "response" in error ? retryAfterFromHeaders(error.response.headers, nowMillis) : undefined
+
+/**
+ * The wait response headers ask for, in milliseconds, as {@link retryAfterMillis} reads it.
+ *
+ * @since 0.2.0
+ * @category delays
+ */
+export const retryAfterFromHeaders = (headers: Headers.Headers, nowMillis: number): number | undefined => {
   let millis: number | undefined
   const afterMs = headers["retry-after-ms"]
   if (afterMs !== undefined && afterMs.trim() !== "") {

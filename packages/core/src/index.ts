@@ -114,6 +114,11 @@ export * as Page from "./Page.js"
 /**
  * @since 0.2.0
  */
+export * as RateLimit from "./RateLimit.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as Realtime from "./Realtime.js"
 
 /**

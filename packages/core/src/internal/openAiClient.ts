@@ -3,6 +3,7 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -12,6 +13,7 @@ import type * as OpenAiError from "../OpenAiError.js"
 import type * as Operation from "../Operation.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Attempt from "./attempt.js"
+import { RateLimiter } from "./limiterTag.js"
 import type { Pipeline } from "./pipeline.js"
 import * as Request from "./request.js"
 import * as Response from "./response.js"
@@ -54,6 +56,7 @@ export const pipeline = (
     const limits = Validate.options(options)
     if (Either.isLeft(limits)) return yield* Effect.fail(limits.left)
     const capabilities = yield* HttpTransport.Declared
+    const limiter = yield* Effect.serviceOption(RateLimiter)
     const given = yield* HttpClient.HttpClient
     // trace context is propagated by the pipeline, from the operation's span, whatever the transport; a transport
     // that does not tie exchanges to its attempt's scope gets the platform's wrapper that does
@@ -81,7 +84,8 @@ export const pipeline = (
         RetryPolicy.make({ maxRetries: options.maxRetries ?? RetryPolicy.defaultMaxRetries }),
       propagate: options.propagateTraceContext ?? false,
       httpClient,
-      capabilities
+      capabilities,
+      limiter: Option.getOrUndefined(limiter)
     }
   })
 
@@ -97,11 +101,29 @@ export const make = (
       const prepared = Request.prepare(pipeline, operation, options, acceptOf(operation.response._tag))
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
       const call = prepared.right
-      const attempt = Attempt.run(
-        pipeline,
-        call,
-        Effect.flatMap(Attempt.send(pipeline, call), (response) => Response.read(call, operation.response, response))
-      )
+      const limiter = pipeline.limiter
+      const attempt = limiter === undefined
+        ? Attempt.run(
+          pipeline,
+          call,
+          Effect.flatMap(Attempt.send(pipeline, call), (response) => Response.read(call, operation.response, response))
+        )
+        : limiter.attempt(
+          { info: call.info, model: operation.model, body: operation.body },
+          (seen) =>
+            Attempt.run(
+              pipeline,
+              call,
+              Effect.flatMap(
+                Attempt.send(pipeline, call),
+                (response) =>
+                  Effect.zipRight(
+                    seen(response.status, response.headers),
+                    Response.read(call, operation.response, response)
+                  )
+              )
+            )
+        )
       return withOperationSpan(operation, withinTotal(call, retrying(attempt, call.policy)))
     }
 

@@ -4,6 +4,7 @@ import type * as UrlParams from "@effect/platform/UrlParams"
 import type * as HttpTransport from "../HttpTransport.js"
 import type * as OpenAiError from "../OpenAiError.js"
 import type * as RetryPolicy from "../RetryPolicy.js"
+import type { Limiter } from "./limiterTag.js"
 import type { Limits } from "./validate.js"
 
 /**
@@ -27,6 +28,8 @@ export interface Pipeline {
   /** The transport, its own tracer propagation off (the pipeline does it, from the operation's span). */
   readonly httpClient: HttpClient.HttpClient
   readonly capabilities: HttpTransport.Capabilities
+  /** The rate-limit budget (`RateLimit`), when one was in context as the client was built. */
+  readonly limiter: Limiter | undefined
 }
 
 /**

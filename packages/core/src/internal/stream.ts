@@ -12,6 +12,7 @@ import type * as Operation from "../Operation.js"
 import * as ResponseMeta from "../ResponseMeta.js"
 import * as Sse from "../Sse.js"
 import * as Attempt from "./attempt.js"
+import type { Seen, Ticket } from "./limiterTag.js"
 import * as Listener from "./listener.js"
 import type { Pipeline, Prepared } from "./pipeline.js"
 import * as Response from "./response.js"
@@ -142,41 +143,57 @@ const attempt = <A>(
   pipeline: Pipeline,
   operation: Operation.StreamOperation<A>,
   prepared: Prepared,
-  outer: Scope.Scope
+  outer: Scope.Scope,
+  ticket: Ticket
 ) =>
-  Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (scope) =>
-    Attempt.runUntilFirstChunk(
-      pipeline,
-      prepared,
-      scope,
-      Effect.gen(function*() {
-        const response = yield* Attempt.send(pipeline, prepared)
-        const meta = ResponseMeta.make(response.status, response.headers)
-        yield* annotateRequestId(meta)
-        if (meta.status < 200 || meta.status >= 300) return yield* Response.statusError(prepared, meta, response)
-        const kind = operation.response
-        if (kind._tag === "Events" && !isEventStream(meta)) return yield* notAnEventStream(prepared, meta, response)
-        yield* Listener.notify(meta)
-        // the idle timeout watches bytes, so comments and keep-alive events count as activity
-        const bytes = yield* idleTimeoutPull(
-          yield* Stream.toPull(
-            Stream.mapError(response.stream, (error) => Attempt.transportError(prepared, error))
-          ),
-          prepared.limits.idle,
-          () => new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.idle, phase: "idle" })
-        )
-        const chunks = Stream.repeatEffectChunkOption(bytes)
-        const values = (kind._tag === "Events"
-          ? Stream.pipeThroughChannel(chunks, eventsToValues(kind, prepared, meta))
-          : chunks) as Stream.Stream<A, OpenAiError.OpenAiError>
-        const pull = yield* Stream.toPull(values)
-        const first = yield* Effect.catchAll(
-          pull,
-          (error) => error._tag === "None" ? Effect.succeed(Chunk.empty<A>()) : Effect.fail(error.value)
-        )
-        return { first, pull }
-      })
-    ).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))))
+  Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (scope) => {
+    const run = (seen: Seen | undefined) =>
+      Attempt.runUntilFirstChunk(
+        pipeline,
+        prepared,
+        scope,
+        exchange(pipeline, operation, prepared, seen)
+      )
+    // under a budget, the concurrency permit is the attempt scope's: held for the rest of the stream
+    const limited = pipeline.limiter === undefined ? run(undefined) : pipeline.limiter.attempt(ticket, run, scope)
+    return Effect.onError(limited, (cause) => Scope.close(scope, Exit.failCause(cause)))
+  })
+
+/** Sends, checks the status and content type, tells the listener (and the budget), and pulls the first chunk. */
+const exchange = <A>(
+  pipeline: Pipeline,
+  operation: Operation.StreamOperation<A>,
+  prepared: Prepared,
+  seen: Seen | undefined
+) =>
+  Effect.gen(function*() {
+    const response = yield* Attempt.send(pipeline, prepared)
+    if (seen !== undefined) yield* seen(response.status, response.headers)
+    const meta = ResponseMeta.make(response.status, response.headers)
+    yield* annotateRequestId(meta)
+    if (meta.status < 200 || meta.status >= 300) return yield* Response.statusError(prepared, meta, response)
+    const kind = operation.response
+    if (kind._tag === "Events" && !isEventStream(meta)) return yield* notAnEventStream(prepared, meta, response)
+    yield* Listener.notify(meta)
+    // the idle timeout watches bytes, so comments and keep-alive events count as activity
+    const bytes = yield* idleTimeoutPull(
+      yield* Stream.toPull(
+        Stream.mapError(response.stream, (error) => Attempt.transportError(prepared, error))
+      ),
+      prepared.limits.idle,
+      () => new OpenAiError.TimeoutError({ request: prepared.info, timeout: prepared.limits.idle, phase: "idle" })
+    )
+    const chunks = Stream.repeatEffectChunkOption(bytes)
+    const values = (kind._tag === "Events"
+      ? Stream.pipeThroughChannel(chunks, eventsToValues(kind, prepared, meta))
+      : chunks) as Stream.Stream<A, OpenAiError.OpenAiError>
+    const pull = yield* Stream.toPull(values)
+    const first = yield* Effect.catchAll(
+      pull,
+      (error) => error._tag === "None" ? Effect.succeed(Chunk.empty<A>()) : Effect.fail(error.value)
+    )
+    return { first, pull }
+  })
 
 /**
  * Opens a streamed response: retried (by the call's policy) only until its first chunk of values, with the attempt
@@ -192,9 +209,16 @@ export const open = <A>(
 ): Effect.Effect<Stream.Stream<A, OpenAiError.OpenAiError>, OpenAiError.OpenAiError, Scope.Scope> =>
   Effect.flatMap(
     Effect.scope,
-    (outer) =>
-      Effect.map(
-        withinTotal(prepared, retrying(attempt(pipeline, operation, prepared, outer), prepared.policy)),
-        ({ first, pull }) => Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
+    (outer) => {
+      const ticket: Ticket = { info: prepared.info, model: operation.model, body: operation.body }
+      const limiter = pipeline.limiter
+      return Effect.map(
+        withinTotal(prepared, retrying(attempt(pipeline, operation, prepared, outer, ticket), prepared.policy)),
+        ({ first, pull }) => {
+          const values = Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
+          // the usage a stream reports (its last chunk, its terminal event) corrects the budget's estimate
+          return limiter === undefined ? values : Stream.tap(values, (value) => limiter.used(ticket, value))
+        }
       )
+    }
   )
