@@ -31,6 +31,7 @@ import type * as Net from "node:net"
 import { BufferedRequest } from "./internal/bufferedRequest.js"
 import { concat } from "./internal/bytes.js"
 import * as MockApi from "./internal/mockApi.js"
+import * as MockBudget from "./internal/mockBudget.js"
 import { recordHeaders } from "./internal/recordedHeaders.js"
 
 /**
@@ -129,6 +130,10 @@ export interface ServedRequest {
   /** The fault applied, if any. */
   readonly fault: Fault | undefined
   readonly outcome: Outcome
+  /** When the request arrived (milliseconds since the epoch). */
+  readonly receivedAt: number
+  /** The status of the reply, once it was made (`undefined` while pending or when the connection was dropped). */
+  readonly status: number | undefined
 }
 
 /**
@@ -171,6 +176,13 @@ export interface Options {
    * only a `text/event-stream` reply, cutting the body into events at its blank lines.
    */
   readonly routes?: HttpRouter.HttpRouter<unknown, FileSystem.FileSystem | Path.Path> | undefined
+  /**
+   * Enforce a rate limit as OpenAI does: per model (the body's `model`), a bucket of `requestsPerMinute` refilled
+   * continuously. A request beyond it is answered 429 (`rate_limit_exceeded`, with `retry-after-ms` and
+   * `retry-after`) and costs nothing; the replies within it carry the bucket's real `x-ratelimit-*-requests`
+   * headers. Checked after the API key, before faults and routes.
+   */
+  readonly budget?: { readonly requestsPerMinute: number } | undefined
 }
 
 /**
@@ -381,6 +393,34 @@ const faultReply = (state: MockApi.MockState, status: number, fault: Fault) =>
     { status, headers: MockApi.replyHeaders(state, 0) }
   )
 
+const modelOf = (body: unknown): string => isRecord(body) && typeof body.model === "string" ? body.model : ""
+
+const budgetHeaders = (budget: MockBudget.MockBudget, admission: { remaining: number; resetMillis: number }) => ({
+  "x-ratelimit-limit-requests": String(budget.requestsPerMinute),
+  "x-ratelimit-remaining-requests": String(admission.remaining),
+  "x-ratelimit-reset-requests": `${admission.resetMillis}ms`
+})
+
+/** OpenAI's 429 for a request beyond the budget. */
+const budgetReply = (state: MockApi.MockState, retryAfterMillis: number, budget: MockBudget.MockBudget) =>
+  HttpServerResponse.unsafeJson(
+    MockApi.errorBody(
+      `Rate limit reached for requests: Limit ${budget.requestsPerMinute}, Used ${budget.requestsPerMinute}, ` +
+        `Requested 1. Please try again in ${retryAfterMillis}ms.`,
+      "requests",
+      "rate_limit_exceeded"
+    ),
+    {
+      status: 429,
+      headers: {
+        ...MockApi.replyHeaders(state, 0),
+        ...budgetHeaders(budget, { remaining: 0, resetMillis: retryAfterMillis }),
+        "retry-after-ms": String(retryAfterMillis),
+        "retry-after": String(Math.ceil(retryAfterMillis / 1000))
+      }
+    }
+  )
+
 /**
  * Starts a server for the life of the scope.
  *
@@ -393,6 +433,7 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
     const checkApiKey = options?.checkApiKey ?? true
     const state = MockApi.makeState()
     const api = MockApi.app(state, options?.routes)
+    const budget = options?.budget === undefined ? undefined : MockBudget.make(options.budget.requestsPerMinute)
     const faults: Array<Fault> = []
     const spent = new Set<string>()
     const served: Array<ServedRecord> = []
@@ -442,7 +483,9 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
         headers: recordHeaders(request.headers),
         body: MockApi.parseJson(text),
         fault,
-        outcome: "pending"
+        outcome: "pending",
+        receivedAt: Date.now(),
+        status: undefined
       }
       if (options?.recordRequests !== false) served.push(record)
       const nodeResponse = NodeHttpServerRequest.toServerResponse(request)
@@ -462,8 +505,13 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
       }
       const authorization = request.headers["authorization"]
       const presented = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined
+      const admission = budget === undefined || (checkApiKey && presented !== apiKey)
+        ? undefined
+        : budget.admit(modelOf(record.body), Date.now())
       const reply = checkApiKey && presented !== apiKey
         ? MockApi.unauthorized(state, presented)
+        : admission?._tag === "Refused"
+        ? budgetReply(state, admission.retryAfterMillis, budget!)
         : fault?.status !== undefined
         ? faultReply(state, fault.status, fault)
         : yield* Effect.provideService(
@@ -471,7 +519,11 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
           HttpServerRequest.HttpServerRequest,
           new BufferedRequest(request, bytes, text)
         )
-      const response = fault === undefined ? reply : yield* withFault(reply, fault, record, socket)
+      const limited = admission?._tag === "Allowed"
+        ? HttpServerResponse.setHeaders(reply, budgetHeaders(budget!, admission))
+        : reply
+      const response = fault === undefined ? limited : yield* withFault(limited, fault, record, socket)
+      record.status = response.status
       // a streamed body ends when the socket says so (see "close" above)
       if (response.body._tag !== "Stream" && record.outcome === "pending") record.outcome = "completed"
       return response

@@ -64,6 +64,28 @@ describe("MockServer", () => {
       )
     }))
 
+  it.scopedLive("a budget: per model, 429 with retry-after beyond it, the real x-ratelimit headers within it", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make({ budget: { requestsPerMinute: 2 } })
+      const first = yield* call(server, "/chat/completions", { body: chat })
+      const second = yield* call(server, "/chat/completions", { body: chat })
+      const third = yield* call(server, "/chat/completions", { body: chat })
+      const other = yield* call(server, "/chat/completions", { body: { ...chat, model: "gpt-4o" } })
+      expect([first.status, second.status, third.status, other.status]).toStrictEqual([200, 200, 429, 200])
+      expect(first.headers.get("x-ratelimit-limit-requests")).toBe("2")
+      expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("1")
+      expect(second.headers.get("x-ratelimit-remaining-requests")).toBe("0")
+      const wait = Number(third.headers.get("retry-after-ms"))
+      // one request comes back every 30 s; a few milliseconds of it already have
+      expect(wait).toBeGreaterThan(29_000)
+      expect(wait).toBeLessThanOrEqual(30_000)
+      expect(third.headers.get("retry-after")).toBe("30")
+      expect(JSON.parse(third.text).error).toMatchObject({ type: "requests", code: "rate_limit_exceeded" })
+      const served = yield* server.requests
+      expect(served.map((request) => request.status)).toStrictEqual([200, 200, 429, 200])
+      expect(served[2]!.receivedAt).toBeGreaterThanOrEqual(served[0]!.receivedAt)
+    }))
+
   it.scopedLive("checks the API key like OpenAI, masking it in the message", () =>
     Effect.gen(function*() {
       const server = yield* MockServer.make()
