@@ -6,7 +6,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src`, impo
 export default defineConfig({
   resolve: {
     // Tests run against the sources, not dist/, so no build is needed first.
-    alias: ["core", "node", "testing"].flatMap((pkg) => [
+    alias: ["core", "node", "redis", "testing"].flatMap((pkg) => [
       { find: new RegExp(`^@effect-openai/${pkg}$`), replacement: `${src(pkg)}/index.ts` },
       { find: new RegExp(`^@effect-openai/${pkg}/(.*)$`), replacement: `${src(pkg)}/$1.ts` }
     ])

@@ -71,7 +71,45 @@ export interface Options {
   readonly onStoreFailure?: "local" | "fail" | undefined
   /** The longest a store call may take. Default 1 second. */
   readonly storeTimeout?: Duration.DurationInput | undefined
+  /**
+   * Added to every wait: the server's budget starts, and counts each request, a little later than the limiter does
+   * (when the request arrives), so a call sent the instant the limiter's budget has room may find the server's one
+   * a few milliseconds short. Default 100 milliseconds.
+   */
+  readonly margin?: Duration.DurationInput | undefined
 }
+
+/**
+ * What one request costs: one request, and its estimated tokens.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Cost = Buckets.Cost
+
+/**
+ * Per-minute limits of a key; `undefined`: none configured (the store uses the limit it learned, if any).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Limits = Buckets.Limits
+
+/**
+ * What a response said about the budget: the server's limits, what it has left, a 429's wait.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Seen = Buckets.Seen
+
+/**
+ * A store's answer to a reservation: granted after a wait (milliseconds), or a cost no minute of the budget can hold.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Reservation = Buckets.Reservation
 
 /**
  * A store failed (unreachable, timed out, answered an error).
@@ -95,13 +133,13 @@ export interface BudgetStore {
   /** Takes the cost and says how long to wait for it (or that it can never fit). */
   readonly reserve: (
     key: string,
-    cost: Buckets.Cost,
-    limits: Buckets.Limits
-  ) => Effect.Effect<Buckets.Reservation, BudgetStoreError>
+    cost: Cost,
+    limits: Limits
+  ) => Effect.Effect<Reservation, BudgetStoreError>
   /** Gives back (positive) or charges (negative) an amount. */
-  readonly adjust: (key: string, delta: Buckets.Cost, limits: Buckets.Limits) => Effect.Effect<void, BudgetStoreError>
+  readonly adjust: (key: string, delta: Cost, limits: Limits) => Effect.Effect<void, BudgetStoreError>
   /** Takes in what a response said: learned limits, what is left, a 429's wait. */
-  readonly observe: (key: string, seen: Buckets.Seen, limits: Buckets.Limits) => Effect.Effect<void, BudgetStoreError>
+  readonly observe: (key: string, seen: Seen, limits: Limits) => Effect.Effect<void, BudgetStoreError>
 }
 
 /**

@@ -22,7 +22,9 @@ const ask = (content = "Say this is a test!", extra: Partial<Chat.ChatCompletion
 const sent = Effect.map(OpenAiTest.requests, (requests) => requests.length)
 
 const withBudget = (options: RateLimit.Options, client: Partial<{ maxRetries: number }> = {}) =>
-  OpenAiTest.layer({ client }).pipe(Layer.provide(RateLimit.layerMemory({ countTokens: "characters", ...options })))
+  OpenAiTest.layer({ client }).pipe(
+    Layer.provide(RateLimit.layerMemory({ countTokens: "characters", margin: 0, ...options }))
+  )
 
 /** Lets forked fibers run up to their next wait. */
 const settle = Effect.repeatN(Effect.yieldNow(), 20)
@@ -87,6 +89,20 @@ describe("RateLimit through the client", () => {
       yield* Fiber.joinAll(fibers)
       expect(yield* sent).toBe(3)
     }).pipe(Effect.provide(withBudget({ budgets: { "gpt-4o-mini": { requestsPerMinute: 2 } } }))))
+
+  it.effect("the margin lengthens every wait (and only waits)", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.chatCompletion("1"), OpenAiTest.chatCompletion("2"))
+      yield* ask()
+      const second = yield* Effect.fork(ask())
+      yield* settle
+      yield* TestClock.adjust("60 seconds")
+      yield* settle
+      expect(yield* sent).toBe(1)
+      yield* TestClock.adjust("250 millis")
+      yield* Fiber.join(second)
+      expect(yield* sent).toBe(2)
+    }).pipe(Effect.provide(withBudget({ budgets: { "*": { requestsPerMinute: 1 } }, margin: "250 millis" }))))
 
   it.effect("a budget for `*` applies to each model apart", () =>
     Effect.gen(function*() {
@@ -236,7 +252,7 @@ describe("a failing budget store", () => {
   const over = (store: RateLimit.BudgetStore, options: RateLimit.Options) =>
     OpenAiTest.layer().pipe(
       Layer.provide(
-        RateLimit.layer({ countTokens: "characters", ...options }).pipe(
+        RateLimit.layer({ countTokens: "characters", margin: 0, ...options }).pipe(
           Layer.provide(Layer.succeed(RateLimit.BudgetStoreTag, store))
         )
       )

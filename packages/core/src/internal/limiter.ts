@@ -111,6 +111,7 @@ export const make = (
     const learn = options.learn ?? true
     const failFast = options.onStoreFailure === "fail"
     const storeTimeout = Duration.decode(options.storeTimeout ?? "1 second")
+    const marginMillis = Duration.toMillis(Duration.decode(options.margin ?? "100 millis"))
     const local = makeStoreMemory()
     let storeDownUntil = 0
 
@@ -160,8 +161,10 @@ export const make = (
         )
       })
 
-    const waitFor = (millis: number, ticket: Ticket): Effect.Effect<void> =>
-      millis <= 0 ? Effect.void : Effect.zipRight(
+    const waitFor = (reserved: number, ticket: Ticket): Effect.Effect<void> => {
+      if (reserved <= 0) return Effect.void
+      const millis = reserved + marginMillis
+      return Effect.zipRight(
         Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
           Effect.sync(() => {
             if (Option.isSome(span)) {
@@ -177,6 +180,7 @@ export const make = (
           Effect.sleep(Duration.millis(millis))
         )
       )
+    }
 
     const seenOf = (ticket: Ticket): Seen => (status, headers) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
