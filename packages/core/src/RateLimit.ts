@@ -72,9 +72,11 @@ export interface Options {
   /** The longest a store call may take. Default 1 second. */
   readonly storeTimeout?: Duration.DurationInput | undefined
   /**
-   * Added to every wait: the server's budget starts, and counts each request, a little later than the limiter does
-   * (when the request arrives), so a call sent the instant the limiter's budget has room may find the server's one
-   * a few milliseconds short. Default 100 milliseconds.
+   * Added to every wait. The server counts a request when it arrives, the limiter when it reserves it: when one
+   * request takes longer to arrive than a later one (the first of a burst opens a connection; a busy process sends
+   * late), the server's budget lags the limiter's by the difference, and a call sent the instant the limiter's budget
+   * has room can find the server's short. The margin covers that spread; it delays only calls that wait (an offset:
+   * the rate stays the budget's). Default 250 milliseconds.
    */
   readonly margin?: Duration.DurationInput | undefined
 }

@@ -5,11 +5,12 @@ import * as Effect from "effect/Effect"
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import * as RedisServer from "../../redis/test/redisServer.js"
 
 const root = fileURLToPath(new URL("../../..", import.meta.url))
 
 /** Runs a docs example as a user would (tsx), against a MockServer through the OPENAI_* variables. */
-const runExample = (server: MockServer.Service, name: string) =>
+const runExample = (server: MockServer.Service, name: string, env: Record<string, string> = {}) =>
   Effect.async<{ readonly code: number; readonly stdout: string; readonly stderr: string }>((resume) => {
     const child = execFile(
       `${root}/node_modules/.bin/tsx`,
@@ -17,7 +18,7 @@ const runExample = (server: MockServer.Service, name: string) =>
       {
         cwd: root,
         timeout: 60_000,
-        env: { ...process.env, OPENAI_API_KEY: server.apiKey, OPENAI_BASE_URL: server.url }
+        env: { ...process.env, OPENAI_API_KEY: server.apiKey, OPENAI_BASE_URL: server.url, ...env }
       },
       (error, stdout, stderr) =>
         resume(Effect.succeed({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }))
@@ -155,6 +156,30 @@ describe("docs examples run against MockServer", () => {
         "next",
         "next"
       ])
+    }), 60_000)
+
+  it.scopedLive(
+    "rate-limits.ts: 610 calls under a budget of 600 a minute, none rate-limited",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* MockServer.make({ budget: { requestsPerMinute: 600 } })
+        const result = yield* runExample(server, "rate-limits.ts")
+        expect(result.stderr).toBe("")
+        expect(result.code).toBe(0)
+        expect(result.stdout).toMatch(/^610 answered, 0 rate-limited, in \d+ ms$/m)
+        const served = yield* server.requests
+        expect(served.filter((request) => request.status === 429)).toHaveLength(0)
+      }),
+    60_000
+  )
+
+  it.scopedLive("rate-limits.ts with REDIS_URL: the budget kept in a real Redis", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisServer.start
+      const server = yield* MockServer.make({ budget: { requestsPerMinute: 600 } })
+      const result = yield* runExample(server, "rate-limits.ts", { REDIS_URL: redis.url })
+      expect(result.stderr).toBe("")
+      expect(result.stdout).toMatch(/^610 answered, 0 rate-limited, in \d+ ms$/m)
     }), 60_000)
 
   it.scopedLive("batches.ts", () =>

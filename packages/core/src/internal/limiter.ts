@@ -111,7 +111,7 @@ export const make = (
     const learn = options.learn ?? true
     const failFast = options.onStoreFailure === "fail"
     const storeTimeout = Duration.decode(options.storeTimeout ?? "1 second")
-    const marginMillis = Duration.toMillis(Duration.decode(options.margin ?? "100 millis"))
+    const marginMillis = Duration.toMillis(Duration.decode(options.margin ?? "250 millis"))
     const local = makeStoreMemory()
     let storeDownUntil = 0
 
