@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs @effect-openai/core, node and testing as they would be published, installs the tarballs with npm into a
+# Packs @effect-openai/core, node, testing and redis as they would be published, installs the tarballs with npm into a
 # fresh project outside the workspace, typechecks a TypeScript consumer against the shipped .d.ts, runs a chat
 # completion against MockServer from plain Node ESM, and runs the core over FetchHttpClient on Node, Bun and Deno
 # (scripts/runtime-smoke/; Bun and Deno installed from npm into the user cache on first use).
@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 npm run --silent clean
 npm run --silent build
-for pkg in core node testing; do
+for pkg in core node testing redis; do
   # pnpm pack turns workspace: ranges into real versions; bootstrapped from npm like the README's commands
   (cd "packages/$pkg" && npx --yes pnpm@10.34.9 pack --pack-destination "$work" >/dev/null)
 done
@@ -50,6 +50,8 @@ done
 npm install --no-audit --no-fund --loglevel=error "${packages[@]}" >/dev/null
 npm install --no-audit --no-fund --loglevel=error -D "$work"/effect-openai-testing-*.tgz typescript@~5.9.3 \
   @types/node@^20.19.0 >/dev/null
+# the Redis budget store, as docs/rate-limits.md installs it beside the core
+npm install --no-audit --no-fund --loglevel=error "$work"/effect-openai-redis-*.tgz >/dev/null
 copies=$(find . -path '*/node_modules/effect/package.json' | wc -l)
 [ "$copies" = 1 ] || { echo "$copies copies of effect installed, expected one"; exit 1; }
 
@@ -70,6 +72,21 @@ const program = Effect.gen(function*() {
 }).pipe(Effect.scoped)
 
 console.log("packed packages work:", await Effect.runPromise(program))
+
+// a budget kept in Redis: with no Redis listening the layer still builds and calls go on under the local budget
+const { RateLimit } = await import("@effect-openai/core")
+const { RedisBudgetStore } = await import("@effect-openai/redis")
+const { Layer } = await import("effect")
+const limited = Effect.gen(function*() {
+  const server = yield* MockServer.make()
+  const budget = RateLimit.layer({ countTokens: "characters" }).pipe(
+    Layer.provide(RedisBudgetStore.layer({ url: "redis://127.0.0.1:1", connectTimeout: "200 millis" }))
+  )
+  const client = NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey), baseURL: server.url }).pipe(Layer.provide(budget))
+  return yield* Chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })
+    .pipe(Effect.provide(client))
+}).pipe(Effect.scoped)
+console.log("packed redis store works:", (await Effect.runPromise(limited)).choices[0].message.content)
 JS
 node smoke.mjs
 
@@ -77,7 +94,9 @@ cat > consumer.ts <<'TS'
 import { Chat, OpenAiClient, OpenAiError } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
 import { OpenAiTest } from "@effect-openai/testing"
-import { Effect, Redacted } from "effect"
+import { RateLimit } from "@effect-openai/core"
+import { RedisBudgetStore } from "@effect-openai/redis"
+import { Effect, Layer, Redacted } from "effect"
 
 export const program: Effect.Effect<string, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> = Chat.completions
   .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })
@@ -85,6 +104,13 @@ export const program: Effect.Effect<string, OpenAiError.OpenAiError, OpenAiClien
 
 export const live = program.pipe(Effect.provide(NodeOpenAi.layer({ apiKey: Redacted.make("k") })))
 export const test = program.pipe(Effect.provide(OpenAiTest.layer()))
+export const shared = program.pipe(
+  Effect.provide(
+    NodeOpenAi.layer({ apiKey: Redacted.make("k") }).pipe(
+      Layer.provide(RateLimit.layer({ countTokens: "characters" }).pipe(Layer.provide(RedisBudgetStore.layer())))
+    )
+  )
+)
 TS
 # The tsconfig.json of docs/getting-started.md, verbatim, over consumer.ts and the getting-started example
 awk '/^```json$/ { inside = 1; next } /^```$/ { if (inside) exit } inside' "$root/docs/getting-started.md" >tsconfig.json
