@@ -7,7 +7,12 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 
 const program = Effect.gen(function*() {
-  const server = yield* MockServer.make({ apiKey: "bench-key" })
+  // BENCH_BUDGET_RPM: a budget the server enforces and reports, for the limiter's benchmark
+  const budget = process.env.BENCH_BUDGET_RPM
+  const server = yield* MockServer.make({
+    apiKey: "bench-key",
+    ...(budget !== undefined ? { budget: { requestsPerMinute: Number(budget) } } : {})
+  })
   process.stdout.write(`READY ${server.url}\n`)
   yield* Effect.async<void>((resume) => {
     process.stdin.on("end", () => resume(Effect.void))

@@ -110,8 +110,8 @@ export const make = (
     const partition = options.partition ?? "default"
     const learn = options.learn ?? true
     const failFast = options.onStoreFailure === "fail"
-    const storeTimeout = Duration.decode(options.storeTimeout ?? "1 second")
-    const marginMillis = Duration.toMillis(Duration.decode(options.margin ?? "250 millis"))
+    const storeTimeout = Duration.decode(options.storeTimeout ?? "5 seconds")
+    const marginMillis = Duration.toMillis(Duration.decode(options.margin ?? "1 second"))
     const local = makeStoreMemory()
     let storeDownUntil = 0
 

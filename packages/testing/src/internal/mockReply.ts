@@ -25,8 +25,10 @@ export interface ReplyState {
   requests: number
   readonly requestLimit: number
   readonly tokenLimit: number
+  /** What is left of each budget, refilled continuously at its limit per minute (as OpenAI's is). */
   remainingRequests: number
   remainingTokens: number
+  refilledAt: number
   /** The last embeddings reply, reused for an identical request (benchmarks send the same big one repeatedly). */
   embeddings: { readonly key: string; readonly json: string } | undefined
 }
@@ -38,6 +40,7 @@ export const makeReplyState = (): ReplyState => ({
   tokenLimit: 30_000_000,
   remainingRequests: 10_000,
   remainingTokens: 30_000_000,
+  refilledAt: Date.now(),
   embeddings: undefined
 })
 
@@ -93,8 +96,17 @@ export const nextRequestId = (state: ReplyState): string => {
 
 /** The headers OpenAI sends with every reply, with decreasing rate-limit counters. @internal */
 export const replyHeaders = (state: ReplyState, tokens: number): Record<string, string> => {
-  state.remainingRequests = Math.max(0, state.remainingRequests - 1)
-  state.remainingTokens = Math.max(0, state.remainingTokens - tokens)
+  const now = Date.now()
+  const minutes = Math.max(0, now - state.refilledAt) / 60_000
+  state.refilledAt = now
+  state.remainingRequests = Math.max(
+    0,
+    Math.min(state.requestLimit, state.remainingRequests + minutes * state.requestLimit) - 1
+  )
+  state.remainingTokens = Math.max(
+    0,
+    Math.min(state.tokenLimit, state.remainingTokens + minutes * state.tokenLimit) - tokens
+  )
   return {
     "content-type": "application/json",
     "x-request-id": nextRequestId(state),
@@ -103,8 +115,8 @@ export const replyHeaders = (state: ReplyState, tokens: number): Record<string, 
     "openai-organization": "mock-org",
     "x-ratelimit-limit-requests": String(state.requestLimit),
     "x-ratelimit-limit-tokens": String(state.tokenLimit),
-    "x-ratelimit-remaining-requests": String(state.remainingRequests),
-    "x-ratelimit-remaining-tokens": String(state.remainingTokens),
+    "x-ratelimit-remaining-requests": String(Math.floor(state.remainingRequests)),
+    "x-ratelimit-remaining-tokens": String(Math.floor(state.remainingTokens)),
     "x-ratelimit-reset-requests": "6ms",
     "x-ratelimit-reset-tokens": "1m2.5s"
   }
