@@ -143,6 +143,11 @@ export interface BudgetStore {
   readonly adjust: (key: string, delta: Cost, limits: Limits) => Effect.Effect<void, BudgetStoreError>
   /** Takes in what a response said: learned limits, what is left, a 429's wait. */
   readonly observe: (key: string, seen: Seen, limits: Limits) => Effect.Effect<void, BudgetStoreError>
+  /**
+   * The calls complete in this process without I/O and never fail (the in-memory store): the limiter does not bound
+   * them with `storeTimeout`.
+   */
+  readonly inProcess?: boolean | undefined
 }
 
 /**

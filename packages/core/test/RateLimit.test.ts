@@ -68,6 +68,13 @@ describe("budget arithmetic", () => {
     })
     Budget.adjust(state, { requests: 1, tokens: 0 }, none, 0)
     expect(state.requests.level).toBe(0)
+    // a usage correction rides on an observation: given back (never above the limit), or charged
+    const tokens = { requests: undefined, tokens: 1_000 }
+    Budget.reserve(state, { requests: 0, tokens: 900 }, tokens, 0)
+    Budget.observe(state, { refundTokens: 2_000 }, tokens, 0)
+    expect(state.tokens.level).toBe(1_000)
+    Budget.observe(state, { refundTokens: -300 }, tokens, 0)
+    expect(state.tokens.level).toBe(700)
   })
 })
 

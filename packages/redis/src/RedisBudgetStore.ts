@@ -122,7 +122,8 @@ export const fromClient = (client: Client, options: Pick<Options, "prefix"> = {}
           text(seen.remainingTokens),
           text(seen.retryAfterMillis),
           text(limits.requests),
-          text(limits.tokens)
+          text(limits.tokens),
+          text(seen.refundTokens)
         ])
       )
   }

@@ -40,6 +40,17 @@ describe("RedisBudgetStore", () => {
       expect(fourth.waitMillis).toBeLessThanOrEqual(30_000)
       expect(yield* store.reserve("m", { requests: 1, tokens: 11 }, { requests: undefined, tokens: 10 }))
         .toStrictEqual({ _tag: "TooLarge", resource: "tokens", limit: 10, cost: 11 })
+      // a usage correction rides on observe: 900 of 1,000 tokens reserved, 800 given back, 900 fit again
+      const tokens = { requests: undefined, tokens: 1_000 }
+      expect(yield* store.reserve("t", { requests: 1, tokens: 900 }, tokens)).toStrictEqual({
+        _tag: "Granted",
+        waitMillis: 0
+      })
+      yield* store.observe("t", { refundTokens: 800 }, tokens)
+      expect(yield* store.reserve("t", { requests: 1, tokens: 900 }, tokens)).toStrictEqual({
+        _tag: "Granted",
+        waitMillis: 0
+      })
       // learned from the server, and a 429's wait
       yield* store.observe("n", { limitRequests: 60, remainingRequests: 0, retryAfterMillis: 5_000 }, {
         requests: undefined,

@@ -47,6 +47,8 @@ export interface Seen {
   readonly remainingTokens?: number | undefined
   /** A 429's `retry-after`, in milliseconds. */
   readonly retryAfterMillis?: number | undefined
+  /** Tokens to give back (or, negative, to charge): the estimate less the usage the response reported. */
+  readonly refundTokens?: number | undefined
 }
 
 /** The outcome of a reservation. @internal */
@@ -106,10 +108,14 @@ export const adjust = (self: State, delta: Cost, limits: Limits, now: number): v
 }
 
 /**
- * Takes in what a response said: the server's limits (learned), what it has left (the level never stays above it:
- * other clients of the organization spend it too), and a 429's `retry-after` (everyone waits that long).
+ * Takes in what a response said: the usage correction, the server's limits (learned), what it has left (the level
+ * never stays above it: other clients of the organization spend it too), and a 429's `retry-after` (everyone waits
+ * that long).
  */
 export const observe = (self: State, seen: Seen, limits: Limits, now: number): void => {
+  if (seen.refundTokens !== undefined && seen.refundTokens !== 0) {
+    adjust(self, { requests: 0, tokens: seen.refundTokens }, limits, now)
+  }
   const see = (
     resource: Bucket,
     configured: number | undefined,

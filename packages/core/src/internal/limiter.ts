@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import type * as Headers from "@effect/platform/Headers"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -18,6 +19,7 @@ import * as ResponseMeta from "../ResponseMeta.js"
 import { retryAfterFromHeaders } from "../RetryPolicy.js"
 import * as Budget from "./budget.js"
 import type { Limiter, Seen, Ticket } from "./limiterTag.js"
+import { timeoutFail } from "./timeout.js"
 import * as Tokens from "./tokens.js"
 
 /** The in-memory store: `Budget`'s arithmetic over a map, on Effect's clock. @internal */
@@ -32,6 +34,7 @@ export const makeStoreMemory = (): RateLimit.BudgetStore => {
     return found
   }
   return {
+    inProcess: true,
     reserve: (key, cost, limits) =>
       Effect.map(Clock.currentTimeMillis, (now) => Budget.reserve(state(key, now), cost, limits, now)),
     adjust: (key, delta, limits) =>
@@ -126,14 +129,14 @@ export const make = (
       info: OpenAiError.RequestInfo | undefined,
       use: (store: RateLimit.BudgetStore) => Effect.Effect<A, { readonly message: string }>
     ): Effect.Effect<A, OpenAiError.RateLimiterError> =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      store.inProcess === true ? use(store).pipe(Effect.orDie) : Effect.flatMap(Clock.currentTimeMillis, (now) => {
         if (now < storeDownUntil) return use(local).pipe(Effect.orDie)
         // interruptible even inside the attempt's uninterruptible reservation, so the timeout can end it
-        return Effect.interruptible(use(store)).pipe(
-          Effect.timeoutFail({
-            duration: storeTimeout,
-            onTimeout: () => ({ message: `no answer within ${Duration.format(storeTimeout)}` })
-          }),
+        return timeoutFail(
+          Effect.interruptible(use(store)),
+          storeTimeout,
+          () => ({ message: `no answer within ${Duration.format(storeTimeout)}` })
+        ).pipe(
           Effect.catchAll((error) =>
             failFast
               ? Effect.fail(
@@ -182,29 +185,41 @@ export const make = (
       )
     }
 
-    const seenOf = (ticket: Ticket): Seen => (status, headers) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const rateLimit = ResponseMeta.parseRateLimit(headers)
-        const seen: Budget.Seen = {
-          limitRequests: learn ? rateLimit.limitRequests : undefined,
-          limitTokens: learn ? rateLimit.limitTokens : undefined,
-          remainingRequests: rateLimit.remainingRequests,
-          remainingTokens: rateLimit.remainingTokens,
-          retryAfterMillis: status === 429 ? retryAfterFromHeaders(headers, now) : undefined
-        }
-        return call(ticket.info, (s) => s.observe(keyOf(ticket.model), seen, limitsOf(ticket.model)))
-      }).pipe(Effect.catchAll(() => Effect.void))
+    /** What a response's status and headers say about the budget. */
+    const seenIn = (status: number, headers: Headers.Headers, now: number): Budget.Seen => {
+      const rateLimit = ResponseMeta.parseRateLimit(headers)
+      return {
+        limitRequests: learn ? rateLimit.limitRequests : undefined,
+        limitTokens: learn ? rateLimit.limitTokens : undefined,
+        remainingRequests: rateLimit.remainingRequests,
+        remainingTokens: rateLimit.remainingTokens,
+        retryAfterMillis: status === 429 ? retryAfterFromHeaders(headers, now) : undefined
+      }
+    }
+
+    const observe = (ticket: Ticket, seen: Budget.Seen): Effect.Effect<void> =>
+      call(ticket.info, (s) => s.observe(keyOf(ticket.model), seen, limitsOf(ticket.model))).pipe(
+        Effect.catchAll(() => Effect.void)
+      )
+
+    /** The tokens to give back (or, negative, to charge) once the usage is known. */
+    const refundOf = (estimate: number, value: unknown): number => {
+      const used = Tokens.usageOf(value)
+      return used === undefined ? 0 : estimate - used
+    }
 
     const estimates = new WeakMap<Ticket, number>()
 
-    const correct = (ticket: Ticket, value: unknown): Effect.Effect<void> => {
-      const used = Tokens.usageOf(value)
+    /** A streamed call's usage, reported by one of its values: the estimate corrected once. */
+    const used = (ticket: Ticket, value: unknown): Effect.Effect<void> => {
       const estimate = estimates.get(ticket)
-      if (used === undefined || estimate === undefined || used === estimate) return Effect.void
+      if (estimate === undefined) return Effect.void
+      const refund = refundOf(estimate, value)
+      if (refund === 0) return Effect.void
       estimates.delete(ticket)
       return call(
         ticket.info,
-        (s) => s.adjust(keyOf(ticket.model), { requests: 0, tokens: estimate - used }, limitsOf(ticket.model))
+        (s) => s.adjust(keyOf(ticket.model), { requests: 0, tokens: refund }, limitsOf(ticket.model))
       ).pipe(Effect.catchAll(() => Effect.void))
     }
 
@@ -243,20 +258,38 @@ export const make = (
                 })
               )
             }
-            estimates.set(ticket, cost.tokens)
             let sent = false
+            // a response read whole tells its headers and its usage in one store call, after its body; a stream (or
+            // an error) tells its headers at once, and a stream its usage when a value reports it
+            let deferred: Budget.Seen | undefined
+            const seen: Seen = (status, headers) =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) => {
+                const info = seenIn(status, headers, now)
+                if (scope === undefined && status >= 200 && status < 300) {
+                  deferred = info
+                  return Effect.void
+                }
+                return observe(ticket, info)
+              })
+            if (scope !== undefined) estimates.set(ticket, cost.tokens)
             const body = Effect.zipRight(
               waitFor(reservation.waitMillis, ticket),
               withPermit(
                 Effect.suspend(() => {
                   sent = true
-                  return run(seenOf(ticket))
+                  return run(seen)
                 }),
                 scope
               )
             )
             return restore(body).pipe(
-              Effect.tap((value) => correct(ticket, value)),
+              Effect.tap((value) => {
+                if (scope !== undefined) return Effect.void
+                const refund = refundOf(cost.tokens, value)
+                return deferred === undefined && refund === 0
+                  ? Effect.void
+                  : observe(ticket, { ...deferred, refundTokens: refund })
+              }),
               Effect.onExit(() =>
                 sent
                   ? Effect.void
@@ -267,5 +300,5 @@ export const make = (
         )
       })
 
-    return { attempt, used: correct }
+    return { attempt, used }
   })

@@ -75,9 +75,12 @@ elseif op == 'adjust' then
 elseif op == 'observe' then
   local seenLimR, seenLimT = num(ARGV[2]), num(ARGV[3])
   local remR, remT, retry = num(ARGV[4]), num(ARGV[5]), num(ARGV[6])
+  local refund = num(ARGV[9])
+  local limR, limT = limit(ARGV[7], r), limit(ARGV[8], t)
+  if refund ~= nil and refund ~= 0 and limited(limT) then refill(t, limT); t.level = math.min(limT, t.level + refund) end
   if seenLimR ~= nil and seenLimR > 0 then r.learned = seenLimR end
   if seenLimT ~= nil and seenLimT > 0 then t.learned = seenLimT end
-  local limR, limT = limit(ARGV[7], r), limit(ARGV[8], t)
+  limR, limT = limit(ARGV[7], r), limit(ARGV[8], t)
   if limited(limR) and remR ~= nil then refill(r, limR); r.level = math.min(r.level, remR) end
   if limited(limT) and remT ~= nil then refill(t, limT); t.level = math.min(t.level, remT) end
   if retry ~= nil and retry > 0 then paused = math.max(paused, now + retry) end
