@@ -17,6 +17,11 @@ export * as Audio from "./Audio.js"
 export * as Batches from "./Batches.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as BatchStream from "./BatchStream.js"
+
+/**
  * @since 0.1.0
  */
 export * as Chat from "./Chat.js"

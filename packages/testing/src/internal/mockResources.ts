@@ -1,8 +1,9 @@
 /**
  * The stateful part of the mock API: files (upload, list in cursor pages, retrieve, delete, content), uploads in
  * parts, batches through their lifecycle (each retrieve moves one step: validating → in_progress → finalizing →
- * completed, with an output file of mock results; `metadata.mock_outcome` = `failed`, `expired` or `partial` for the
- * other endings), responses (plain, streamed, stored, retrieved, deleted, cancelled, their input items), speech
+ * completed, with an output file of mock results; `metadata.mock_outcome` = `failed`, `expired` (the second half of
+ * the requests in the error file as `batch_expired`) or `partial` (every other one failed) for the other endings; a
+ * cancelled batch has every request in its error file as `batch_cancelled`), responses (plain, streamed, stored, retrieved, deleted, cancelled, their input items), speech
  * audio (bytes or speech events) and images (generated, or streamed with a partial image). Bodies have the spec's
  * shapes, so the generated schemas decode them; ids and times are deterministic.
  *
@@ -317,16 +318,21 @@ const uploads = (state: ReplyState, store: Store) =>
 const batchSteps = ["validating", "in_progress", "finalizing", "completed"] as const
 
 /** The mock result of one batch request line: a chat completion or embeddings, or the error of a bad line. */
-const batchResult = (state: ReplyState, store: Store, line: unknown, failed: boolean) => {
+const batchResult = (
+  state: ReplyState,
+  store: Store,
+  line: unknown,
+  failure: { readonly code: string; readonly message: string } | undefined
+) => {
   const customId = isRecord(line) && typeof line.custom_id === "string" ? line.custom_id : null
   const body = isRecord(line) && isRecord(line.body) ? line.body : {}
   const model = typeof body.model === "string" ? body.model : "gpt-4o-mini"
-  if (failed || customId === null) {
+  if (failure !== undefined || customId === null) {
     return {
       id: nextId(store, "batch_req"),
       custom_id: customId,
       response: null,
-      error: { code: "invalid_request", message: "The mock failed this request (mock_outcome: partial)" }
+      error: failure ?? { code: "invalid_request", message: "The request line has no custom_id" }
     }
   }
   const url = isRecord(line) ? line.url : undefined
@@ -354,9 +360,17 @@ const jsonl = (rows: ReadonlyArray<unknown>) => encoder.encode(rows.map((row) =>
 /** The output (and error) file of an ended batch, written the first time it is read as ended. */
 const batchResults = (state: ReplyState, store: Store, id: string, batch: StoredBatch) => {
   if (batch.results !== undefined) return batch.results
-  const results = lines(batch.input.content).map((line, index) =>
-    batchResult(state, store, line, batch.outcome === "partial" && index % 2 === 1)
-  )
+  // partial: every other request fails; expired: the second half never ran; cancelled: none did
+  const all = lines(batch.input.content)
+  const failure = (index: number) =>
+    batch.cancelled
+      ? { code: "batch_cancelled", message: "This request was not executed because the batch was cancelled." }
+      : batch.outcome === "partial" && index % 2 === 1
+      ? { code: "invalid_request", message: "The mock failed this request (mock_outcome: partial)" }
+      : batch.outcome === "expired" && index >= Math.ceil(all.length / 2)
+      ? { code: "batch_expired", message: "This request could not be executed before the completion window expired." }
+      : undefined
+  const results = all.map((line, index) => batchResult(state, store, line, failure(index)))
   const ok = results.filter((result) => result.error === null)
   const bad = results.filter((result) => result.error !== null)
   const save = (kind: string, rows: ReadonlyArray<unknown>) =>
@@ -379,7 +393,9 @@ const batchObject = (state: ReplyState, store: Store, id: string, batch: StoredB
     : batch.outcome === "expired" && batch.step > 1
     ? "expired"
     : batchSteps[Math.min(batch.step, 3)]!
-  const results = status === "completed" || status === "expired" ? batchResults(state, store, id, batch) : undefined
+  const results = status === "completed" || status === "expired" || status === "cancelled"
+    ? batchResults(state, store, id, batch)
+    : undefined
   return {
     ...batch.body,
     id,
