@@ -21,6 +21,7 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Batches from "./generated/Batches.js"
 import * as Files from "./generated/Files.js"
+import { concat } from "./internal/bytes.js"
 import * as Multipart from "./Multipart.js"
 import type * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
@@ -127,17 +128,6 @@ const grouped = (maxRequests: number, maxBytes: number) =>
     cost: (_: Chunk.Chunk<Uint8Array>, line: Uint8Array) => Math.max(1 / maxRequests, line.length / maxBytes),
     body: (lines, line) => Chunk.append(lines, line)
   })
-
-const join = (chunk: Chunk.Chunk<Uint8Array>): Uint8Array => {
-  const lines = Chunk.toReadonlyArray(chunk)
-  const out = new Uint8Array(lines.reduce((size, line) => size + line.length, 0))
-  let offset = 0
-  for (const line of lines) {
-    out.set(line, offset)
-    offset += line.length
-  }
-  return out
-}
 
 /** One line of an output or error file, as the API writes it. */
 const OutputLine = Schema.Struct({
@@ -295,7 +285,10 @@ export const run = <A, I, E, R>(
     (lines) =>
       Stream.unwrap(Effect.gen(function*() {
         const file = yield* Files.create({
-          file: Multipart.file(join(lines), { filename: "batch.jsonl", contentType: "application/jsonl" }),
+          file: Multipart.file(concat(Chunk.toReadonlyArray(lines)), {
+            filename: "batch.jsonl",
+            contentType: "application/jsonl"
+          }),
           purpose: "batch"
         })
         const batch = yield* Batches.create({
