@@ -182,6 +182,18 @@ describe("docs examples run against MockServer", () => {
       expect(result.stdout).toMatch(/^610 answered, 0 rate-limited, in \d+ ms$/m)
     }), 60_000)
 
+  it.scopedLive("batch-stream.ts", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const result = yield* runExample(server, "batch-stream.ts")
+      expect(result.stderr).toBe("")
+      expect(result.code).toBe(0)
+      expect(result.stdout.match(/^batch batch_mock\w+ created$/gm)).toHaveLength(2)
+      expect(result.stdout).toContain("q0: This is a mock reply to: What is the capital of France?")
+      expect(result.stdout).toContain("q1: This is a mock reply to: What color is the sky?")
+      expect(result.stdout).toContain("q2: This is a mock reply to: How many legs has a spider?")
+    }), 60_000)
+
   it.scopedLive("batches.ts", () =>
     Effect.gen(function*() {
       const server = yield* MockServer.make()
