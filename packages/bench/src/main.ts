@@ -537,6 +537,7 @@ ${readFileSync(`${root}/packages/bench/HISTORY.md`, "utf8")}
 \`\`\`sh
 npm run setup && pnpm bench          # full run, rewrites this page (several minutes)
 pnpm bench -- --quick                # smoke pass, as CI runs it
+npm run bench:limiter                # the rate limiter's overhead and a budget shared by four processes (needs redis-server)
 \`\`\`
 `
 }
