@@ -92,6 +92,19 @@ export interface Options {
    * the page, who could read it and use it. Only for keys that are meant to be seen (a local tool, a kiosk).
    */
   readonly dangerouslyAllowBrowser?: boolean | undefined
+  /**
+   * Spans and metrics after the OpenTelemetry GenAI conventions (`docs/observability.md`). Spans are made when a
+   * tracer is provided (`@effect/opentelemetry`); metrics go to Effect's metric registry with `metrics: true` (off by
+   * default: they cost ~50 µs of CPU a call).
+   * `captureContent` (default false) adds the messages sent and received to the span: they may hold personal data.
+   * `latestConventions` (default false, or `gen_ai_latest_experimental` in `OTEL_SEMCONV_STABILITY_OPT_IN` with
+   * `layerConfig`) uses the conventions' newest metric names instead of those of their last published version.
+   */
+  readonly telemetry?: {
+    readonly metrics?: boolean | undefined
+    readonly captureContent?: boolean | undefined
+    readonly latestConventions?: boolean | undefined
+  } | undefined
 }
 
 /**
@@ -217,7 +230,9 @@ const fromEnvironment = (options: Partial<Options> | undefined) => (error: Confi
 
 /**
  * Reads the options from configuration: `OPENAI_API_KEY` (required), `OPENAI_ADMIN_KEY`, `OPENAI_BASE_URL`,
- * `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`. Options given here win over the environment. Empty variables count as unset.
+ * `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`, and for telemetry `OTEL_SEMCONV_STABILITY_OPT_IN`
+ * (`gen_ai_latest_experimental`) and `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (`true`). Options given
+ * here win over the environment. Empty variables count as unset.
  *
  * @since 0.1.0
  * @category config
@@ -238,8 +253,20 @@ export const config = (options?: Partial<Options>): Config.Config<Options> => {
     organization: options?.organization !== undefined
       ? Config.succeed(options.organization)
       : optional(environment.organization),
-    project: options?.project !== undefined ? Config.succeed(options.project) : optional(environment.project)
-  }).pipe(Config.map((fromConfig): Options => ({ ...options, ...fromConfig })))
+    project: options?.project !== undefined ? Config.succeed(options.project) : optional(environment.project),
+    semconv: optional("OTEL_SEMCONV_STABILITY_OPT_IN"),
+    content: optional("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT")
+  }).pipe(Config.map(({ content, semconv, ...fromConfig }): Options => ({
+    ...options,
+    ...fromConfig,
+    telemetry: {
+      ...(semconv?.split(",").some((each) => each.trim() === "gen_ai_latest_experimental") === true
+        ? { latestConventions: true }
+        : {}),
+      ...(content?.trim().toLowerCase() === "true" ? { captureContent: true } : {}),
+      ...options?.telemetry
+    }
+  })))
 }
 
 /**

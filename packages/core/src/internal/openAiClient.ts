@@ -18,8 +18,9 @@ import type { Pipeline } from "./pipeline.js"
 import * as Request from "./request.js"
 import * as Response from "./response.js"
 import { retrying, withinTotal } from "./retry.js"
-import { withOperationScopedSpan, withOperationSpan } from "./span.js"
 import * as Streaming from "./stream.js"
+import * as Telemetry from "./telemetry.js"
+import { counted } from "./telemetry.js"
 import * as Validate from "./validate.js"
 import { version } from "./version.js"
 
@@ -85,9 +86,22 @@ export const pipeline = (
       propagate: options.propagateTraceContext ?? false,
       httpClient,
       capabilities,
-      limiter: Option.getOrUndefined(limiter)
+      limiter: Option.getOrUndefined(limiter),
+      telemetry: telemetryOf(options)
     }
   })
+
+/** What telemetry records, and the server it names. */
+const telemetryOf = (options: OpenAiClient.Options): Telemetry.Settings => {
+  const url = new URL(options.baseURL ?? defaultBaseURL)
+  return {
+    metrics: options.telemetry?.metrics ?? false,
+    captureContent: options.telemetry?.captureContent ?? false,
+    latest: options.telemetry?.latestConventions ?? false,
+    serverAddress: url.hostname,
+    serverPort: url.port !== "" ? Number(url.port) : url.protocol === "http:" ? 80 : 443
+  }
+}
 
 /** @internal */
 export const make = (
@@ -124,7 +138,11 @@ export const make = (
               )
             )
         )
-      return withOperationSpan(operation, withinTotal(call, retrying(attempt, call.policy)))
+      return Telemetry.request(
+        pipeline.telemetry,
+        operation,
+        (attempts) => withinTotal(call, retrying(counted(attempts, attempt), call.policy))
+      )
     }
 
     const openStream = <A>(
@@ -133,7 +151,11 @@ export const make = (
     ): Effect.Effect<Stream.Stream<A, OpenAiError.OpenAiError>, OpenAiError.OpenAiError, Scope.Scope> => {
       const prepared = Request.prepare(pipeline, operation, options, acceptOf(operation.response._tag))
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-      return withOperationScopedSpan(operation, Streaming.open(pipeline, operation, prepared.right))
+      return Telemetry.stream(
+        pipeline.telemetry,
+        operation,
+        (attempts) => Streaming.open(pipeline, operation, prepared.right, attempts)
+      )
     }
 
     // one pipeline: a stream is an opened stream whose scope is the stream's own

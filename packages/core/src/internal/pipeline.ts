@@ -5,6 +5,7 @@ import type * as HttpTransport from "../HttpTransport.js"
 import type * as OpenAiError from "../OpenAiError.js"
 import type * as RetryPolicy from "../RetryPolicy.js"
 import type { Limiter } from "./limiterTag.js"
+import type * as Telemetry from "./telemetry.js"
 import type { Limits } from "./validate.js"
 
 /**
@@ -30,6 +31,7 @@ export interface Pipeline {
   readonly capabilities: HttpTransport.Capabilities
   /** The rate-limit budget (`RateLimit`), when one was in context as the client was built. */
   readonly limiter: Limiter | undefined
+  readonly telemetry: Telemetry.Settings
 }
 
 /**

@@ -18,6 +18,8 @@ import type { Pipeline, Prepared } from "./pipeline.js"
 import * as Response from "./response.js"
 import { retrying, withinTotal } from "./retry.js"
 import { annotateRequestId } from "./span.js"
+import type { Attempts } from "./telemetry.js"
+import { counted } from "./telemetry.js"
 import { idleTimeoutPull } from "./timeout.js"
 
 /** How long a stream's body may stay open after its terminal event before the connection is cut. */
@@ -205,7 +207,8 @@ const exchange = <A>(
 export const open = <A>(
   pipeline: Pipeline,
   operation: Operation.StreamOperation<A>,
-  prepared: Prepared
+  prepared: Prepared,
+  attempts?: Attempts | undefined
 ): Effect.Effect<Stream.Stream<A, OpenAiError.OpenAiError>, OpenAiError.OpenAiError, Scope.Scope> =>
   Effect.flatMap(
     Effect.scope,
@@ -213,7 +216,10 @@ export const open = <A>(
       const ticket: Ticket = { info: prepared.info, model: operation.model, body: operation.body }
       const limiter = pipeline.limiter
       return Effect.map(
-        withinTotal(prepared, retrying(attempt(pipeline, operation, prepared, outer, ticket), prepared.policy)),
+        withinTotal(
+          prepared,
+          retrying(counted(attempts, attempt(pipeline, operation, prepared, outer, ticket)), prepared.policy)
+        ),
         ({ first, pull }) => {
           const values = Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
           // the usage a stream reports (its last chunk, its terminal event) corrects the budget's estimate
