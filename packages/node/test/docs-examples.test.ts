@@ -4,6 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
+import * as Http from "node:http"
 import { fileURLToPath } from "node:url"
 import * as RedisServer from "../../redis/test/redisServer.js"
 
@@ -180,6 +181,48 @@ describe("docs examples run against MockServer", () => {
       const result = yield* runExample(server, "rate-limits.ts", { REDIS_URL: redis.url })
       expect(result.stderr).toBe("")
       expect(result.stdout).toMatch(/^610 answered, 0 rate-limited, in \d+ ms$/m)
+    }), 60_000)
+
+  it.scopedLive("observability.ts: spans and metrics reach an OTLP/HTTP collector", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.make()
+      const received: Record<string, Array<string>> = {}
+      const collector = yield* Effect.acquireRelease(
+        Effect.async<Http.Server>((resume) => {
+          const http = Http.createServer((request, response) => {
+            let body = ""
+            request.on("data", (chunk: Buffer) => {
+              body += chunk.toString()
+            })
+            request.on("end", () => {
+              ;(received[request.url ?? ""] ??= []).push(body)
+              response.writeHead(200, { "content-type": "application/json" }).end("{}")
+            })
+          })
+          http.listen(0, "127.0.0.1", () => resume(Effect.succeed(http)))
+        }),
+        (http) =>
+          Effect.async<void>((resume) => {
+            http.close(() => resume(Effect.void))
+          })
+      )
+      const address = collector.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const result = yield* runExample(server, "observability.ts", {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`
+      })
+      expect(result.stderr).toBe("")
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain("This is a mock reply to: Say this is a test!")
+      const traces = (received["/v1/traces"] ?? []).join("\n")
+      expect(traces).toContain("chat gpt-4o-mini")
+      expect(traces).toContain("gen_ai.provider.name")
+      expect(traces).toContain("gen_ai.usage.output_tokens")
+      expect(traces).toContain("\"answer\"")
+      const metrics = (received["/v1/metrics"] ?? []).join("\n")
+      expect(metrics).toContain("gen_ai.client.operation.duration")
+      expect(metrics).toContain("gen_ai.client.token.usage")
+      expect(metrics).toContain("gen_ai.client.operation.time_to_first_chunk")
     }), 60_000)
 
   it.scopedLive("batch-stream.ts", () =>
