@@ -72,12 +72,12 @@ export interface Options {
   /** The longest a store call may take (a connected store that stops answering). Default 5 seconds. */
   readonly storeTimeout?: Duration.DurationInput | undefined
   /**
-   * Added to every wait. The server counts a request when it arrives, the limiter when it reserves it: when one
-   * request takes longer to arrive than a later one (the first of a burst opens a connection; a busy process sends
-   * late), the server's budget lags the limiter's by the difference, and a call sent the instant the limiter's budget
-   * has room can find the server's short. The margin covers that spread; it delays only calls that wait (an offset:
-   * the rate stays the budget's). Default 1 second (a cold burst of 2,400 calls from four processes spread their
-   * sending by more than 250 milliseconds).
+   * How long after a full budget's first reservation its refill starts. The server counts a request when it
+   * arrives, the limiter when it reserves it, so the server's budget starts refilling later — by the time the first
+   * request of a burst takes to arrive (a connection to open, a busy process) — and a call the limiter lets through
+   * the instant its budget has room could find the server's short. Costs only calls past a full budget, by a constant
+   * (the rate stays the budget's). Default 1 second (a cold burst of 2,400 calls from four processes needed more than
+   * 250 milliseconds).
    */
   readonly margin?: Duration.DurationInput | undefined
 }

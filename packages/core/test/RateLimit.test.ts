@@ -97,7 +97,7 @@ describe("RateLimit through the client", () => {
       expect(yield* sent).toBe(3)
     }).pipe(Effect.provide(withBudget({ budgets: { "gpt-4o-mini": { requestsPerMinute: 2 } } }))))
 
-  it.effect("the margin lengthens every wait (and only waits)", () =>
+  it.effect("the margin delays a full budget's refill: the call past it waits that much longer", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.chatCompletion("1"), OpenAiTest.chatCompletion("2"))
       yield* ask()

@@ -86,7 +86,8 @@ export const fromClient = (client: Client, options: Pick<Options, "prefix"> = {}
           String(cost.requests),
           String(cost.tokens),
           text(limits.requests),
-          text(limits.tokens)
+          text(limits.tokens),
+          text(limits.marginMillis)
         ]),
         (reply): Effect.Effect<RateLimit.Reservation, RateLimit.BudgetStoreError> => {
           const [tag, a, b, c] = Array.isArray(reply) ? reply.map(String) : []

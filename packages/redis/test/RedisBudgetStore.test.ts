@@ -51,6 +51,13 @@ describe("RedisBudgetStore", () => {
         _tag: "Granted",
         waitMillis: 0
       })
+      // a full budget's refill starts the margin after its first reservation
+      const withMargin = { requests: 1, tokens: undefined, marginMillis: 1_000 }
+      yield* store.reserve("margin", one, withMargin)
+      const next = yield* store.reserve("margin", one, withMargin)
+      if (next._tag !== "Granted") return expect.fail(next._tag)
+      expect(next.waitMillis).toBeGreaterThan(60_900)
+      expect(next.waitMillis).toBeLessThanOrEqual(61_000)
       // learned from the server, and a 429's wait
       yield* store.observe("n", { limitRequests: 60, remainingRequests: 0, retryAfterMillis: 5_000 }, {
         requests: undefined,

@@ -37,6 +37,11 @@ export interface Cost {
 export interface Limits {
   readonly requests: number | undefined
   readonly tokens: number | undefined
+  /**
+   * How long after a full bucket's first reservation its refill starts: the server starts refilling when that
+   * request arrives, later than it was reserved (see `RateLimit.Options.margin`). Default 0.
+   */
+  readonly marginMillis?: number | undefined
 }
 
 /** What a response said about the budget. @internal */
@@ -88,8 +93,13 @@ export const reserve = (self: State, cost: Cost, limits: Limits, now: number): R
   const take = (resource: Bucket, limit: number | undefined, amount: number) => {
     if (limit === undefined || limit <= 0) return
     refill(resource, limit, now)
+    // a full bucket starts refilling when the server counts this request, up to the margin after now
+    if (amount > 0 && resource.level >= limit) resource.at = now + (limits.marginMillis ?? 0)
     resource.level -= amount
-    if (resource.level < 0) wait = Math.max(wait, Math.ceil(-resource.level * windowMillis / limit))
+    if (resource.level < 0) {
+      // back to zero once the refill has started (it may start later: the margin) and made up the deficit
+      wait = Math.max(wait, Math.ceil(Math.max(0, resource.at - now) + -resource.level * windowMillis / limit))
+    }
   }
   take(self.requests, requestLimit, cost.requests)
   take(self.tokens, tokenLimit, cost.tokens)

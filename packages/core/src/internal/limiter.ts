@@ -120,7 +120,7 @@ export const make = (
 
     const limitsOf = (model: string | undefined): Budget.Limits => {
       const budget = (model !== undefined ? budgets[model] : undefined) ?? budgets["*"]
-      return { requests: budget?.requestsPerMinute, tokens: budget?.tokensPerMinute }
+      return { requests: budget?.requestsPerMinute, tokens: budget?.tokensPerMinute, marginMillis }
     }
     const keyOf = (model: string | undefined) => `${partition}:${model ?? "*"}`
 
@@ -164,9 +164,8 @@ export const make = (
         )
       })
 
-    const waitFor = (reserved: number, ticket: Ticket): Effect.Effect<void> => {
-      if (reserved <= 0) return Effect.void
-      const millis = reserved + marginMillis
+    const waitFor = (millis: number, ticket: Ticket): Effect.Effect<void> => {
+      if (millis <= 0) return Effect.void
       return Effect.zipRight(
         Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
           Effect.sync(() => {

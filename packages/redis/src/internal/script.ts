@@ -50,18 +50,21 @@ end
 if op == 'reserve' then
   local costR, costT = tonumber(ARGV[2]), tonumber(ARGV[3])
   local limR, limT = limit(ARGV[4], r), limit(ARGV[5], t)
+  local margin = num(ARGV[6]) or 0
   if limR ~= nil and costR > limR then return { 'toolarge', 'requests', text(limR), text(costR) } end
   if limT ~= nil and costT > limT then return { 'toolarge', 'tokens', text(limT), text(costT) } end
   local wait = math.max(0, paused - now)
   if limited(limR) then
     refill(r, limR)
+    if costR > 0 and r.level >= limR then r.at = now + margin end
     r.level = r.level - costR
-    if r.level < 0 then wait = math.max(wait, math.ceil(-r.level * window / limR)) end
+    if r.level < 0 then wait = math.max(wait, math.ceil(math.max(0, r.at - now) + -r.level * window / limR)) end
   end
   if limited(limT) then
     refill(t, limT)
+    if costT > 0 and t.level >= limT then t.at = now + margin end
     t.level = t.level - costT
-    if t.level < 0 then wait = math.max(wait, math.ceil(-t.level * window / limT)) end
+    if t.level < 0 then wait = math.max(wait, math.ceil(math.max(0, t.at - now) + -t.level * window / limT)) end
   end
   save()
   return { 'granted', text(wait) }
