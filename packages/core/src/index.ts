@@ -127,6 +127,11 @@ export * as RateLimit from "./RateLimit.js"
 export * as Realtime from "./Realtime.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as ResponseFormat from "./ResponseFormat.js"
+
+/**
  * @since 0.1.0
  */
 export * as ResponseMeta from "./ResponseMeta.js"

@@ -225,6 +225,29 @@ describe("docs examples run against MockServer", () => {
       expect(metrics).toContain("gen_ai.client.operation.time_to_first_chunk")
     }), 60_000)
 
+  it.scopedLive(
+    "structured-outputs.ts: the strict schema sent, the mock model's answer decoded",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* MockServer.make()
+        const result = yield* runExample(server, "structured-outputs.ts")
+        expect(result.stderr).toBe("")
+        expect(result.code).toBe(0)
+        // the mock model answers the simplest value the schema allows: location null, decoded back to absent
+        expect(result.stdout.trim()).toBe("{\"name\":\"\",\"date\":\"\",\"attendees\":[]}")
+        const [sent] = yield* server.requests
+        const format = (sent!.body as { response_format: { json_schema: { strict: boolean; schema: unknown } } })
+          .response_format.json_schema
+        expect(format.strict).toBe(true)
+        expect(format.schema).toMatchObject({
+          required: ["name", "date", "attendees", "location"],
+          additionalProperties: false,
+          properties: { location: { type: ["string", "null"] } }
+        })
+      }),
+    60_000
+  )
+
   it.scopedLive("batch-stream.ts", () =>
     Effect.gen(function*() {
       const server = yield* MockServer.make()

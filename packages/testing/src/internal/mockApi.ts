@@ -118,7 +118,7 @@ const embeddings = (state: MockState, body: unknown): HttpServerResponse.HttpSer
 const chatCompletions = (state: MockState, body: unknown): HttpServerResponse.HttpServerResponse => {
   const params = chatParams(state, body)
   if (HttpServerResponse.isServerResponse(params)) return params
-  const completion = chatCompletion(state, params.model, params.messages)
+  const completion = chatCompletion(state, params.model, params.messages, params.body.response_format)
   if (params.body.stream !== true) {
     return jsonReply(state, completion, 200, completion.usage.total_tokens)
   }

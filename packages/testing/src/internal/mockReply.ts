@@ -215,8 +215,13 @@ export const chatCompletionBody = <Message extends object, Usage>(options: {
 })
 
 /** A complete chat completion for a conversation. @internal */
-export const chatCompletion = (state: ReplyState, model: string, messages: ReadonlyArray<unknown>) => {
-  const content = replyText(messages)
+export const chatCompletion = (
+  state: ReplyState,
+  model: string,
+  messages: ReadonlyArray<unknown>,
+  responseFormat?: unknown
+) => {
+  const content = structuredReply(responseFormat) ?? replyText(messages)
   const promptTokens = messages.reduce<number>(
     (sum, message) => sum + (isRecord(message) ? countTokens(textOf(message.content)) + 4 : 0),
     3
@@ -229,6 +234,52 @@ export const chatCompletion = (state: ReplyState, model: string, messages: Reado
     finishReason: "stop",
     usage: completionUsage(promptTokens, countTokens(content))
   })
+}
+
+/**
+ * The mock model's answer to a `json_schema` response format: the simplest value the schema allows (the first enum
+ * member or `const`, `""`, `0`, `false`, `null` where it may be null, empty arrays, every property of an object,
+ * `$ref`s followed once), as JSON text; `undefined` for any other format.
+ *
+ * @internal
+ */
+export const structuredReply = (responseFormat: unknown): string | undefined => {
+  if (!isRecord(responseFormat) || responseFormat.type !== "json_schema") return undefined
+  const format = isRecord(responseFormat.json_schema) ? responseFormat.json_schema : undefined
+  const schema = format !== undefined && isRecord(format.schema) ? format.schema : {}
+  const defs = isRecord(schema.$defs) ? schema.$defs : {}
+  const sample = (node: unknown, depth: number): unknown => {
+    if (!isRecord(node) || depth > 8) return null
+    if (typeof node.$ref === "string") return sample(defs[node.$ref.replace(/^#\/\$defs\//, "")], depth + 1)
+    if (node.const !== undefined) return node.const
+    if (Array.isArray(node.enum) && node.enum.length > 0) return node.enum[0]
+    if (Array.isArray(node.anyOf)) {
+      return node.anyOf.some((each) => isRecord(each) && each.type === "null") ? null : sample(node.anyOf[0], depth)
+    }
+    const types = Array.isArray(node.type) ? node.type : [node.type]
+    if (types.includes("null")) return null
+    switch (types[0]) {
+      case "object":
+        return Object.fromEntries(
+          Object.entries(isRecord(node.properties) ? node.properties : {}).map(([key, value]) => [
+            key,
+            sample(value, depth + 1)
+          ])
+        )
+      case "array":
+        return []
+      case "string":
+        return ""
+      case "number":
+      case "integer":
+        return 0
+      case "boolean":
+        return false
+      default:
+        return null
+    }
+  }
+  return JSON.stringify(sample(schema, 0))
 }
 
 /** Serializes one server-sent event. @internal */

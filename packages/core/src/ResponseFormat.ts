@@ -1,0 +1,287 @@
+/**
+ * Structured outputs from an Effect `Schema`: one definition gives the JSON Schema sent to the model, the decoder of
+ * its answer, and the TypeScript type.
+ *
+ * ```ts
+ * const Event = Schema.Struct({ name: Schema.String, date: Schema.String, place: Schema.optional(Schema.String) })
+ * const format = ResponseFormat.fromSchema(Event, { name: "event" })
+ * const completion = yield* Chat.completions.create({ model, messages, response_format: format.response_format })
+ * const event = yield* format.decode(completion.choices[0]!.message.content ?? "")
+ * ```
+ *
+ * The JSON Schema is `JSONSchema.make`'s, rewritten to what OpenAI's strict mode accepts: every property required,
+ * an optional one as nullable (and decoded back to absent), `additionalProperties: false` on every object, only the
+ * keywords strict mode supports (others are left out; the decoder still checks them), `$defs` for recursion. A
+ * schema strict mode cannot express — a refinement with no JSON Schema form, a record (arbitrary keys), a root that
+ * is not an object — throws a `StrictSchemaError` naming the path when the format is made, not at the API.
+ *
+ * @since 0.2.0
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as JSONSchema from "effect/JSONSchema"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
+
+/**
+ * A schema strict mode cannot express; `path` says where.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class StrictSchemaError extends Data.TaggedError("StrictSchemaError")<{
+  readonly path: ReadonlyArray<string>
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `ResponseFormat: at ${this.path.length === 0 ? "the root" : this.path.join(".")}: ${this.reason}`
+  }
+}
+
+/**
+ * A JSON Schema object.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type JsonSchema = { readonly [key: string]: unknown }
+
+/**
+ * A structured output format: what to send, for either API, and how to read the answer.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ResponseFormat<A> {
+  /** `response_format` of `Chat.completions.create`. */
+  readonly response_format: {
+    readonly type: "json_schema"
+    readonly json_schema: {
+      readonly name: string
+      readonly description?: string
+      readonly schema: JsonSchema
+      readonly strict: boolean
+    }
+  }
+  /** `text` of `Responses.create`. */
+  readonly text: {
+    readonly format: {
+      readonly type: "json_schema"
+      readonly name: string
+      readonly description?: string
+      readonly schema: JsonSchema
+      readonly strict: boolean
+    }
+  }
+  /** The strict JSON Schema. */
+  readonly jsonSchema: JsonSchema
+  /** Decodes the model's JSON text: nulls standing for absent optional fields are dropped, then the schema decodes. */
+  readonly decode: (text: string) => Effect.Effect<A, ParseResult.ParseError>
+  /** The same, from a value already parsed from JSON. */
+  readonly decodeUnknown: (value: unknown) => Effect.Effect<A, ParseResult.ParseError>
+}
+
+/** The keywords strict mode accepts; the others are left out. */
+const supported = new Set([
+  "type",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "enum",
+  "const",
+  "anyOf",
+  "$ref",
+  "description",
+  "pattern",
+  "format",
+  "multipleOf",
+  "maximum",
+  "exclusiveMaximum",
+  "minimum",
+  "exclusiveMinimum",
+  "minItems",
+  "maxItems"
+])
+
+type Node = Record<string, unknown>
+
+const isNode = (u: unknown): u is Node => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const nullNode: Node = { type: "null" }
+
+const allowsNull = (node: Node): boolean =>
+  node.type === "null" || (Array.isArray(node.type) && node.type.includes("null")) ||
+  (Array.isArray(node.anyOf) && node.anyOf.some((each) => isNode(each) && allowsNull(each)))
+
+/** The node, also accepting `null`. */
+const nullable = (node: Node): Node => {
+  if (allowsNull(node)) return node
+  if (Array.isArray(node.anyOf)) return { ...node, anyOf: [...node.anyOf, nullNode] }
+  if (typeof node.type === "string" && node.$ref === undefined) {
+    return {
+      ...node,
+      type: [node.type, "null"],
+      ...(Array.isArray(node.enum) ? { enum: [...node.enum, null] } : {})
+    }
+  }
+  return { anyOf: [node, nullNode] }
+}
+
+/** Rewrites one node of `JSONSchema.make`'s output for strict mode. */
+const strict = (node: Node, path: ReadonlyArray<string>): Node => {
+  const out: Node = {}
+  for (const [key, value] of Object.entries(node)) if (supported.has(key)) out[key] = value
+  if (Array.isArray(node.anyOf)) out.anyOf = node.anyOf.map((each, i) => strict(each as Node, [...path, `anyOf[${i}]`]))
+  if (isNode(node.items)) out.items = strict(node.items, [...path, "[]"])
+  if (node.type === "object" || isNode(node.properties)) {
+    const properties = isNode(node.properties) ? node.properties : {}
+    if (
+      (node.additionalProperties !== undefined && node.additionalProperties !== false) ||
+      node.patternProperties !== undefined
+    ) {
+      throw new StrictSchemaError({
+        path,
+        reason: "a record (an object with arbitrary keys) cannot be expressed in strict mode; use a struct, or an " +
+          "array of key and value"
+      })
+    }
+    const required = new Set(Array.isArray(node.required) ? node.required as Array<string> : [])
+    const rewritten: Node = {}
+    for (const [key, value] of Object.entries(properties)) {
+      const property = strict(value as Node, [...path, key])
+      rewritten[key] = required.has(key) ? property : nullable(property)
+    }
+    out.type = "object"
+    out.properties = rewritten
+    out.required = Object.keys(rewritten)
+    out.additionalProperties = false
+  }
+  return out
+}
+
+/** Refinements whose check has no JSON Schema form (the model could not know it), by path. */
+const unexpressed = (ast: AST.AST, path: ReadonlyArray<string>, seen: Set<AST.AST>): void => {
+  if (seen.has(ast)) return
+  seen.add(ast)
+  switch (ast._tag) {
+    case "Refinement":
+      if (AST.getJSONSchemaAnnotation(ast)._tag === "None") {
+        throw new StrictSchemaError({
+          path,
+          reason: "a refinement with no JSON Schema form: the model cannot be told it; give it a `jsonSchema` " +
+            "annotation, or check it after decoding"
+        })
+      }
+      return unexpressed(ast.from, path, seen)
+    case "Transformation":
+      return unexpressed(ast.from, path, seen)
+    case "Suspend":
+      return unexpressed(ast.f(), path, seen)
+    case "Union":
+      return ast.types.forEach((each, i) => unexpressed(each, [...path, `anyOf[${i}]`], seen))
+    case "TupleType":
+      for (const element of ast.elements) unexpressed(element.type, [...path, "[]"], seen)
+      for (const rest of ast.rest) unexpressed(rest.type, [...path, "[]"], seen)
+      return
+    case "TypeLiteral":
+      for (const property of ast.propertySignatures) {
+        unexpressed(property.type, [...path, String(property.name)], seen)
+      }
+      return
+    default:
+      return
+  }
+}
+
+/** Drops the nulls that stand for absent optional fields, following the schema before it was made strict. */
+const dropAddedNulls = (value: unknown, node: Node, defs: Node): unknown => {
+  if (typeof node.$ref === "string") {
+    const name = node.$ref.replace(/^#\/\$defs\//, "")
+    return isNode(defs[name]) ? dropAddedNulls(value, defs[name] as Node, defs) : value
+  }
+  if (Array.isArray(value)) {
+    return isNode(node.items) ? value.map((each) => dropAddedNulls(each, node.items as Node, defs)) : value
+  }
+  if (!isNode(value)) return value
+  if (Array.isArray(node.anyOf)) {
+    const branch = node.anyOf.find((each) => isNode(each) && matches(value, each, defs))
+    return isNode(branch) ? dropAddedNulls(value, branch, defs) : value
+  }
+  if (!isNode(node.properties)) return value
+  const required = new Set(Array.isArray(node.required) ? node.required as Array<string> : [])
+  const out: Record<string, unknown> = {}
+  for (const [key, field] of Object.entries(value)) {
+    const property = node.properties[key]
+    if (!isNode(property)) {
+      out[key] = field
+    } else if (field === null && !required.has(key) && !allowsNull(property)) {
+      continue
+    } else {
+      out[key] = dropAddedNulls(field, property, defs)
+    }
+  }
+  return out
+}
+
+/** Whether an object may be of an object branch: its keys are the branch's, its literal fields agree. */
+const matches = (value: Node, branch: Node, defs: Node): boolean => {
+  const node = typeof branch.$ref === "string" ? defs[branch.$ref.replace(/^#\/\$defs\//, "")] : branch
+  if (!isNode(node) || !isNode(node.properties)) return false
+  const properties = node.properties
+  return Object.entries(value).every(([key, field]) => {
+    const property = properties[key]
+    if (!isNode(property)) return false
+    if (property.const !== undefined) return property.const === field
+    return !Array.isArray(property.enum) || property.enum.includes(field) || field === null
+  })
+}
+
+/**
+ * Makes a structured output format from a schema. Throws `StrictSchemaError` (naming the path) when strict mode
+ * cannot express the schema; with `strict: false` the schema is sent as `JSONSchema.make` writes it.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromSchema = <A, I>(
+  schema: Schema.Schema<A, I>,
+  options: { readonly name: string; readonly description?: string | undefined; readonly strict?: boolean | undefined }
+): ResponseFormat<A> => {
+  const isStrict = options.strict ?? true
+  const made = JSONSchema.make(schema) as unknown as Node
+  const { $defs: rawDefs, $schema: _, ...root } = made
+  const defs: Node = isNode(rawDefs) ? rawDefs : {}
+  let jsonSchema: Node
+  if (isStrict) {
+    unexpressed(schema.ast, [], new Set())
+    if (root.type !== "object") {
+      throw new StrictSchemaError({
+        path: [],
+        reason: "strict mode needs an object at the root; wrap the schema in a struct"
+      })
+    }
+    jsonSchema = strict(root, [])
+    const strictDefs = Object.fromEntries(
+      Object.entries(defs).map(([name, def]) => [name, strict(def as Node, ["$defs", name])])
+    )
+    if (Object.keys(strictDefs).length > 0) jsonSchema = { ...jsonSchema, $defs: strictDefs }
+  } else {
+    jsonSchema = Object.keys(defs).length > 0 ? { ...root, $defs: defs } : root
+  }
+  const description = options.description !== undefined ? { description: options.description } : {}
+  const decodeSchema = Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
+  const decodeUnknown = (value: unknown) => decodeSchema(isStrict ? dropAddedNulls(value, root, defs) : value)
+  const parseJson = Schema.decodeUnknown(Schema.parseJson())
+  return {
+    response_format: {
+      type: "json_schema",
+      json_schema: { name: options.name, ...description, schema: jsonSchema, strict: isStrict }
+    },
+    text: { format: { type: "json_schema", name: options.name, ...description, schema: jsonSchema, strict: isStrict } },
+    jsonSchema,
+    decode: (text) => Effect.flatMap(parseJson(text), decodeUnknown),
+    decodeUnknown
+  }
+}
