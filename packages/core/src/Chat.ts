@@ -17,6 +17,7 @@ import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Generated from "./generated/Chat.js"
+import * as Parsed from "./internal/parsed.js"
 import { decoderEither } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
@@ -344,7 +345,57 @@ const openStream = (
 > => OpenAiClient.openStream(streamOperation(params), options)
 
 /**
- * `chat.completions`: the same resource path as the official SDK. `create`, `stream` and `openStream` are written
+ * A chat completion whose choices carry `parsed`: the message's content decoded with the format's schema.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ParsedChatCompletion<A> = Omit<ChatCompletion, "choices"> & {
+  readonly choices: ReadonlyArray<
+    ChatCompletionChoice & { readonly message: ChatCompletionMessage & { readonly parsed: A } }
+  >
+}
+
+/**
+ * Creates a completion in a structured output format (`ResponseFormat.fromSchema`) and decodes every choice's answer
+ * into `message.parsed`, as the official SDK's `parse`. A refusal fails with `RefusalError`, an answer cut short
+ * (`finish_reason` `length` or `content_filter`) with `IncompleteOutputError`, an answer the schema does not decode
+ * with `ResponseDecodeError` naming the path.
+ *
+ * @since 0.2.0
+ * @category operations
+ */
+const parse = <A>(
+  params: Omit<ChatCompletionCreateParams, "response_format">,
+  format: Parsed.Decoder<A> & { readonly response_format: ResponseFormat },
+  options?: OpenAiClient.RequestOptions
+): Effect.Effect<
+  ParsedChatCompletion<A>,
+  OpenAiError.OpenAiError | Parsed.RefusalError | Parsed.IncompleteOutputError,
+  OpenAiClient.OpenAiClient
+> =>
+  Effect.gen(function*() {
+    const { data, response } = yield* Parsed.withMeta(
+      create({ ...params, response_format: format.response_format }, options)
+    )
+    const client = yield* OpenAiClient.OpenAiClient
+    const request = { method: "POST", url: `${client.baseURL}/chat/completions` }
+    const choices = []
+    for (const choice of data.choices) {
+      if (choice.message.refusal !== null) {
+        return yield* new Parsed.RefusalError({ refusal: choice.message.refusal, output: data })
+      }
+      if (choice.finish_reason === "length" || choice.finish_reason === "content_filter") {
+        return yield* new Parsed.IncompleteOutputError({ reason: choice.finish_reason, output: data })
+      }
+      const parsed = yield* Parsed.decodeAnswer(format, choice.message.content ?? "", request, response)
+      choices.push({ ...choice, message: { ...choice.message, parsed } })
+    }
+    return { ...data, choices }
+  })
+
+/**
+ * `chat.completions`: the same resource path as the official SDK. `create`, `parse`, `stream` and `openStream` are written
  * here (the stream's rules); `list`, `retrieve`, `update`, `delete` and `messages.list` (stored completions) are
  * generated from the spec.
  *
@@ -354,6 +405,7 @@ const openStream = (
 export const completions = {
   ...Generated.completions,
   create,
+  parse,
   stream,
   openStream
 } as const

@@ -23,6 +23,35 @@ import * as JSONSchema from "effect/JSONSchema"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import * as Parsed from "./internal/parsed.js"
+
+/**
+ * The model refused to answer in the format (`Chat.completions.parse`, `Responses.parse`).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const RefusalError = Parsed.RefusalError
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type RefusalError = Parsed.RefusalError
+
+/**
+ * The answer was cut short (`length`, `content_filter`, `max_output_tokens`), so it is not the whole JSON.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const IncompleteOutputError = Parsed.IncompleteOutputError
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type IncompleteOutputError = Parsed.IncompleteOutputError
 
 /**
  * A schema strict mode cannot express; `path` says where.

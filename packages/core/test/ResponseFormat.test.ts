@@ -3,7 +3,7 @@
  * nullable, `additionalProperties: false`, supported keywords only, `$defs` for recursion), what it cannot express
  * refused at construction with the path, and the answer decoded back (added nulls absent again).
  */
-import { Chat, ResponseFormat } from "@effect-openai/core"
+import { Chat, ResponseFormat, Responses } from "@effect-openai/core"
 import { OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -113,17 +113,16 @@ describe("ResponseFormat.fromSchema: the strict JSON Schema", () => {
   })
 })
 
+const answer = {
+  name: "Launch",
+  attendees: [{ email: "a@example.com", role: null }, { email: "b@example.com", role: "host" }],
+  place: null,
+  note: null,
+  kind: { type: "venue", address: null },
+  count: 3,
+  category: { name: "work", children: [{ name: "meetings", children: [] }] }
+}
 describe("ResponseFormat: decoding the answer", () => {
-  const answer = {
-    name: "Launch",
-    attendees: [{ email: "a@example.com", role: null }, { email: "b@example.com", role: "host" }],
-    place: null,
-    note: null,
-    kind: { type: "venue", address: null },
-    count: 3,
-    category: { name: "work", children: [{ name: "meetings", children: [] }] }
-  }
-
   it.effect("nulls standing for absent optional fields are dropped; a field that may be null keeps it", () =>
     Effect.gen(function*() {
       const event = yield* format.decode(JSON.stringify(answer))
@@ -158,5 +157,117 @@ describe("ResponseFormat: decoding the answer", () => {
       expect(event.name).toBe("Launch")
       const [sent] = yield* OpenAiTest.requests
       expect((sent!.body as { response_format: unknown }).response_format).toStrictEqual(format.response_format)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+})
+
+const completionWith = (message: Record<string, unknown>, finishReason = "stop") => ({
+  id: "chatcmpl-1",
+  object: "chat.completion",
+  created: 1,
+  model: "gpt-4o-mini",
+  choices: [{
+    index: 0,
+    message: { role: "assistant", content: null, refusal: null, ...message },
+    finish_reason: finishReason,
+    logprobs: null
+  }]
+})
+
+const responseWith = (output: ReadonlyArray<unknown>, extra: Record<string, unknown> = {}) => ({
+  id: "resp_1",
+  object: "response",
+  created_at: 1,
+  status: "completed",
+  model: "gpt-4o-mini",
+  output,
+  error: null,
+  incomplete_details: null,
+  instructions: null,
+  metadata: {},
+  parallel_tool_calls: true,
+  temperature: 1,
+  top_p: 1,
+  tool_choice: "auto",
+  tools: [],
+  ...extra
+})
+
+const messageItem = (part: Record<string, unknown>) => ({
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  status: "completed",
+  content: [part]
+})
+
+const ask = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Extract the event" }] } as const
+
+describe("Chat.completions.parse", () => {
+  it.effect("every choice's answer decoded into message.parsed", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.json(completionWith({ content: JSON.stringify(answer) })))
+      const completion = yield* Chat.completions.parse(ask, format)
+      expect(completion.choices[0]!.message.parsed.name).toBe("Launch")
+      expect(completion.choices[0]!.message.parsed.place).toBeUndefined()
+      const [sent] = yield* OpenAiTest.requests
+      expect((sent!.body as { response_format: unknown }).response_format).toStrictEqual(format.response_format)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a refusal is a RefusalError; an answer cut short an IncompleteOutputError", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json(completionWith({ refusal: "I can't help with that." })),
+        OpenAiTest.json(completionWith({ content: "{\"name\": \"La" }, "length")),
+        OpenAiTest.json(completionWith({ content: "" }, "content_filter"))
+      )
+      const refusal = yield* Effect.flip(Chat.completions.parse(ask, format))
+      if (refusal._tag !== "RefusalError") return expect.fail(refusal._tag)
+      expect(refusal.refusal).toBe("I can't help with that.")
+      const length = yield* Effect.flip(Chat.completions.parse(ask, format))
+      expect(length).toMatchObject({ _tag: "IncompleteOutputError", reason: "length" })
+      const filtered = yield* Effect.flip(Chat.completions.parse(ask, format))
+      expect(filtered).toMatchObject({ _tag: "IncompleteOutputError", reason: "content_filter" })
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("an answer the schema does not decode is a ResponseDecodeError naming the path", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json(completionWith({ content: JSON.stringify({ ...answer, count: 2.5 }) })),
+        OpenAiTest.json(completionWith({ content: "not json" }))
+      )
+      const shape = yield* Effect.flip(Chat.completions.parse(ask, format))
+      if (shape._tag !== "ResponseDecodeError") return expect.fail(shape._tag)
+      expect(shape.reason).toBe("UnexpectedShape")
+      expect(shape.detail).toContain("count")
+      expect(shape.requestId).toBe("req_mock000000000000000000000001")
+      const json = yield* Effect.flip(Chat.completions.parse(ask, format))
+      expect(json).toMatchObject({ _tag: "ResponseDecodeError", reason: "InvalidJson" })
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+})
+
+describe("Responses.parse", () => {
+  it.effect("the output text decoded into output_parsed, the format sent as text.format", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json(
+          responseWith([messageItem({ type: "output_text", text: JSON.stringify(answer), annotations: [] })])
+        )
+      )
+      const response = yield* Responses.parse({ model: "gpt-4o-mini", input: "Extract the event" }, format)
+      expect(response.output_parsed.kind).toStrictEqual({ type: "venue" })
+      const [sent] = yield* OpenAiTest.requests
+      expect((sent!.body as { text: unknown }).text).toStrictEqual(format.text)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a refusal, and a response incomplete for max_output_tokens, are typed errors", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json(responseWith([messageItem({ type: "refusal", refusal: "No." })])),
+        OpenAiTest.json(responseWith([], { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } }))
+      )
+      const refusal = yield* Effect.flip(Responses.parse({ model: "gpt-4o-mini", input: "x" }, format))
+      expect(refusal).toMatchObject({ _tag: "RefusalError", refusal: "No." })
+      const incomplete = yield* Effect.flip(Responses.parse({ model: "gpt-4o-mini", input: "x" }, format))
+      expect(incomplete).toMatchObject({ _tag: "IncompleteOutputError", reason: "max_output_tokens" })
     }).pipe(Effect.provide(OpenAiTest.layer())))
 })
