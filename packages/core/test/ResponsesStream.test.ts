@@ -1,0 +1,162 @@
+/**
+ * The Responses stream helpers against a recorded event sequence (a reasoning summary, a message, a function call):
+ * the accumulator rebuilds, event by event, the output the terminal `response.completed` carries, and `textDeltas`
+ * gives the text as it comes.
+ */
+import { Responses } from "@effect-openai/core"
+import { OpenAiTest } from "@effect-openai/testing"
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+
+const base = {
+  id: "resp_1",
+  object: "response",
+  created_at: 1,
+  model: "gpt-5",
+  error: null,
+  incomplete_details: null,
+  instructions: null,
+  metadata: {},
+  parallel_tool_calls: true,
+  temperature: 1,
+  top_p: 1,
+  tool_choice: "auto",
+  tools: []
+}
+
+const reasoning = { id: "rs_1", type: "reasoning", summary: [{ type: "summary_text", text: "Think, then answer." }] }
+const message = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  status: "completed",
+  content: [{ type: "output_text", text: "Hello there!", annotations: [], logprobs: [] }]
+}
+const call = {
+  id: "fc_1",
+  type: "function_call",
+  call_id: "call_1",
+  name: "get_weather",
+  arguments: "{\"city\":\"Paris\"}",
+  status: "completed"
+}
+const completed = { ...base, status: "completed", output: [reasoning, message, call] }
+
+/** The events of that response, as the API streams them. */
+const recorded: ReadonlyArray<Record<string, unknown>> = [
+  { type: "response.created", sequence_number: 0, response: { ...base, status: "in_progress", output: [] } },
+  {
+    type: "response.output_item.added",
+    sequence_number: 1,
+    output_index: 0,
+    item: { ...reasoning, summary: [] }
+  },
+  {
+    type: "response.reasoning_summary_part.added",
+    sequence_number: 2,
+    item_id: "rs_1",
+    output_index: 0,
+    summary_index: 0,
+    part: { type: "summary_text", text: "" }
+  },
+  {
+    type: "response.reasoning_summary_text.delta",
+    sequence_number: 3,
+    item_id: "rs_1",
+    output_index: 0,
+    summary_index: 0,
+    delta: "Think, "
+  },
+  {
+    type: "response.reasoning_summary_text.delta",
+    sequence_number: 4,
+    item_id: "rs_1",
+    output_index: 0,
+    summary_index: 0,
+    delta: "then answer."
+  },
+  {
+    type: "response.output_item.added",
+    sequence_number: 5,
+    output_index: 1,
+    item: { ...message, status: "in_progress", content: [] }
+  },
+  {
+    type: "response.content_part.added",
+    sequence_number: 6,
+    item_id: "msg_1",
+    output_index: 1,
+    content_index: 0,
+    part: { type: "output_text", text: "", annotations: [], logprobs: [] }
+  },
+  ...["Hello", " there", "!"].map((delta, i) => ({
+    type: "response.output_text.delta",
+    sequence_number: 7 + i,
+    item_id: "msg_1",
+    output_index: 1,
+    content_index: 0,
+    delta,
+    logprobs: []
+  })),
+  {
+    type: "response.output_item.added",
+    sequence_number: 10,
+    output_index: 2,
+    item: { ...call, arguments: "", status: "in_progress" }
+  },
+  ...["{\"city\":", "\"Paris\"}"].map((delta, i) => ({
+    type: "response.function_call_arguments.delta",
+    sequence_number: 11 + i,
+    item_id: "fc_1",
+    output_index: 2,
+    delta
+  })),
+  { type: "response.completed", sequence_number: 13, response: completed }
+]
+
+const events = recorded.map((event) =>
+  Schema.decodeUnknownSync(Responses.ResponseStreamEvent, { onExcessProperty: "preserve" })(event)
+)
+
+describe("Responses stream helpers", () => {
+  it("the accumulator rebuilds, from the deltas alone, the output the terminal event carries", () => {
+    const accumulator = new Responses.ResponseAccumulator()
+    expect(accumulator.snapshot()).toBeUndefined()
+    for (const event of events.slice(0, -1)) accumulator.add(event)
+    const rebuilt = accumulator.snapshot()!
+    // before the terminal event: built from deltas (the items still have their in-progress status)
+    expect(rebuilt.output.map((item) => item.type)).toStrictEqual(["reasoning", "message", "function_call"])
+    expect(rebuilt.output[0]).toMatchObject({ summary: [{ type: "summary_text", text: "Think, then answer." }] })
+    expect(rebuilt.output[1]).toMatchObject({ content: [{ type: "output_text", text: "Hello there!" }] })
+    expect(rebuilt.output[2]).toMatchObject({ name: "get_weather", arguments: "{\"city\":\"Paris\"}" })
+    accumulator.add(events.at(-1)!)
+    // the terminal event's response replaces the rebuilt one
+    expect(accumulator.snapshot()).toStrictEqual(completedDecoded())
+  })
+
+  it("snapshots are copies: a later event does not change one taken before", () => {
+    const accumulator = new Responses.ResponseAccumulator()
+    for (const event of events.slice(0, 8)) accumulator.add(event)
+    const early = accumulator.snapshot()!
+    accumulator.add(events[8]!)
+    expect(early.output[1]).toMatchObject({ content: [{ text: "Hello" }] })
+    expect(accumulator.snapshot()!.output[1]).toMatchObject({ content: [{ text: "Hello there" }] })
+  })
+
+  it.effect("over a stream: textDeltas as they come, and accumulate to the completed response", () =>
+    Effect.gen(function*() {
+      const body = recorded.map((event) => OpenAiTest.sseEvent(event))
+      yield* OpenAiTest.reply(OpenAiTest.stream(body), OpenAiTest.stream(body))
+      const texts = yield* Stream.runCollect(Responses.textDeltas(Responses.stream({ model: "gpt-5", input: "hi" })))
+      expect(Chunk.toReadonlyArray(texts)).toStrictEqual(["Hello", " there", "!"])
+      const response = yield* Stream.run(Responses.stream({ model: "gpt-5", input: "hi" }), Responses.accumulate)
+      expect(response).toStrictEqual(completedDecoded())
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+})
+
+function completedDecoded() {
+  return Schema.decodeUnknownSync(Responses.Response, { onExcessProperty: "preserve" })(completed)
+}
