@@ -12,7 +12,6 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schedule from "effect/Schedule"
@@ -66,14 +65,15 @@ export type Result<A> =
 
 /**
  * A batch gave no results: it `failed` validation (its `errors` say why), the poll schedule ended before it did, or
- * an output line could not be read.
+ * an output line could not be read; or `run` was given limits that make no sense (`InvalidOptions`, nothing sent).
  *
  * @since 0.2.0
  * @category errors
  */
 export class BatchStreamError extends Data.TaggedError("BatchStreamError")<{
-  readonly batch: Batches.Batch
-  readonly reason: "Failed" | "InvalidOutput" | "NotEnded"
+  /** The batch, when there is one (`InvalidOptions` is before any). */
+  readonly batch: Batches.Batch | undefined
+  readonly reason: "Failed" | "InvalidOutput" | "NotEnded" | "InvalidOptions"
   readonly message: string
 }> {}
 
@@ -102,9 +102,15 @@ export interface Options<A, I> {
 
 const terminal = new Set(["completed", "failed", "expired", "cancelled"])
 
-const defaultPoll: Schedule.Schedule<unknown> = Schedule.union(
+/**
+ * The poll of a running batch when `poll` is not given: every 10 seconds for its first 10 minutes, then every minute.
+ *
+ * @since 0.2.0
+ * @category schedules
+ */
+export const defaultPoll: Schedule.Schedule<unknown> = Schedule.andThen(
   Schedule.spaced("10 seconds").pipe(Schedule.upTo("10 minutes")),
-  Schedule.spaced("1 minute").pipe(Schedule.delayed(() => Duration.minutes(10)))
+  Schedule.spaced("1 minute")
 )
 
 const encoder = new TextEncoder()
@@ -276,6 +282,15 @@ export const run = <A, I, E, R>(
 ): Stream.Stream<Result<A>, E | OpenAiError.OpenAiError | BatchStreamError, R | OpenAiClient.OpenAiClient> => {
   const maxRequests = options.maxRequests ?? 50_000
   const maxBytes = options.maxBytes ?? 200_000_000
+  if (!(Number.isInteger(maxRequests) && maxRequests >= 1) || !(maxBytes > 0)) {
+    return Stream.fail(
+      new BatchStreamError({
+        batch: undefined,
+        reason: "InvalidOptions",
+        message: `maxRequests must be a positive integer and maxBytes positive, got ${maxRequests} and ${maxBytes}`
+      })
+    )
+  }
   const groups = requests.pipe(
     Stream.map((request) => lineOf(options.endpoint, request)),
     Stream.transduce(grouped(maxRequests, maxBytes))

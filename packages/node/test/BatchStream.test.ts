@@ -11,6 +11,7 @@ import { MockServer } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
@@ -120,7 +121,7 @@ describe("BatchStream", () => {
         if (error._tag !== "BatchStreamError") return expect.fail(error._tag)
         expect(error.reason).toBe("Failed")
         expect(error.message).toContain("The mock failed this batch")
-        expect(error.batch.status).toBe("failed")
+        expect(error.batch?.status).toBe("failed")
       })
     ))
 
@@ -183,6 +184,28 @@ describe("BatchStream", () => {
         expect(results.every((result) => result._tag === "Success")).toBe(true)
       })
     ))
+
+  it.live("limits that make no sense fail with BatchStreamError InvalidOptions, and nothing is sent", () =>
+    withServer((server) =>
+      Effect.gen(function*() {
+        for (const limits of [{ maxRequests: 0 }, { maxRequests: 1.5 }, { maxBytes: -1 }]) {
+          const error = yield* Effect.flip(collect(BatchStream.run(questions(2), { ...options, ...limits })))
+          if (error._tag !== "BatchStreamError") return expect.fail(error._tag)
+          expect(error.reason).toBe("InvalidOptions")
+          expect(error.batch).toBeUndefined()
+        }
+        expect(yield* server.requests).toHaveLength(0)
+      })
+    ))
+
+  it("the default poll: every 10 seconds for 10 minutes, then every minute", () => {
+    const delays = Effect.runSync(
+      Schedule.run(Schedule.delays(BatchStream.defaultPoll), 0, Array.from({ length: 65 }, () => undefined))
+    )
+    const seconds = Chunk.toReadonlyArray(delays).map(Duration.toSeconds)
+    expect(seconds.slice(0, 3)).toStrictEqual([10, 10, 10])
+    expect(seconds.slice(58, 65)).toStrictEqual([10, 10, 60, 60, 60, 60, 60])
+  })
 
   it.live("a poll schedule that ends before the batch does is a BatchStreamError, never results of a running batch", () =>
     withServer(() =>
