@@ -9,6 +9,7 @@
 import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { isRecord } from "effect/Predicate"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Generated from "./generated/Responses.js"
@@ -25,8 +26,6 @@ export * from "./generated/Responses.js"
  * @category models
  */
 export type ParsedResponse<A> = Generated.Response & { readonly output_parsed: A }
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 /**
  * Creates a response in a structured output format (`ResponseFormat.fromSchema`, sent as `text.format`) and decodes

@@ -111,6 +111,26 @@ describe("RateLimit through the client", () => {
       expect(yield* sent).toBe(2)
     }).pipe(Effect.provide(withBudget({ budgets: { "*": { requestsPerMinute: 1 } }, margin: "250 millis" }))))
 
+  it.effect("a call's tokens are counted once, not again on each retry", () => {
+    let counted = 0
+    return Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json({ error: { message: "overloaded", type: "server_error" } }, { status: 500 }),
+        OpenAiTest.chatCompletion("after a retry")
+      )
+      const call = yield* Effect.fork(ask())
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(call)
+      expect(yield* sent).toBe(2)
+      expect(counted).toBe(1)
+    }).pipe(Effect.provide(withBudget({
+      countTokens: (text) => {
+        counted++
+        return text.length
+      }
+    })))
+  })
+
   it.effect("a budget for `*` applies to each model apart", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.chatCompletion("1"), OpenAiTest.chatCompletion("2"))

@@ -208,12 +208,17 @@ export const make = (
     }
 
     const estimates = new WeakMap<Ticket, number>()
+    const costs = new WeakMap<Ticket, Budget.Cost>()
 
     /** A streamed call's usage, reported by one of its values: the estimate corrected once. */
-    const used = (ticket: Ticket, value: unknown): Effect.Effect<void> => {
+    const used = (ticket: Ticket, values: Iterable<unknown>): Effect.Effect<void> => {
       const estimate = estimates.get(ticket)
       if (estimate === undefined) return Effect.void
-      const refund = refundOf(estimate, value)
+      let refund = 0
+      for (const value of values) {
+        refund = refundOf(estimate, value)
+        if (refund !== 0) break
+      }
       if (refund === 0) return Effect.void
       estimates.delete(ticket)
       return call(
@@ -242,7 +247,12 @@ export const make = (
       Effect.suspend(() => {
         const key = keyOf(ticket.model)
         const limits = limitsOf(ticket.model)
-        const cost: Budget.Cost = { requests: 1, tokens: Tokens.estimate(ticket.body, ticket.model, counter) }
+        // counted once a call, not again on each retry (a long prompt takes the tokenizer a while)
+        let cost = costs.get(ticket)
+        if (cost === undefined) {
+          cost = { requests: 1, tokens: Tokens.estimate(ticket.body, ticket.model, counter) }
+          costs.set(ticket, cost)
+        }
         return Effect.uninterruptibleMask((restore) =>
           Effect.flatMap(call(ticket.info, (s) => s.reserve(key, cost, limits)), (
             reservation

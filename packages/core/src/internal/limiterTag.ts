@@ -32,8 +32,8 @@ export interface Limiter {
     run: (seen: Seen) => Effect.Effect<A, E, R>,
     scope?: Scope.Scope
   ) => Effect.Effect<A, E | OpenAiError.RateLimiterError, R>
-  /** Corrects the estimate of a streamed call with the usage one of its values reports. */
-  readonly used: (ticket: Ticket, value: unknown) => Effect.Effect<void>
+  /** Corrects the estimate of a streamed call with the usage one of these values (a chunk of them) reports. */
+  readonly used: (ticket: Ticket, values: Iterable<unknown>) => Effect.Effect<void>
 }
 
 /** @internal */

@@ -223,7 +223,9 @@ export const open = <A>(
         ({ first, pull }) => {
           const values = Stream.concat(Stream.fromChunk(first), Stream.repeatEffectChunkOption(pull))
           // the usage a stream reports (its last chunk, its terminal event) corrects the budget's estimate
-          return limiter === undefined ? values : Stream.tap(values, (value) => limiter.used(ticket, value))
+          return limiter === undefined
+            ? values
+            : Stream.mapChunksEffect(values, (chunk) => Effect.as(limiter.used(ticket, chunk), chunk))
         }
       )
     }

@@ -18,6 +18,7 @@ import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
+import { isRecord } from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
@@ -47,8 +48,6 @@ const inference: Readonly<Record<string, readonly [operation: string, api: strin
 }
 
 type Attributes = Record<string, unknown>
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 const number = (u: unknown): number | undefined => typeof u === "number" && Number.isFinite(u) ? u : undefined
 
@@ -364,12 +363,13 @@ export const stream = <A, E, R>(
       const attempts: Attempts = { count: 0 }
       const seen = new Seen()
       const startedAt = Date.now()
+      // per chunk of values, not an effect per value
       const watch = (stream: Stream.Stream<A, E>) =>
-        Stream.tap(stream, (value) =>
-          Effect.sync(() => {
-            seen.firstChunkAt ??= Date.now()
-            seen.add(value, settings.captureContent)
-          }))
+        Stream.mapChunks(stream, (chunk) => {
+          if (chunk.length > 0) seen.firstChunkAt ??= Date.now()
+          for (const value of chunk) seen.add(value, settings.captureContent)
+          return chunk
+        })
       const opened = (span: Tracer.Span | undefined): Effect.Effect<Stream.Stream<A, E>, E, R | Scope.Scope> =>
         open(attempts).pipe(
           Effect.tapErrorCause((cause) =>
