@@ -13,40 +13,13 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { CompoundFilter } from "../src/generated/shared/Conversations_Evals_Responses_VectorStores.js"
 import { shapeDetail } from "../src/internal/response.js"
-
-const message = (text: string) => ({
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  status: "completed",
-  content: [{ type: "output_text", text, annotations: [], logprobs: [] }]
-})
-
-/** A response as the API sends it: every required field, in their real shapes. */
-const response = (output: ReadonlyArray<unknown>, extra: Record<string, unknown> = {}) => ({
-  id: "resp_1",
-  object: "response",
-  created_at: 1_764_000_000,
-  status: "completed",
-  model: "gpt-5",
-  output,
-  error: null,
-  incomplete_details: null,
-  instructions: null,
-  metadata: {},
-  parallel_tool_calls: true,
-  temperature: 1,
-  top_p: 1,
-  tool_choice: "auto",
-  tools: [],
-  ...extra
-})
+import { messageItem, responseBody } from "./utils.js"
 
 const decode = Schema.decodeUnknownEither(Responses.Response, { onExcessProperty: "preserve" })
 
 describe("generated schemas", () => {
   it("decode a real response, keeping keys the spec does not know", () => {
-    const decoded = decode(response([message("hi")], { brand_new_field: { a: 1 } }))
+    const decoded = decode(responseBody([messageItem("hi")], { brand_new_field: { a: 1 } }))
     if (Either.isLeft(decoded)) return expect.fail(String(decoded.left))
     expect(decoded.right.output[0]).toMatchObject({ type: "message", content: [{ text: "hi" }] })
     expect((decoded.right as unknown as Record<string, unknown>).brand_new_field).toStrictEqual({ a: 1 })
@@ -54,20 +27,20 @@ describe("generated schemas", () => {
 
   it("let an output item of a type newer than the spec through unchanged, and an unknown status", () => {
     const item = { type: "holographic_call", id: "h1", payload: [1, 2] }
-    const decoded = decode(response([item, message("after")], { status: "thinking_really_hard" }))
+    const decoded = decode(responseBody([item, messageItem("after")], { status: "thinking_really_hard" }))
     if (Either.isLeft(decoded)) return expect.fail(String(decoded.left))
     expect(decoded.right.output[0]).toStrictEqual(item)
     expect(decoded.right.status).toBe("thinking_really_hard")
   })
 
   it("reject a known item that lacks a required field, naming its path", () => {
-    const { id: _, ...broken } = message("hi")
-    const decoded = decode(response([broken]))
+    const { id: _, ...broken } = messageItem("hi")
+    const decoded = decode(responseBody([broken]))
     if (Either.isRight(decoded)) return expect.fail("decoded a message without its id")
     expect(shapeDetail(decoded.left)).toContain("[\"output\"][0][\"id\"]: is missing")
     // a required list left out is empty rather than an error (servers and the spec's examples omit them)
-    const { content: __, ...noContent } = message("hi")
-    const lenient = decode(response([noContent]))
+    const { content: __, ...noContent } = messageItem("hi")
+    const lenient = decode(responseBody([noContent]))
     if (Either.isLeft(lenient)) return expect.fail(String(lenient.left))
     expect(lenient.right.output[0]).toMatchObject({ content: [] })
   })
@@ -86,13 +59,13 @@ describe("generated schemas", () => {
     })
     if (Either.isLeft(chunk)) return expect.fail(String(chunk.left))
     expect(chunk.right.choices[0]!.delta.tool_calls![0]!.type).toBe("custom")
-    const completion = Schema.decodeUnknownEither(Responses.Response)(response([], { model: "gpt-99-preview" }))
+    const completion = Schema.decodeUnknownEither(Responses.Response)(responseBody([], { model: "gpt-99-preview" }))
     if (Either.isLeft(completion)) return expect.fail(String(completion.left))
     expect(completion.right.model).toBe("gpt-99-preview")
   })
 
   it("read a required nullable field the server left out as null (`instructions`), and `null` where sent", () => {
-    const { instructions: _, ...without } = response([])
+    const { instructions: _, ...without } = responseBody([])
     const decoded = decode(without)
     if (Either.isLeft(decoded)) return expect.fail(String(decoded.left))
     expect(decoded.right.instructions).toBeNull()
@@ -153,11 +126,11 @@ describe("Responses.stream (a generated event stream)", () => {
   it.effect("delivers typed events, lets unknown event types through, and ends at response.completed", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.stream([
-        event("response.created", { response: response([], { status: "in_progress" }) }, 0),
+        event("response.created", { response: responseBody([], { status: "in_progress" }) }, 0),
         delta("Hel", 1),
         event("response.brand_new_event", { anything: true }, 2),
         delta("lo", 3),
-        event("response.completed", { response: response([message("Hello")]) }, 4),
+        event("response.completed", { response: responseBody([messageItem("Hello")]) }, 4),
         delta("after the end", 5)
       ]))
       const { error, values } = yield* collect(Responses.stream(params))

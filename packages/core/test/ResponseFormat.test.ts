@@ -9,6 +9,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import { messageItem, responseBody } from "./utils.js"
 
 interface Category {
   readonly name: string
@@ -173,33 +174,6 @@ const completionWith = (message: Record<string, unknown>, finishReason = "stop")
   }]
 })
 
-const responseWith = (output: ReadonlyArray<unknown>, extra: Record<string, unknown> = {}) => ({
-  id: "resp_1",
-  object: "response",
-  created_at: 1,
-  status: "completed",
-  model: "gpt-4o-mini",
-  output,
-  error: null,
-  incomplete_details: null,
-  instructions: null,
-  metadata: {},
-  parallel_tool_calls: true,
-  temperature: 1,
-  top_p: 1,
-  tool_choice: "auto",
-  tools: [],
-  ...extra
-})
-
-const messageItem = (part: Record<string, unknown>) => ({
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  status: "completed",
-  content: [part]
-})
-
 const ask = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Extract the event" }] } as const
 
 describe("Chat.completions.parse", () => {
@@ -250,7 +224,7 @@ describe("Responses.parse", () => {
     Effect.gen(function*() {
       yield* OpenAiTest.reply(
         OpenAiTest.json(
-          responseWith([messageItem({ type: "output_text", text: JSON.stringify(answer), annotations: [] })])
+          responseBody([messageItem({ type: "output_text", text: JSON.stringify(answer), annotations: [] })])
         )
       )
       const response = yield* Responses.parse({ model: "gpt-4o-mini", input: "Extract the event" }, format)
@@ -262,8 +236,8 @@ describe("Responses.parse", () => {
   it.effect("a refusal, and a response incomplete for max_output_tokens, are typed errors", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(
-        OpenAiTest.json(responseWith([messageItem({ type: "refusal", refusal: "No." })])),
-        OpenAiTest.json(responseWith([], { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } }))
+        OpenAiTest.json(responseBody([messageItem({ type: "refusal", refusal: "No." })])),
+        OpenAiTest.json(responseBody([], { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } }))
       )
       const refusal = yield* Effect.flip(Responses.parse({ model: "gpt-4o-mini", input: "x" }, format))
       expect(refusal).toMatchObject({ _tag: "RefusalError", refusal: "No." })

@@ -10,31 +10,10 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-
-const base = {
-  id: "resp_1",
-  object: "response",
-  created_at: 1,
-  model: "gpt-5",
-  error: null,
-  incomplete_details: null,
-  instructions: null,
-  metadata: {},
-  parallel_tool_calls: true,
-  temperature: 1,
-  top_p: 1,
-  tool_choice: "auto",
-  tools: []
-}
+import { messageItem, responseBody } from "./utils.js"
 
 const reasoning = { id: "rs_1", type: "reasoning", summary: [{ type: "summary_text", text: "Think, then answer." }] }
-const message = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  status: "completed",
-  content: [{ type: "output_text", text: "Hello there!", annotations: [], logprobs: [] }]
-}
+const message = messageItem("Hello there!")
 const call = {
   id: "fc_1",
   type: "function_call",
@@ -43,11 +22,11 @@ const call = {
   arguments: "{\"city\":\"Paris\"}",
   status: "completed"
 }
-const completed = { ...base, status: "completed", output: [reasoning, message, call] }
+const completed = responseBody([reasoning, message, call])
 
 /** The events of that response, as the API streams them. */
 const recorded: ReadonlyArray<Record<string, unknown>> = [
-  { type: "response.created", sequence_number: 0, response: { ...base, status: "in_progress", output: [] } },
+  { type: "response.created", sequence_number: 0, response: responseBody([], { status: "in_progress" }) },
   {
     type: "response.output_item.added",
     sequence_number: 1,

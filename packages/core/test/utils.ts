@@ -63,3 +63,32 @@ export class UnreadableBlob extends Blob {
     }) as ReturnType<Blob["stream"]>
   }
 }
+
+/** A Responses API message output item with one part (default: output text). */
+export const messageItem = (part: Record<string, unknown> | string) => ({
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  status: "completed",
+  content: [typeof part === "string" ? { type: "output_text", text: part, annotations: [], logprobs: [] } : part]
+})
+
+/** A response as the Responses API sends it: every required field, in their real shapes. */
+export const responseBody = (output: ReadonlyArray<unknown>, extra: Record<string, unknown> = {}) => ({
+  id: "resp_1",
+  object: "response",
+  created_at: 1_764_000_000,
+  status: "completed",
+  model: "gpt-5",
+  output,
+  error: null,
+  incomplete_details: null,
+  instructions: null,
+  metadata: {},
+  parallel_tool_calls: true,
+  temperature: 1,
+  top_p: 1,
+  tool_choice: "auto",
+  tools: [],
+  ...extra
+})
