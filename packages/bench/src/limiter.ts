@@ -14,12 +14,14 @@ import { NodeOpenAi } from "@effect-openai/node"
 import { RedisBudgetStore } from "@effect-openai/redis"
 import { MockServer } from "@effect-openai/testing"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
-import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
+import * as RedisServer from "../../redis/test/redisServer.js"
 import { apiKey, chatParams } from "./clients.js"
 import { runConcurrent } from "./stats.js"
 
@@ -31,33 +33,9 @@ const stopAll = () => {
 }
 process.on("exit", stopAll)
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
-
-const startRedis = async () => {
-  const port = await freePort()
-  const child = spawn("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no"
-  ], {
-    stdio: "ignore"
-  })
-  children.push(child)
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  return `redis://127.0.0.1:${port}`
-}
+// the redis-server of the tests (a free port, no persistence, ready when it answers PING), for the bench's life
+const scope = Effect.runSync(Scope.make())
+const startRedis = async () => (await Effect.runPromise(Scope.extend(RedisServer.start, scope))).url
 
 const startServer = () =>
   new Promise<string>((resolve) => {
@@ -187,4 +165,5 @@ try {
   await shared()
 } finally {
   stopAll()
+  await Effect.runPromise(Scope.close(scope, Exit.void))
 }
