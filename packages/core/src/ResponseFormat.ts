@@ -23,6 +23,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import type * as Chat from "./Chat.js"
 import * as Parsed from "./internal/parsed.js"
 
 /**
@@ -69,12 +70,12 @@ export class StrictSchemaError extends Data.TaggedError("StrictSchemaError")<{
 }
 
 /**
- * A JSON Schema object.
+ * A JSON Schema object (the same as `Chat.JsonSchema`).
  *
  * @since 0.2.0
  * @category models
  */
-export type JsonSchema = { readonly [key: string]: unknown }
+export type JsonSchema = Chat.JsonSchema
 
 /**
  * A structured output format: what to send, for either API, and how to read the answer.

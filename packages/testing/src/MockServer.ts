@@ -433,7 +433,13 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
     const checkApiKey = options?.checkApiKey ?? true
     const state = MockApi.makeState()
     const api = MockApi.app(state, options?.routes)
-    const budget = options?.budget === undefined ? undefined : MockBudget.make(options.budget.requestsPerMinute)
+    const perMinute = options?.budget?.requestsPerMinute
+    if (perMinute !== undefined && !(perMinute > 0 && Number.isFinite(perMinute))) {
+      return yield* Effect.dieMessage(
+        `MockServer: budget.requestsPerMinute must be a positive number, got ${perMinute}`
+      )
+    }
+    const budget = perMinute === undefined ? undefined : MockBudget.make(perMinute)
     const faults: Array<Fault> = []
     const spent = new Set<string>()
     const served: Array<ServedRecord> = []

@@ -5,6 +5,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Multipart from "@effect/platform/Multipart"
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
@@ -87,6 +88,15 @@ describe("MockServer", () => {
       const served = yield* server.requests
       expect(served.map((request) => request.status)).toStrictEqual([200, 200, 429, 200])
       expect(served[2]!.receivedAt).toBeGreaterThanOrEqual(served[0]!.receivedAt)
+    }))
+
+  it.scopedLive("a budget that makes no sense is refused when the server is made", () =>
+    Effect.gen(function*() {
+      for (const requestsPerMinute of [0, -5, Number.NaN]) {
+        const exit = yield* Effect.exit(MockServer.make({ budget: { requestsPerMinute } }))
+        expect(exit._tag).toBe("Failure")
+        if (exit._tag === "Failure") expect(String(Cause.squash(exit.cause))).toContain("requestsPerMinute")
+      }
     }))
 
   it.scopedLive("checks the API key like OpenAI, masking it in the message", () =>
