@@ -106,6 +106,8 @@ export interface StreamOverride {
   readonly events: string
   /** The events that end the stream. */
   readonly terminal: ReadonlyArray<string>
+  /** Terminal events that fail the stream (after being delivered): the response failed. */
+  readonly failing?: ReadonlyArray<string>
 }
 
 /**
@@ -116,22 +118,26 @@ export const streams: Readonly<Record<string, StreamOverride>> = {
   "POST /responses": {
     trigger: "body",
     events: "ResponseStreamEvent",
-    terminal: ["response.completed", "response.incomplete", "response.failed"]
+    terminal: ["response.completed", "response.incomplete", "response.failed"],
+    failing: ["response.failed"]
   },
   "GET /responses/{response_id}": {
     trigger: "query",
     events: "ResponseStreamEvent",
-    terminal: ["response.completed", "response.incomplete", "response.failed"]
+    terminal: ["response.completed", "response.incomplete", "response.failed"],
+    failing: ["response.failed"]
   },
   "POST /responses?beta=true": {
     trigger: "body",
     events: "BetaResponseStreamEvent",
-    terminal: ["response.completed", "response.incomplete", "response.failed"]
+    terminal: ["response.completed", "response.incomplete", "response.failed"],
+    failing: ["response.failed"]
   },
   "GET /responses/{response_id}?beta=true": {
     trigger: "query",
     events: "BetaResponseStreamEvent",
-    terminal: ["response.completed", "response.incomplete", "response.failed"]
+    terminal: ["response.completed", "response.incomplete", "response.failed"],
+    failing: ["response.failed"]
   },
   "POST /completions": { trigger: "body", events: "CreateCompletionResponse", terminal: ["[DONE]"] },
   "POST /images/generations": {

@@ -281,7 +281,9 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
     emitted.declarations.push(
       `const ${streamName} = Operation.eventsResponse(${events}, { terminal: [${
         stream.terminal.map((each) => JSON.stringify(each)).join(", ")
-      }] })\n`
+      }]${
+        stream.failing === undefined ? "" : `, failing: [${stream.failing.map((each) => JSON.stringify(each)).join(", ")}]`
+      } })\n`
     )
     const fnName = path[path.length - 1]!
     const trigger = stream.set ?? { stream: true }

@@ -318,17 +318,20 @@ export const eventStreamResponse = <A>(options: {
  * with `schema` (a union tagged by `type`; unknown keys kept), a `type` in `terminal` ends the stream after
  * delivering that event (the final response, image or transcript), `data: [DONE]` ends it when `terminal` lists
  * `[DONE]`, and an error event (as {@link eventJson} reads them) fails it with an `ErrorEvent` `StreamError` after
- * every earlier event was delivered.
+ * every earlier event was delivered. A `type` in `failing` (e.g. `response.failed`) is delivered, then fails the
+ * stream with an `ErrorEvent` `StreamError` carrying its `response.error`, so a failed response is never taken for
+ * a finished one.
  *
  * @since 0.2.0
  * @category responses
  */
 export const eventsResponse = <A, I>(
   schema: Schema.Schema<A, I>,
-  options: { readonly terminal: ReadonlyArray<string> }
+  options: { readonly terminal: ReadonlyArray<string>; readonly failing?: ReadonlyArray<string> | undefined }
 ): StreamResponse<A> => {
   const decode = decoderEither(schema)
   const terminal = new Set(options.terminal)
+  const failing = new Set(options.failing)
   const done = terminal.has("[DONE]")
   const step = (event: Sse.Event): StreamStep<A> => {
     if (done && event.data === "[DONE]") return end()
@@ -339,7 +342,17 @@ export const eventsResponse = <A, I>(
     if (Either.isLeft(decoded)) {
       return invalidEvent(typeof type === "string" ? `a ${type} event` : "an event", decoded.left)
     }
-    return typeof type === "string" && terminal.has(type) ? end(decoded.right) : emit(decoded.right)
+    if (typeof type !== "string") return emit(decoded.right)
+    if (failing.has(type)) {
+      const response = (json.right as Record<string, unknown>).response
+      return fail(
+        "ErrorEvent",
+        errorBodyOf({ error: isRecord(response) ? response.error : undefined }),
+        `a ${type} event`,
+        decoded.right
+      )
+    }
+    return terminal.has(type) ? end(decoded.right) : emit(decoded.right)
   }
   return eventStreamResponse({ terminal: options.terminal, events: () => step })
 }

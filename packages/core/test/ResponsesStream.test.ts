@@ -134,6 +134,27 @@ describe("Responses stream helpers", () => {
       const response = yield* Stream.run(Responses.stream({ model: "gpt-5", input: "hi" }), Responses.accumulate)
       expect(response).toStrictEqual(completedDecoded())
     }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("response.failed: delivered after every earlier event, then the stream fails with its error", () =>
+    Effect.gen(function*() {
+      const failed = {
+        type: "response.failed",
+        sequence_number: 9,
+        response: responseBody([message], {
+          status: "failed",
+          error: { code: "server_error", message: "The model crashed." }
+        })
+      }
+      yield* OpenAiTest.reply(OpenAiTest.stream([...recorded.slice(0, 9), failed].map((e) => OpenAiTest.sseEvent(e))))
+      const seen: Array<string> = []
+      const error = yield* Responses.stream({ model: "gpt-5", input: "hi" }).pipe(
+        Stream.runForEach((event) => Effect.sync(() => seen.push(event.type))),
+        Effect.flip
+      )
+      expect(seen).toStrictEqual([...recorded.slice(0, 9).map((event) => event.type), "response.failed"])
+      expect(error._tag).toBe("StreamError")
+      expect(error).toMatchObject({ reason: "ErrorEvent", error: { code: "server_error", message: "The model crashed." } })
+    }).pipe(Effect.provide(OpenAiTest.layer())))
 })
 
 function completedDecoded() {

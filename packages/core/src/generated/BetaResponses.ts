@@ -8282,7 +8282,7 @@ export type CreateParams = BetaCreateResponse
 
 const response0 = Operation.jsonResponse(BetaResponse)
 
-const stream0 = Operation.eventsResponse(BetaResponseStreamEvent, { terminal: ["response.completed", "response.incomplete", "response.failed"] })
+const stream0 = Operation.eventsResponse(BetaResponseStreamEvent, { terminal: ["response.completed", "response.incomplete", "response.failed"], failing: ["response.failed"] })
 
 /**
  * Parameters of `beta.responses.retrieve`.
@@ -8318,7 +8318,7 @@ export interface RetrieveParams {
 
 const response1 = Operation.jsonResponse(BetaResponse)
 
-const stream1 = Operation.eventsResponse(BetaResponseStreamEvent, { terminal: ["response.completed", "response.incomplete", "response.failed"] })
+const stream1 = Operation.eventsResponse(BetaResponseStreamEvent, { terminal: ["response.completed", "response.incomplete", "response.failed"], failing: ["response.failed"] })
 
 const response2 = Operation.emptyResponse
 

@@ -2654,7 +2654,7 @@ export type CreateParams = CreateResponse
 
 const response0 = Operation.jsonResponse(Response)
 
-const stream0 = Operation.eventsResponse(ResponseStreamEvent, { terminal: ["response.completed", "response.incomplete", "response.failed"] })
+const stream0 = Operation.eventsResponse(ResponseStreamEvent, { terminal: ["response.completed", "response.incomplete", "response.failed"], failing: ["response.failed"] })
 
 /**
  * Parameters of `responses.retrieve`.
@@ -2690,7 +2690,7 @@ export interface RetrieveParams {
 
 const response1 = Operation.jsonResponse(Response)
 
-const stream1 = Operation.eventsResponse(ResponseStreamEvent, { terminal: ["response.completed", "response.incomplete", "response.failed"] })
+const stream1 = Operation.eventsResponse(ResponseStreamEvent, { terminal: ["response.completed", "response.incomplete", "response.failed"], failing: ["response.failed"] })
 
 const response2 = Operation.emptyResponse
 
