@@ -382,13 +382,8 @@ const parse = <A>(
     const request = { method: "POST", url: `${client.baseURL}/chat/completions` }
     const choices = []
     for (const choice of data.choices) {
-      if (choice.message.refusal !== null) {
-        return yield* new Parsed.RefusalError({ refusal: choice.message.refusal, output: data })
-      }
-      if (choice.finish_reason === "length" || choice.finish_reason === "content_filter") {
-        return yield* new Parsed.IncompleteOutputError({ reason: choice.finish_reason, output: data })
-      }
-      const parsed = yield* Parsed.decodeAnswer(format, choice.message.content ?? "", request, response)
+      const text = yield* Parsed.choiceText(choice, data)
+      const parsed = yield* Parsed.decodeAnswer(format, text, request, response)
       choices.push({ ...choice, message: { ...choice.message, parsed } })
     }
     return { ...data, choices }

@@ -160,11 +160,13 @@ const nullable = (node: Node): Node => {
 }
 
 /** Rewrites one node of `JSONSchema.make`'s output for strict mode. */
-const strict = (node: Node, path: ReadonlyArray<string>): Node => {
+const strictNode = (node: Node, path: ReadonlyArray<string>): Node => {
   const out: Node = {}
   for (const [key, value] of Object.entries(node)) if (supported.has(key)) out[key] = value
-  if (Array.isArray(node.anyOf)) out.anyOf = node.anyOf.map((each, i) => strict(each as Node, [...path, `anyOf[${i}]`]))
-  if (isNode(node.items)) out.items = strict(node.items, [...path, "[]"])
+  if (Array.isArray(node.anyOf)) {
+    out.anyOf = node.anyOf.map((each, i) => strictNode(each as Node, [...path, `anyOf[${i}]`]))
+  }
+  if (isNode(node.items)) out.items = strictNode(node.items, [...path, "[]"])
   if (node.type === "object" || isNode(node.properties)) {
     const properties = isNode(node.properties) ? node.properties : {}
     if (
@@ -180,7 +182,7 @@ const strict = (node: Node, path: ReadonlyArray<string>): Node => {
     const required = new Set(Array.isArray(node.required) ? node.required as Array<string> : [])
     const rewritten: Node = {}
     for (const [key, value] of Object.entries(properties)) {
-      const property = strict(value as Node, [...path, key])
+      const property = strictNode(value as Node, [...path, key])
       rewritten[key] = required.has(key) ? property : nullable(property)
     }
     out.type = "object"
@@ -269,6 +271,50 @@ const matches = (value: Node, branch: Node, defs: Node): boolean => {
 }
 
 /**
+ * The JSON Schema of `schema` for the model (strict mode's form unless `strict` is `false`) and the decoder of a value
+ * the model wrote to it (nulls standing for absent optional fields dropped). Throws `StrictSchemaError` naming the
+ * path when strict mode cannot express the schema. Shared by formats and tools.
+ *
+ * @internal
+ */
+export const modelSchema = <A, I>(
+  schema: Schema.Schema<A, I>,
+  strict: boolean
+): {
+  readonly jsonSchema: JsonSchema
+  readonly decodeUnknown: (value: unknown) => Effect.Effect<A, ParseResult.ParseError>
+} => {
+  // `JSONSchema.make` writes an empty struct as "any object or array"; to the model it is an object with no fields
+  const empty = AST.isTypeLiteral(schema.ast) && schema.ast.propertySignatures.length === 0 &&
+    schema.ast.indexSignatures.length === 0
+  const made = empty ? { type: "object", properties: {} } : JSONSchema.make(schema) as unknown as Node
+  const { $defs: rawDefs, $schema: _, ...root } = made
+  const defs: Node = isNode(rawDefs) ? rawDefs : {}
+  let jsonSchema: Node
+  if (strict) {
+    unexpressed(schema.ast, [], new Set())
+    if (root.type !== "object") {
+      throw new StrictSchemaError({
+        path: [],
+        reason: "strict mode needs an object at the root; wrap the schema in a struct"
+      })
+    }
+    jsonSchema = strictNode(root, [])
+    const strictDefs = Object.fromEntries(
+      Object.entries(defs).map(([name, def]) => [name, strictNode(def as Node, ["$defs", name])])
+    )
+    if (Object.keys(strictDefs).length > 0) jsonSchema = { ...jsonSchema, $defs: strictDefs }
+  } else {
+    jsonSchema = Object.keys(defs).length > 0 ? { ...root, $defs: defs } : root
+  }
+  const decodeSchema = Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
+  return {
+    jsonSchema,
+    decodeUnknown: (value) => decodeSchema(strict ? dropAddedNulls(value, root, defs) : value)
+  }
+}
+
+/**
  * Makes a structured output format from a schema. Throws `StrictSchemaError` (naming the path) when strict mode
  * cannot express the schema; with `strict: false` the schema is sent as `JSONSchema.make` writes it.
  *
@@ -280,29 +326,8 @@ export const fromSchema = <A, I>(
   options: { readonly name: string; readonly description?: string | undefined; readonly strict?: boolean | undefined }
 ): ResponseFormat<A> => {
   const isStrict = options.strict ?? true
-  const made = JSONSchema.make(schema) as unknown as Node
-  const { $defs: rawDefs, $schema: _, ...root } = made
-  const defs: Node = isNode(rawDefs) ? rawDefs : {}
-  let jsonSchema: Node
-  if (isStrict) {
-    unexpressed(schema.ast, [], new Set())
-    if (root.type !== "object") {
-      throw new StrictSchemaError({
-        path: [],
-        reason: "strict mode needs an object at the root; wrap the schema in a struct"
-      })
-    }
-    jsonSchema = strict(root, [])
-    const strictDefs = Object.fromEntries(
-      Object.entries(defs).map(([name, def]) => [name, strict(def as Node, ["$defs", name])])
-    )
-    if (Object.keys(strictDefs).length > 0) jsonSchema = { ...jsonSchema, $defs: strictDefs }
-  } else {
-    jsonSchema = Object.keys(defs).length > 0 ? { ...root, $defs: defs } : root
-  }
+  const { decodeUnknown, jsonSchema } = modelSchema(schema, isStrict)
   const description = options.description !== undefined ? { description: options.description } : {}
-  const decodeSchema = Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
-  const decodeUnknown = (value: unknown) => decodeSchema(isStrict ? dropAddedNulls(value, root, defs) : value)
   const parseJson = Schema.decodeUnknown(Schema.parseJson())
   return {
     response_format: {

@@ -47,21 +47,7 @@ export const parse = <A>(
 > =>
   Effect.gen(function*() {
     const { data, response } = yield* Parsed.withMeta(Generated.create({ ...params, text: format.text }, options))
-    if (data.status === "incomplete") {
-      const reason = isRecord(data.incomplete_details) ? data.incomplete_details.reason : undefined
-      return yield* new Parsed.IncompleteOutputError({ reason: String(reason ?? "incomplete"), output: data })
-    }
-    let text = ""
-    for (const item of data.output as ReadonlyArray<unknown>) {
-      if (!isRecord(item) || item.type !== "message" || !Array.isArray(item.content)) continue
-      for (const part of item.content as ReadonlyArray<unknown>) {
-        if (!isRecord(part)) continue
-        if (part.type === "refusal" && typeof part.refusal === "string") {
-          return yield* new Parsed.RefusalError({ refusal: part.refusal, output: data })
-        }
-        if (part.type === "output_text" && typeof part.text === "string") text += part.text
-      }
-    }
+    const text = yield* Parsed.responseText(data)
     const client = yield* OpenAiClient.OpenAiClient
     const request = { method: "POST", url: `${client.baseURL}/responses` }
     const parsed = yield* Parsed.decodeAnswer(format, text, request, response)

@@ -159,6 +159,21 @@ export * as Sse from "./Sse.js"
 /**
  * @since 0.2.0
  */
+export * as Tool from "./Tool.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Toolkit from "./Toolkit.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as ToolRunner from "./ToolRunner.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as Uploads from "./Uploads.js"
 
 /**

@@ -8,6 +8,7 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
+import { isRecord } from "effect/Predicate"
 import * as OpenAiClient from "../OpenAiClient.js"
 import * as OpenAiError from "../OpenAiError.js"
 import type * as ResponseMeta from "../ResponseMeta.js"
@@ -77,4 +78,55 @@ export const decodeAnswer = <A>(
     return fail("InvalidJson", error instanceof Error ? error.message : String(error))
   }
   return Effect.catchAll(decoder.decodeUnknown(json), (error) => fail("UnexpectedShape", shapeDetail(error)))
+}
+
+/**
+ * The answer text of a Responses API response: its messages' output text; a refusal is a `RefusalError`, an
+ * incomplete response an `IncompleteOutputError`.
+ *
+ * @internal
+ */
+export const responseText = (
+  response: {
+    readonly status?: unknown
+    readonly incomplete_details?: unknown
+    readonly output: ReadonlyArray<unknown>
+  }
+): Effect.Effect<string, RefusalError | IncompleteOutputError> => {
+  if (response.status === "incomplete") {
+    const reason = isRecord(response.incomplete_details) ? response.incomplete_details.reason : undefined
+    return Effect.fail(new IncompleteOutputError({ reason: String(reason ?? "incomplete"), output: response }))
+  }
+  let text = ""
+  for (const item of response.output) {
+    if (!isRecord(item) || item.type !== "message" || !Array.isArray(item.content)) continue
+    for (const part of item.content as ReadonlyArray<unknown>) {
+      if (!isRecord(part)) continue
+      if (part.type === "refusal" && typeof part.refusal === "string") {
+        return Effect.fail(new RefusalError({ refusal: part.refusal, output: response }))
+      }
+      if (part.type === "output_text" && typeof part.text === "string") text += part.text
+    }
+  }
+  return Effect.succeed(text)
+}
+
+/**
+ * The answer text of a chat completion's choice; a refusal is a `RefusalError`, a choice cut short (`length`,
+ * `content_filter`) an `IncompleteOutputError`. `output` is the completion, for the errors.
+ *
+ * @internal
+ */
+export const choiceText = (
+  choice: {
+    readonly message: { readonly content?: string | null | undefined; readonly refusal?: string | null | undefined }
+    readonly finish_reason: string | null
+  } | undefined,
+  output: unknown
+): Effect.Effect<string, RefusalError | IncompleteOutputError> => {
+  if (choice?.message.refusal != null) return Effect.fail(new RefusalError({ refusal: choice.message.refusal, output }))
+  if (choice?.finish_reason === "length" || choice?.finish_reason === "content_filter") {
+    return Effect.fail(new IncompleteOutputError({ reason: choice.finish_reason, output }))
+  }
+  return Effect.succeed(choice?.message.content ?? "")
 }

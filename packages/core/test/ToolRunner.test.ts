@@ -1,0 +1,410 @@
+/**
+ * Tools from a Schema, toolkits with Effect handlers, and the runner's loop over both APIs (scripted replies): the
+ * tools sent, parallel calls and the concurrency bound, outputs back in call order, failures returned to the model
+ * (or failing the run), max steps, refusals, interruption of running handlers, and `previous_response_id` chaining.
+ */
+import { type Chat, type OpenAiClient, ResponseFormat, Tool, Toolkit, ToolRunner } from "@effect-openai/core"
+import { OpenAiTest } from "@effect-openai/testing"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+import { messageItem, responseBody } from "./utils.js"
+
+const GetWeather = Tool.make("get_weather", {
+  description: "The weather in a city",
+  parameters: Schema.Struct({ city: Schema.String, unit: Schema.optional(Schema.Literal("C", "F")) })
+})
+const GetTime = Tool.make("get_time", { description: "The time now" })
+const toolkit = Toolkit.make(GetWeather, GetTime)
+
+class Weather extends Context.Tag("test/Weather")<Weather, { readonly celsius: (city: string) => number }>() {}
+class WeatherError extends Schema.TaggedError<WeatherError>()("WeatherError", { city: Schema.String }) {
+  override get message() {
+    return `no weather for ${this.city}`
+  }
+}
+
+const handled = Toolkit.handle(toolkit, {
+  get_weather: ({ city, unit }) =>
+    city === "Atlantis"
+      ? Effect.fail(new WeatherError({ city }))
+      : Effect.map(Weather, (weather) => ({ city, unit: unit ?? "C", degrees: weather.celsius(city) })),
+  get_time: () => Effect.succeed("12:00")
+})
+
+const WeatherLive = Context.make(Weather, { celsius: (city) => city.length })
+const user = (content: string): Chat.MessageParam => ({ role: "user", content })
+
+const chatBodies = Effect.map(
+  OpenAiTest.requests,
+  (requests) => requests.map((request) => request.body as { messages: Array<Record<string, unknown>>; tools: unknown })
+)
+
+describe("Tool and Toolkit", () => {
+  it("a tool's parameters are strict JSON Schema, in both APIs' shapes", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        city: { type: "string" },
+        unit: { type: ["string", "null"], enum: ["C", "F", null] }
+      },
+      required: ["city", "unit"],
+      additionalProperties: false
+    }
+    expect(GetWeather.chat).toStrictEqual({
+      type: "function",
+      function: { name: "get_weather", description: "The weather in a city", parameters: schema, strict: true }
+    })
+    expect(GetWeather.responses).toStrictEqual({
+      type: "function",
+      name: "get_weather",
+      description: "The weather in a city",
+      parameters: schema,
+      strict: true
+    })
+    expect(GetTime.jsonSchema).toStrictEqual({
+      type: "object",
+      properties: {},
+      required: [],
+      additionalProperties: false
+    })
+    expect(toolkit.chat.map((tool) => tool.type === "function" && tool.function.name)).toStrictEqual([
+      "get_weather",
+      "get_time"
+    ])
+  })
+
+  it("bad definitions fail where they are made: a name OpenAI refuses, two tools of one name, a record", () => {
+    expect(() => Tool.make("get weather")).toThrow(Tool.ToolDefinitionError)
+    expect(() => Tool.make("x".repeat(65))).toThrow(/1 to 64/)
+    expect(() => Toolkit.make(GetTime, Tool.make("get_time"))).toThrow(/share this name/)
+    expect(() =>
+      Tool.make("tags", {
+        parameters: Schema.Struct({ tags: Schema.Record({ key: Schema.String, value: Schema.Number }) })
+      })
+    ).toThrow(ResponseFormat.StrictSchemaError)
+  })
+
+  it.effect("execute: the value as the output (a string as it is, anything else as JSON); nulls for absent fields dropped", () =>
+    Effect.gen(function*() {
+      const weather = yield* Toolkit.execute(handled, {
+        id: "c1",
+        name: "get_weather",
+        arguments: "{\"city\":\"Oslo\",\"unit\":null}"
+      })
+      expect(weather).toMatchObject({ _tag: "Success", value: { city: "Oslo", unit: "C", degrees: 4 } })
+      expect(weather.output).toBe("{\"city\":\"Oslo\",\"unit\":\"C\",\"degrees\":4}")
+      const time = yield* Toolkit.execute(handled, { id: "c2", name: "get_time", arguments: "" })
+      expect(time).toMatchObject({ _tag: "Success", output: "12:00" })
+    }).pipe(Effect.provide(WeatherLive)))
+
+  it.effect("execute: an unknown tool, arguments that are not JSON or do not fit, a failing handler go back as errors", () =>
+    Effect.gen(function*() {
+      const outputs = yield* Effect.forEach([
+        { id: "1", name: "get_news", arguments: "{}" },
+        { id: "2", name: "get_weather", arguments: "{\"city\":" },
+        { id: "3", name: "get_weather", arguments: "{\"town\":\"Oslo\",\"unit\":null}" },
+        { id: "4", name: "get_weather", arguments: "{\"city\":\"Atlantis\",\"unit\":null}" }
+      ], (call) => Toolkit.execute(handled, call))
+      expect(outputs.map((outcome) => outcome._tag)).toStrictEqual(["Failure", "Failure", "Failure", "Failure"])
+      expect(outputs.map((outcome) => outcome._tag === "Failure" && outcome.error.reason)).toStrictEqual([
+        "UnknownTool",
+        "InvalidArguments",
+        "InvalidArguments",
+        "HandlerFailed"
+      ])
+      const messages = outputs.map((outcome) => JSON.parse(outcome.output).error as string)
+      expect(messages[0]).toBe("There is no tool named \"get_news\"")
+      expect(messages[2]).toContain("[\"city\"]")
+      expect(messages[3]).toBe("get_weather failed: no weather for Atlantis")
+      const failure = outputs[3]!
+      expect(failure._tag === "Failure" && failure.error.cause).toBeInstanceOf(WeatherError)
+    }).pipe(Effect.provide(WeatherLive)))
+
+  it.effect("execute: onFailure \"fail\" fails with the ToolCallError; a function writes the output", () =>
+    Effect.gen(function*() {
+      const call = { id: "1", name: "get_weather", arguments: "{\"city\":\"Atlantis\",\"unit\":null}" }
+      const error = yield* Effect.flip(Toolkit.execute(handled, call, "fail"))
+      expect(error).toMatchObject({ _tag: "ToolCallError", reason: "HandlerFailed", call })
+      const custom = yield* Toolkit.execute(handled, call, (e) => `sorry: ${e.reason}`)
+      expect(custom.output).toBe("sorry: HandlerFailed")
+    }).pipe(Effect.provide(WeatherLive)))
+})
+
+describe("ToolRunner.chat", () => {
+  it.effect("loops model → tool calls → model: the tools sent, both calls answered, outputs back in call order", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([
+          { id: "call_a", name: "get_weather", arguments: { city: "Paris", unit: null } },
+          { id: "call_b", name: "get_time", arguments: {} }
+        ]),
+        OpenAiTest.chatCompletion("It is 5 °C in Paris at noon.")
+      )
+      const run = yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("Weather and time in Paris?")] }, handled)
+      expect(run.answer).toBe("It is 5 °C in Paris at noon.")
+      expect(run.steps.map((step) => step._tag)).toStrictEqual([
+        "ModelResponse",
+        "ToolResult",
+        "ToolResult",
+        "ModelResponse",
+        "Answer"
+      ])
+      const bodies = yield* chatBodies
+      expect(bodies).toHaveLength(2)
+      expect(bodies[0]!.tools).toStrictEqual(toolkit.chat)
+      expect(bodies[1]!.messages.slice(1)).toStrictEqual([
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            {
+              id: "call_a",
+              type: "function",
+              function: { name: "get_weather", arguments: "{\"city\":\"Paris\",\"unit\":null}" }
+            },
+            { id: "call_b", type: "function", function: { name: "get_time", arguments: "{}" } }
+          ]
+        },
+        { role: "tool", tool_call_id: "call_a", content: "{\"city\":\"Paris\",\"unit\":\"C\",\"degrees\":5}" },
+        { role: "tool", tool_call_id: "call_b", content: "12:00" }
+      ])
+      expect(run.messages).toStrictEqual([...bodies[1]!.messages, { role: "assistant", content: run.answer }])
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a turn's calls run concurrently, up to the concurrency bound", () =>
+    Effect.gen(function*() {
+      const inFlight = yield* Ref.make(0)
+      const most = yield* Ref.make(0)
+      const slow = Tool.make("slow", { parameters: Schema.Struct({ n: Schema.Number }) })
+      const slowKit = Toolkit.handle(Toolkit.make(slow), {
+        slow: ({ n }) =>
+          Effect.acquireUseRelease(
+            Effect.flatMap(Ref.updateAndGet(inFlight, (k) => k + 1), (k) => Ref.update(most, (m) => Math.max(m, k))),
+            () => Effect.as(Effect.sleep("1 second"), n),
+            () => Ref.update(inFlight, (k) => k - 1)
+          )
+      })
+      const calls = [1, 2, 3, 4, 5].map((n) => ({ id: `c${n}`, name: "slow", arguments: { n } }))
+      const runWith = (concurrency: number | "unbounded") =>
+        Effect.gen(function*() {
+          yield* Ref.set(most, 0)
+          yield* OpenAiTest.reply(OpenAiTest.chatToolCalls(calls), OpenAiTest.chatCompletion("done"))
+          const fiber = yield* Effect.fork(
+            ToolRunner.chat({ model: "gpt-4.1", messages: [user("go")] }, slowKit, { concurrency })
+          )
+          yield* TestClock.adjust("10 seconds")
+          const run = yield* Fiber.join(fiber)
+          expect(run.answer).toBe("done")
+          return yield* Ref.get(most)
+        })
+      expect(yield* runWith(2)).toBe(2)
+      expect(yield* runWith("unbounded")).toBe(5)
+      expect(yield* runWith(1)).toBe(1)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a failing tool goes back to the model, which answers; with onToolFailure \"fail\" the run fails", () =>
+    Effect.gen(function*() {
+      const atlantis = OpenAiTest.chatToolCalls([{
+        id: "c1",
+        name: "get_weather",
+        arguments: { city: "Atlantis", unit: null }
+      }])
+      yield* OpenAiTest.reply(atlantis, OpenAiTest.chatCompletion("I could not find Atlantis."))
+      const run = yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("Atlantis?")] }, handled)
+      expect(run.answer).toBe("I could not find Atlantis.")
+      expect(run.messages[2]).toStrictEqual({
+        role: "tool",
+        tool_call_id: "c1",
+        content: "{\"error\":\"get_weather failed: no weather for Atlantis\"}"
+      })
+      yield* OpenAiTest.reply(atlantis)
+      const error = yield* Effect.flip(
+        ToolRunner.chat({ model: "gpt-4.1", messages: [user("Atlantis?")] }, handled, { onToolFailure: "fail" })
+      )
+      expect(error).toMatchObject({ _tag: "ToolCallError", reason: "HandlerFailed" })
+      expect((yield* OpenAiTest.requests).length).toBe(3)
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("max steps: a model that keeps calling tools stops after maxSteps calls, with the transcript", () =>
+    Effect.gen(function*() {
+      const again = OpenAiTest.chatToolCalls([{ name: "get_time", arguments: {} }])
+      yield* OpenAiTest.reply(again, again, again, again)
+      const error = yield* Effect.flip(
+        ToolRunner.chat({ model: "gpt-4.1", messages: [user("loop")] }, handled, { maxSteps: 3 })
+      )
+      expect(error).toMatchObject({ _tag: "ToolRunnerError", reason: "MaxSteps" })
+      expect((yield* OpenAiTest.requests).length).toBe(3)
+      const steps = (error as ToolRunner.ToolRunnerError).steps as ReadonlyArray<{ _tag: string }>
+      expect(steps.map((step) => step._tag)).toStrictEqual([
+        "ModelResponse",
+        "ToolResult",
+        "ModelResponse",
+        "ToolResult",
+        "ModelResponse"
+      ])
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("options that make no sense fail before anything is sent", () =>
+    Effect.gen(function*() {
+      const zero = yield* Effect.flip(
+        ToolRunner.chat({ model: "gpt-4.1", messages: [user("hi")] }, handled, { maxSteps: 0 })
+      )
+      expect(zero).toMatchObject({ _tag: "ToolRunnerError", reason: "InvalidOptions" })
+      const none = yield* Effect.flip(
+        ToolRunner.chat({ model: "gpt-4.1", messages: [user("hi")] }, handled, { concurrency: 0 })
+      )
+      expect(none).toMatchObject({ _tag: "ToolRunnerError", reason: "InvalidOptions" })
+      expect(yield* OpenAiTest.requests).toHaveLength(0)
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a refusal and an answer cut short are typed errors", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json({
+          id: "chatcmpl-1",
+          object: "chat.completion",
+          created: 1,
+          model: "gpt-4.1",
+          choices: [{
+            index: 0,
+            message: { role: "assistant", content: null, refusal: "I can't help with that." },
+            finish_reason: "stop",
+            logprobs: null
+          }]
+        }),
+        OpenAiTest.chatCompletion("It is", { finishReason: "length" })
+      )
+      const refusal = yield* Effect.flip(ToolRunner.chat({ model: "gpt-4.1", messages: [user("x")] }, handled))
+      expect(refusal).toMatchObject({ _tag: "RefusalError", refusal: "I can't help with that." })
+      const cut = yield* Effect.flip(ToolRunner.chat({ model: "gpt-4.1", messages: [user("x")] }, handled))
+      expect(cut).toMatchObject({ _tag: "IncompleteOutputError", reason: "length" })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("interruption stops the run and interrupts the running handlers; nothing more is sent", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const interrupted = yield* Ref.make(0)
+      const hang = Tool.make("hang")
+      const hangKit = Toolkit.handle(Toolkit.make(hang), {
+        hang: () =>
+          Deferred.succeed(started, undefined).pipe(
+            Effect.zipRight(Effect.never),
+            Effect.onInterrupt(() => Ref.update(interrupted, (n) => n + 1))
+          )
+      })
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([{ id: "a", name: "hang", arguments: {} }, { id: "b", name: "hang", arguments: {} }]),
+        OpenAiTest.chatCompletion("never asked")
+      )
+      const fiber = yield* Effect.fork(ToolRunner.chat({ model: "gpt-4.1", messages: [user("go")] }, hangKit))
+      yield* Deferred.await(started)
+      const exit = yield* Fiber.interrupt(fiber)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(yield* Ref.get(interrupted)).toBe(2)
+      expect(yield* OpenAiTest.requests).toHaveLength(1)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("as a stream: the steps as they happen, ending with the answer", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([{ id: "c", name: "get_time", arguments: {} }]),
+        OpenAiTest.chatCompletion("Noon.")
+      )
+      const steps = yield* Stream.runCollect(
+        ToolRunner.chatStream({ model: "gpt-4.1", messages: [user("time?")] }, handled)
+      )
+      const all = [...steps]
+      expect(all.map((step) => `${step._tag}@${step.step}`)).toStrictEqual([
+        "ModelResponse@1",
+        "ToolResult@1",
+        "ModelResponse@2",
+        "Answer@2"
+      ])
+      expect(all[1]).toMatchObject({
+        outcome: { _tag: "Success", output: "12:00", call: { id: "c", name: "get_time" } }
+      })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+})
+
+describe("ToolRunner.responses", () => {
+  const functionCall = (callId: string, name: string, args: string) => ({
+    id: `fc_${callId}`,
+    type: "function_call",
+    call_id: callId,
+    name,
+    arguments: args,
+    status: "completed"
+  })
+
+  it.effect("chains turns with previous_response_id and sends only the tools' outputs", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json(
+          responseBody([functionCall("call_1", "get_weather", "{\"city\":\"Rome\",\"unit\":\"F\"}")], { id: "resp_1" })
+        ),
+        OpenAiTest.json(responseBody([messageItem("Rome: 4 °F.")], { id: "resp_2" }))
+      )
+      const run = yield* ToolRunner.responses({ model: "gpt-5", input: "Weather in Rome?" }, handled)
+      expect(run.answer).toBe("Rome: 4 °F.")
+      expect(run.response.id).toBe("resp_2")
+      const bodies = (yield* OpenAiTest.requests).map((request) => request.body as Record<string, unknown>)
+      expect(bodies[0]).toMatchObject({ input: "Weather in Rome?", tools: toolkit.responses })
+      expect(bodies[0]!.previous_response_id).toBeUndefined()
+      expect(bodies[1]).toMatchObject({
+        previous_response_id: "resp_1",
+        input: [{
+          type: "function_call_output",
+          call_id: "call_1",
+          output: "{\"city\":\"Rome\",\"unit\":\"F\",\"degrees\":4}"
+        }]
+      })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("with store: false every turn resends the whole conversation", () =>
+    Effect.gen(function*() {
+      const call = functionCall("call_1", "get_time", "{}")
+      yield* OpenAiTest.reply(
+        OpenAiTest.json(responseBody([call])),
+        OpenAiTest.json(responseBody([messageItem("Noon.")]))
+      )
+      const run = yield* ToolRunner.responses({ model: "gpt-5", input: "Time?", store: false }, handled)
+      expect(run.answer).toBe("Noon.")
+      const bodies = (yield* OpenAiTest.requests).map((request) => request.body as Record<string, unknown>)
+      expect(bodies[1]!.previous_response_id).toBeUndefined()
+      expect(bodies[1]!.input).toStrictEqual([
+        { role: "user", content: "Time?" },
+        call,
+        { type: "function_call_output", call_id: "call_1", output: "12:00" }
+      ])
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("an incomplete response is an IncompleteOutputError", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.json(responseBody([messageItem("It")], {
+        status: "incomplete",
+        incomplete_details: { reason: "max_output_tokens" }
+      })))
+      const error = yield* Effect.flip(ToolRunner.responses({ model: "gpt-5", input: "x" }, handled))
+      expect(error).toMatchObject({ _tag: "IncompleteOutputError", reason: "max_output_tokens" })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+})
+
+describe("requirements", () => {
+  it("the handlers' failures stay inside the run, their requirements become the run's (checked by tsc)", () => {
+    const run = ToolRunner.responses({ model: "gpt-5", input: "x" }, handled)
+    expectTypeOf(run).toEqualTypeOf<
+      Effect.Effect<ToolRunner.ResponsesRun, ToolRunner.RunError, Weather | OpenAiClient.OpenAiClient>
+    >()
+    expectTypeOf(handled).toEqualTypeOf<
+      Toolkit.Handled<typeof GetWeather | typeof GetTime, WeatherError, Weather>
+    >()
+  })
+})
