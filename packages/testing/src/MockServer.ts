@@ -33,6 +33,7 @@ import { concat } from "./internal/bytes.js"
 import * as MockApi from "./internal/mockApi.js"
 import * as MockBudget from "./internal/mockBudget.js"
 import { recordHeaders } from "./internal/recordedHeaders.js"
+import type * as MockModel from "./MockModel.js"
 
 /**
  * A fault to inject into one request.
@@ -183,6 +184,14 @@ export interface Options {
    * headers. Checked after the API key, before faults and routes.
    */
   readonly budget?: { readonly requestsPerMinute: number } | undefined
+  /**
+   * The model that answers chat completions and responses (plain and streamed): text, or calls to the request's
+   * function tools, so a tool-calling loop runs against the server (see `MockModel`). Without one, the default mock
+   * replies.
+   *
+   * @since 0.2.0
+   */
+  readonly model?: MockModel.MockModel | undefined
 }
 
 /**
@@ -431,7 +440,7 @@ export const make = (options?: Options): Effect.Effect<Service, HttpServerError.
   Effect.gen(function*() {
     const apiKey = options?.apiKey ?? defaultApiKey
     const checkApiKey = options?.checkApiKey ?? true
-    const state = MockApi.makeState()
+    const state = MockApi.makeState(options?.model)
     const api = MockApi.app(state, options?.routes)
     const perMinute = options?.budget?.requestsPerMinute
     if (perMinute !== undefined && !(perMinute > 0 && Number.isFinite(perMinute))) {

@@ -28,6 +28,7 @@ import * as Stream from "effect/Stream"
 import { concat, toArrayBuffer } from "./internal/bytes.js"
 import * as MockApi from "./internal/mockApi.js"
 import { recordHeaders } from "./internal/recordedHeaders.js"
+import type * as MockModel from "./MockModel.js"
 
 /**
  * A scripted reply.
@@ -304,7 +305,7 @@ export const chatToolCalls = (calls: ReadonlyArray<ToolCallReply>, options?: Com
     type: "function",
     function: {
       name: call.name,
-      arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments)
+      arguments: MockApi.argumentsText(call.arguments)
     }
   }))
   const tokens = toolCalls.reduce((sum, call) => sum + MockApi.countTokens(call.function.arguments), 0)
@@ -356,7 +357,7 @@ export const transportFailure = (message = "connect ECONNREFUSED 127.0.0.1:443")
 
 /**
  * Answers as the built-in deterministic mock API would: the routes `MockServer` serves built in (chat completions,
- * embeddings, models), run in memory.
+ * embeddings, models, responses...), run in memory, with the layer's `model` (see `MockModel`) if it has one.
  *
  * @since 0.1.0
  * @category replies
@@ -553,19 +554,25 @@ const formOf = (bytes: Uint8Array | undefined, contentType: string | undefined):
 
 /**
  * An in-memory `HttpClient` answering from the script, plus the `OpenAiTest` service. `apiRoot` is the path
- * prefix stripped to find the API path (`/v1` by default). Opt-in: provided to a whole app, it answers every
- * outgoing call of the app as the fake OpenAI would; {@link layer} keeps it to the OpenAI client.
+ * prefix stripped to find the API path (`/v1` by default); `model` answers the chat completions and responses the
+ * mock API serves (the requests with no scripted reply, or a {@link mock} one). Opt-in: provided to a whole app, it
+ * answers every outgoing call of the app as the fake OpenAI would; {@link layer} keeps it to the OpenAI client.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerHttpClient = (
-  options?: { readonly replies?: ReadonlyArray<Reply> | undefined; readonly apiRoot?: string | undefined }
+  options?: {
+    readonly replies?: ReadonlyArray<Reply> | undefined
+    readonly apiRoot?: string | undefined
+    /** @since 0.2.0 */
+    readonly model?: MockModel.MockModel | undefined
+  }
 ): Layer.Layer<HttpClient.HttpClient | OpenAiTest> =>
   Layer.effectContext(Effect.sync(() => {
     const queue: Array<Reply> = [...(options?.replies ?? [])]
     const received: Array<RecordedRequest> = []
-    const state = MockApi.makeState()
+    const state = MockApi.makeState(options?.model)
     const mockApi = MockApi.app(state)
     const apiRoot = options?.apiRoot ?? "/v1"
 
@@ -662,6 +669,9 @@ export const apiKey: Redacted.Redacted<string> = Redacted.make("test-api-key")
  * test keeps its `HttpClient` (a webhook to another host goes where it always goes, and is not recorded here). To
  * share one fake transport with the app, use {@link layerHttpClient} and build the client over it.
  *
+ * `model` scripts the model behind the mock API (text, or calls to the request's function tools; see `MockModel`):
+ * it answers the chat completions and responses that get no scripted reply.
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -669,13 +679,19 @@ export const layer = (
   options?: {
     readonly replies?: ReadonlyArray<Reply> | undefined
     readonly client?: Partial<OpenAiClient.Options> | undefined
+    /** @since 0.2.0 */
+    readonly model?: MockModel.MockModel | undefined
   }
 ): Layer.Layer<OpenAiClient.OpenAiClient | OpenAiTest, ConfigError.ConfigError> => {
   const baseURL = options?.client?.baseURL ?? "https://api.openai.com/v1"
   // the key is a fake one and nothing leaves the process, so component tests under jsdom or happy-dom may build it
   const withFake = OpenAiClient.layer({ apiKey, dangerouslyAllowBrowser: true, ...options?.client }).pipe(
     Layer.provideMerge(
-      layerHttpClient({ replies: options?.replies, apiRoot: new URL(baseURL).pathname.replace(/\/+$/, "") })
+      layerHttpClient({
+        replies: options?.replies,
+        apiRoot: new URL(baseURL).pathname.replace(/\/+$/, ""),
+        model: options?.model
+      })
     )
   )
   return Layer.scopedContext(Effect.map(Layer.build(withFake), Context.omit(HttpClient.HttpClient)))

@@ -13,11 +13,16 @@ import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import { isRecord, isTagged } from "effect/Predicate"
+import type * as MockModel from "../MockModel.js"
+import type { ModelState } from "./mockModel.js"
+import { answer, chatConversation, makeModelState } from "./mockModel.js"
 import type { ReplyState } from "./mockReply.js"
 import {
   badRequest,
   chatChunkEvents,
   chatCompletion,
+  chatToolCallCompletion,
+  chatToolCallEvents,
   countTokens,
   embeddingsBody,
   embeddingVector,
@@ -36,14 +41,20 @@ import { makeStore, resourceRoutes } from "./mockResources.js"
 
 export * from "./mockReply.js"
 
-/** The reply counters and the stored resources. @internal */
+/** The reply counters, the stored resources and the model. @internal */
 export interface MockState extends ReplyState {
   /** Files, uploads, batches and responses created so far. */
   readonly store: Store
+  /** The model that answers chat completions and responses; without one, the default mock replies. */
+  readonly model: ModelState | undefined
 }
 
 /** @internal */
-export const makeState = (): MockState => ({ ...makeReplyState(), store: makeStore() })
+export const makeState = (model?: MockModel.MockModel | undefined): MockState => ({
+  ...makeReplyState(),
+  store: makeStore(),
+  model: makeModelState(model)
+})
 
 const notFoundModel = (state: MockState, model: string) =>
   jsonReply(
@@ -118,12 +129,28 @@ const embeddings = (state: MockState, body: unknown): HttpServerResponse.HttpSer
 const chatCompletions = (state: MockState, body: unknown): HttpServerResponse.HttpServerResponse => {
   const params = chatParams(state, body)
   if (HttpServerResponse.isServerResponse(params)) return params
-  const completion = chatCompletion(state, params.model, params.messages, params.body.response_format)
+  const answered = state.model === undefined
+    ? undefined
+    : answer(state.model, chatConversation(params.model, params.messages, params.body))
+  const streamOptions = params.body.stream_options
+  const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true
+  if (answered?._tag === "ToolCalls") {
+    const completion = chatToolCallCompletion(state, params.model, params.messages, answered.calls)
+    if (params.body.stream !== true) return jsonReply(state, completion, 200, completion.usage.total_tokens)
+    const events = chatToolCallEvents({
+      id: completion.id,
+      model: completion.model,
+      created: completion.created,
+      calls: answered.calls,
+      usage: includeUsage ? completion.usage : undefined
+    })
+    events.push(sseDone)
+    return eventsReply(state, events, completion.usage.total_tokens)
+  }
+  const completion = chatCompletion(state, params.model, params.messages, params.body.response_format, answered?.text)
   if (params.body.stream !== true) {
     return jsonReply(state, completion, 200, completion.usage.total_tokens)
   }
-  const streamOptions = params.body.stream_options
-  const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true
   const events = chatChunkEvents({
     id: completion.id,
     model: completion.model,
@@ -155,7 +182,7 @@ const builtIn = (state: MockState): HttpRouter.HttpRouter =>
       "/v1/models/:model",
       Effect.map(HttpRouter.params, (params) => retrieveModel(state, params.model ?? ""))
     ),
-    HttpRouter.concat(resourceRoutes(state, state.store))
+    HttpRouter.concat(resourceRoutes(state, state.store, state.model))
   )
 
 /** The 404 OpenAI sends for an unknown route. */

@@ -141,7 +141,8 @@ export const unauthorized = (
   )
 }
 
-const textOf = (content: unknown): string => {
+/** The text of a message's content: a string, or the `text` of its parts joined. @internal */
+export const textOf = (content: unknown): string => {
   if (typeof content === "string") return content
   if (Array.isArray(content)) {
     return content.map((part) => isRecord(part) && typeof part.text === "string" ? part.text : "").join("")
@@ -214,40 +215,89 @@ export const chatCompletionBody = <Message extends object, Usage>(options: {
   system_fingerprint: "fp_mock"
 })
 
-/** A complete chat completion for a conversation. @internal */
+/** The prompt tokens of a conversation, roughly: its messages' text and a few per message. @internal */
+export const promptTokens = (messages: ReadonlyArray<unknown>): number =>
+  messages.reduce<number>(
+    (sum, message) => sum + (isRecord(message) ? countTokens(textOf(message.content)) + 4 : 0),
+    3
+  )
+
+/**
+ * A complete chat completion for a conversation: it says `text` when given, else the mock reply (the simplest value of
+ * a `json_schema` format, or the echo of the last user message).
+ *
+ * @internal
+ */
 export const chatCompletion = (
   state: ReplyState,
   model: string,
   messages: ReadonlyArray<unknown>,
-  responseFormat?: unknown
+  responseFormat?: unknown,
+  text?: string | undefined
 ) => {
-  const content = structuredReply(responseFormat) ?? replyText(messages)
-  const promptTokens = messages.reduce<number>(
-    (sum, message) => sum + (isRecord(message) ? countTokens(textOf(message.content)) + 4 : 0),
-    3
-  )
+  const content = text ?? structuredReply(responseFormat) ?? replyText(messages)
   return chatCompletionBody({
     id: `chatcmpl-mock${state.requests + 1}`,
     model,
     created: 1_700_000_000 + state.requests,
     message: { content, refusal: null, annotations: [] },
     finishReason: "stop",
-    usage: completionUsage(promptTokens, countTokens(content))
+    usage: completionUsage(promptTokens(messages), countTokens(content))
   })
 }
 
+/** A function call as the mock API sends it: its ids and its arguments as JSON text. @internal */
+export interface SentCall {
+  /** The call's id (`call_…`), which the tool result names. */
+  readonly id: string
+  /** The id of the Responses API output item (`fc_…`). */
+  readonly itemId: string
+  readonly name: string
+  readonly arguments: string
+}
+
+/** Scripted function call arguments as sent: a string as it is, anything else as its JSON. @internal */
+export const argumentsText = (value: unknown): string => typeof value === "string" ? value : JSON.stringify(value ?? {})
+
+/** Splits function call arguments into the fragments a stream sends them in (up to 8 characters each). @internal */
+export const argumentPieces = (text: string): Array<string> => text.match(/[\s\S]{1,8}/gu) ?? []
+
+/** A chat completion whose one choice calls functions, `finish_reason: "tool_calls"`. @internal */
+export const chatToolCallCompletion = (
+  state: ReplyState,
+  model: string,
+  messages: ReadonlyArray<unknown>,
+  calls: ReadonlyArray<SentCall>
+) =>
+  chatCompletionBody({
+    id: `chatcmpl-mock${state.requests + 1}`,
+    model,
+    created: 1_700_000_000 + state.requests,
+    message: {
+      content: null,
+      refusal: null,
+      tool_calls: calls.map((call) => ({
+        id: call.id,
+        type: "function" as const,
+        function: { name: call.name, arguments: call.arguments }
+      })),
+      annotations: []
+    },
+    finishReason: "tool_calls",
+    usage: completionUsage(
+      promptTokens(messages),
+      calls.reduce((sum, call) => sum + countTokens(call.arguments), 0)
+    )
+  })
+
 /**
- * The mock model's answer to a `json_schema` response format: the simplest value the schema allows (the first enum
- * member or `const`, `""`, `0`, `false`, `null` where it may be null, empty arrays, every property of an object,
- * `$ref`s followed once), as JSON text; `undefined` for any other format.
+ * The simplest value a JSON schema allows: the first enum member or `const`, `""`, `0`, `false`, `null` where it may
+ * be null, empty arrays, every property of an object, `$ref`s into the root's `$defs` followed.
  *
  * @internal
  */
-export const structuredReply = (responseFormat: unknown): string | undefined => {
-  if (!isRecord(responseFormat) || responseFormat.type !== "json_schema") return undefined
-  const format = isRecord(responseFormat.json_schema) ? responseFormat.json_schema : undefined
-  const schema = format !== undefined && isRecord(format.schema) ? format.schema : {}
-  const defs = isRecord(schema.$defs) ? schema.$defs : {}
+export const simplestValue = (schema: unknown): unknown => {
+  const defs = isRecord(schema) && isRecord(schema.$defs) ? schema.$defs : {}
   const sample = (node: unknown, depth: number): unknown => {
     if (!isRecord(node) || depth > 8) return null
     if (typeof node.$ref === "string") return sample(defs[node.$ref.replace(/^#\/\$defs\//, "")], depth + 1)
@@ -279,7 +329,19 @@ export const structuredReply = (responseFormat: unknown): string | undefined => 
         return null
     }
   }
-  return JSON.stringify(sample(schema, 0))
+  return sample(schema, 0)
+}
+
+/**
+ * The mock model's answer to a `json_schema` response format: the {@link simplestValue} of its schema as JSON text;
+ * `undefined` for any other format.
+ *
+ * @internal
+ */
+export const structuredReply = (responseFormat: unknown): string | undefined => {
+  if (!isRecord(responseFormat) || responseFormat.type !== "json_schema") return undefined
+  const format = isRecord(responseFormat.json_schema) ? responseFormat.json_schema : undefined
+  return JSON.stringify(simplestValue(format !== undefined && isRecord(format.schema) ? format.schema : {}))
 }
 
 /** Serializes one server-sent event. @internal */
@@ -292,13 +354,20 @@ export const sseDone = "data: [DONE]\n\n"
 /** Splits a reply into token-like pieces (words with their leading space). @internal */
 export const pieces = (text: string): Array<string> => text.match(/\s*\S+/g) ?? []
 
-/** The chunk events of a streamed chat completion, `[DONE]` excluded. @internal */
-export const chatChunkEvents = (
+/**
+ * The chunk events of a streamed chat completion, `[DONE]` excluded: a chunk with the `first` delta (the role), one
+ * per delta, one with the finish reason, and a usage chunk when `usage` is given.
+ *
+ * @internal
+ */
+export const chatDeltaEvents = (
   options: {
     readonly id: string
     readonly model: string
     readonly created: number
-    readonly pieces: ReadonlyArray<string>
+    readonly first: object
+    readonly deltas: ReadonlyArray<object>
+    readonly finishReason: string
     readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | undefined
   }
 ): Array<string> => {
@@ -310,24 +379,11 @@ export const chatChunkEvents = (
     service_tier: "default",
     system_fingerprint: "fp_mock"
   }
-  const events = [
-    sseEvent({
-      ...base,
-      choices: [{
-        index: 0,
-        delta: { role: "assistant", content: "", refusal: null },
-        logprobs: null,
-        finish_reason: null
-      }]
-    })
-  ]
-  for (const piece of options.pieces) {
-    events.push(sseEvent({
-      ...base,
-      choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]
-    }))
-  }
-  events.push(sseEvent({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }] }))
+  const chunk = (delta: object, finishReason: string | null) =>
+    sseEvent({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] })
+  const events = [chunk(options.first, null)]
+  for (const delta of options.deltas) events.push(chunk(delta, null))
+  events.push(chunk({}, options.finishReason))
   if (options.usage !== undefined) {
     events.push(sseEvent({
       ...base,
@@ -340,6 +396,48 @@ export const chatChunkEvents = (
   }
   return events
 }
+
+/** The chunk events of a streamed chat completion that says `pieces`, `[DONE]` excluded. @internal */
+export const chatChunkEvents = (
+  options: {
+    readonly id: string
+    readonly model: string
+    readonly created: number
+    readonly pieces: ReadonlyArray<string>
+    readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | undefined
+  }
+): Array<string> =>
+  chatDeltaEvents({
+    ...options,
+    first: { role: "assistant", content: "", refusal: null },
+    deltas: options.pieces.map((content) => ({ content })),
+    finishReason: "stop"
+  })
+
+/**
+ * The chunk events of a streamed chat completion that calls functions, `[DONE]` excluded: per call a fragment with its
+ * id, type and name, then its arguments in several fragments, as OpenAI streams them.
+ *
+ * @internal
+ */
+export const chatToolCallEvents = (
+  options: {
+    readonly id: string
+    readonly model: string
+    readonly created: number
+    readonly calls: ReadonlyArray<SentCall>
+    readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | undefined
+  }
+): Array<string> =>
+  chatDeltaEvents({
+    ...options,
+    first: { role: "assistant", content: null, refusal: null },
+    deltas: options.calls.flatMap((call, index) => [
+      { tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] },
+      ...argumentPieces(call.arguments).map((piece) => ({ tool_calls: [{ index, function: { arguments: piece } }] }))
+    ]),
+    finishReason: "tool_calls"
+  })
 
 /** A deterministic pseudo-random vector for a text: the same text always gets the same vector. @internal */
 export const embeddingVector = (text: string, dimensions: number): Array<number> => {

@@ -3,9 +3,11 @@
  * parts, batches through their lifecycle (each retrieve moves one step: validating → in_progress → finalizing →
  * completed, with an output file of mock results; `metadata.mock_outcome` = `failed`, `expired` (the second half of
  * the requests in the error file as `batch_expired`) or `partial` (every other one failed) for the other endings; a
- * cancelled batch has every request in its error file as `batch_cancelled`), responses (plain, streamed, stored, retrieved, deleted, cancelled, their input items), speech
- * audio (bytes or speech events) and images (generated, or streamed with a partial image). Bodies have the spec's
- * shapes, so the generated schemas decode them; ids and times are deterministic.
+ * cancelled batch has every request in its error file as `batch_cancelled`), responses (plain, streamed, stored,
+ * retrieved, deleted, cancelled, their input items; answered by the mock model when there is one, which sees the
+ * `previous_response_id` chain), speech audio (bytes or speech events) and images (generated, or streamed with a
+ * partial image). Bodies have the spec's shapes, so the generated schemas decode them; ids and times are
+ * deterministic.
  *
  * @internal
  */
@@ -19,8 +21,11 @@ import * as Encoding from "effect/Encoding"
 import { isRecord } from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import { concat } from "./bytes.js"
-import type { ReplyState } from "./mockReply.js"
+import type { Answer, ModelState } from "./mockModel.js"
+import { answer, itemMessages, responsesConversation } from "./mockModel.js"
+import type { ReplyState, SentCall } from "./mockReply.js"
 import {
+  argumentPieces,
   badRequest,
   chatCompletion,
   countTokens,
@@ -81,7 +86,14 @@ export interface Store {
   readonly files: Map<string, StoredFile>
   readonly uploads: Map<string, StoredUpload>
   readonly batches: Map<string, StoredBatch>
-  readonly responses: Map<string, { readonly response: Record<string, unknown>; readonly input: Array<unknown> }>
+  readonly responses: Map<string, StoredResponse>
+}
+
+interface StoredResponse {
+  readonly response: Record<string, unknown>
+  readonly input: Array<unknown>
+  /** The `previous_response_id` it was created with. */
+  readonly previous: string | undefined
 }
 
 /** @internal */
@@ -480,47 +492,65 @@ const inputMessages = (input: unknown): Array<unknown> =>
     ? input.filter((item) => isRecord(item) && typeof item.role === "string")
     : []
 
-const responseObject = (id: string, model: string, text: string, status: string, inputTokens: number) => ({
-  id,
-  object: "response",
-  created_at: baseTime,
-  status,
-  completed_at: status === "completed" ? baseTime + 1 : null,
-  model,
-  output: status === "completed"
-    ? [{
-      id: `msg_${id.slice("resp_".length)}`,
-      type: "message",
-      role: "assistant",
-      status: "completed",
-      content: [{ type: "output_text", text, annotations: [], logprobs: [] }]
-    }]
-    : [],
-  output_text: status === "completed" ? text : null,
-  error: null,
-  incomplete_details: null,
-  instructions: null,
-  metadata: {},
-  parallel_tool_calls: true,
-  temperature: 1,
-  top_p: 1,
-  tool_choice: "auto",
-  tools: [],
-  usage: status === "completed"
-    ? {
-      input_tokens: inputTokens,
-      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
-      output_tokens: countTokens(text),
-      output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: inputTokens + countTokens(text)
-    }
-    : null
+const functionCallItem = (call: SentCall, status: string, args: string) => ({
+  id: call.itemId,
+  type: "function_call",
+  call_id: call.id,
+  name: call.name,
+  arguments: args,
+  status
 })
 
-/** The events of a streamed response: created, in progress, the message built piece by piece, completed. */
-const responseEvents = (response: ReturnType<typeof responseObject>, text: string): Array<string> => {
-  const itemId = `msg_${response.id.slice("resp_".length)}`
-  const open = { ...response, status: "in_progress", output: [], output_text: null, usage: null }
+const outputTokens = (output: Answer): number =>
+  output._tag === "Text"
+    ? countTokens(output.text)
+    : output.calls.reduce((sum, call) => sum + countTokens(call.arguments), 0)
+
+const responseObject = (id: string, model: string, output: Answer, status: string, inputTokens: number) => {
+  const text = output._tag === "Text" ? output.text : ""
+  return {
+    id,
+    object: "response",
+    created_at: baseTime,
+    status,
+    completed_at: status === "completed" ? baseTime + 1 : null,
+    model,
+    output: status !== "completed"
+      ? []
+      : output._tag === "Text"
+      ? [{
+        id: `msg_${id.slice("resp_".length)}`,
+        type: "message",
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text, annotations: [], logprobs: [] }]
+      }]
+      : output.calls.map((call) => functionCallItem(call, "completed", call.arguments)),
+    output_text: status === "completed" ? text : null,
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    metadata: {},
+    parallel_tool_calls: true,
+    temperature: 1,
+    top_p: 1,
+    tool_choice: "auto",
+    tools: [],
+    usage: status === "completed"
+      ? {
+        input_tokens: inputTokens,
+        input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+        output_tokens: outputTokens(output),
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: inputTokens + outputTokens(output)
+      }
+      : null
+  }
+}
+
+/** The events of the output of a streamed response: the message built piece by piece. */
+const messageEvents = (id: string, text: string): Array<Record<string, unknown>> => {
+  const itemId = `msg_${id.slice("resp_".length)}`
   const part = (value: string) => ({ type: "output_text", text: value, annotations: [], logprobs: [] })
   const item = (status: string, content: Array<unknown>) => ({
     id: itemId,
@@ -529,9 +559,7 @@ const responseEvents = (response: ReturnType<typeof responseObject>, text: strin
     status,
     content
   })
-  const payloads: Array<Record<string, unknown>> = [
-    { type: "response.created", response: open },
-    { type: "response.in_progress", response: open },
+  return [
     { type: "response.output_item.added", output_index: 0, item: item("in_progress", []) },
     { type: "response.content_part.added", item_id: itemId, output_index: 0, content_index: 0, part: part("") },
     ...pieces(text).map((delta) => ({
@@ -544,13 +572,63 @@ const responseEvents = (response: ReturnType<typeof responseObject>, text: strin
     })),
     { type: "response.output_text.done", item_id: itemId, output_index: 0, content_index: 0, text, logprobs: [] },
     { type: "response.content_part.done", item_id: itemId, output_index: 0, content_index: 0, part: part(text) },
-    { type: "response.output_item.done", output_index: 0, item: item("completed", [part(text)]) },
+    { type: "response.output_item.done", output_index: 0, item: item("completed", [part(text)]) }
+  ]
+}
+
+/** The events of the output of a streamed response: each function call, its arguments in several deltas. */
+const functionCallEvents = (calls: ReadonlyArray<SentCall>): Array<Record<string, unknown>> =>
+  calls.flatMap((call, index) => [
+    { type: "response.output_item.added", output_index: index, item: functionCallItem(call, "in_progress", "") },
+    ...argumentPieces(call.arguments).map((delta) => ({
+      type: "response.function_call_arguments.delta",
+      item_id: call.itemId,
+      output_index: index,
+      delta
+    })),
+    {
+      type: "response.function_call_arguments.done",
+      item_id: call.itemId,
+      output_index: index,
+      name: call.name,
+      arguments: call.arguments
+    },
+    {
+      type: "response.output_item.done",
+      output_index: index,
+      item: functionCallItem(call, "completed", call.arguments)
+    }
+  ])
+
+/** The events of a streamed response: created, in progress, its output, completed. */
+const responseEvents = (response: ReturnType<typeof responseObject>, output: Answer): Array<string> => {
+  const open = { ...response, status: "in_progress", output: [], output_text: null, usage: null }
+  const payloads: Array<Record<string, unknown>> = [
+    { type: "response.created", response: open },
+    { type: "response.in_progress", response: open },
+    ...(output._tag === "Text" ? messageEvents(response.id, output.text) : functionCallEvents(output.calls)),
     { type: "response.completed", response }
   ]
   return payloads.map((payload, index) => sseEvent({ ...payload, sequence_number: index }, String(payload.type)))
 }
 
-const responses = (state: ReplyState, store: Store) =>
+/**
+ * The messages of the responses before `id` in its `previous_response_id` chain, oldest first, each one's input then
+ * output; `undefined` when `id` is no stored response.
+ */
+const chainMessages = (store: Store, id: string) => {
+  const chain: Array<StoredResponse> = []
+  for (let next: string | undefined = id; next !== undefined;) {
+    const stored = store.responses.get(next)
+    if (stored === undefined) break
+    chain.unshift(stored)
+    next = stored.previous
+  }
+  if (chain.length === 0) return undefined
+  return chain.flatMap((stored) => [...itemMessages(stored.input), ...itemMessages(stored.response.output)])
+}
+
+const responses = (state: ReplyState, store: Store, model: ModelState | undefined) =>
   HttpRouter.empty.pipe(
     HttpRouter.post(
       "/v1/responses",
@@ -558,22 +636,36 @@ const responses = (state: ReplyState, store: Store) =>
         if (!isRecord(body) || typeof body.model !== "string") {
           return badRequest(state, "'model' is a required property", "model")
         }
+        const previous = typeof body.previous_response_id === "string" ? body.previous_response_id : undefined
+        let answered: Answer | undefined = undefined
+        if (model !== undefined) {
+          const earlier = previous === undefined ? [] : chainMessages(store, previous)
+          if (earlier === undefined) {
+            return badRequest(
+              state,
+              `Previous response with id '${previous}' not found.`,
+              "previous_response_id",
+              "previous_response_not_found"
+            )
+          }
+          answered = answer(model, responsesConversation(body.model, earlier, body))
+        }
         const messages = inputMessages(body.input)
-        const text = replyText(messages)
+        const output: Answer = answered ?? { _tag: "Text", text: replyText(messages) }
         const inputTokens = countTokens(JSON.stringify(body.input ?? ""))
         const id = nextId(store, "resp")
         const response = responseObject(
           id,
           body.model,
-          text,
+          output,
           body.background === true ? "queued" : "completed",
           inputTokens
         )
         if (body.store !== false) {
-          store.responses.set(id, { response, input: Array.isArray(body.input) ? body.input : messages })
+          store.responses.set(id, { response, input: Array.isArray(body.input) ? body.input : messages, previous })
         }
         return body.stream === true
-          ? events(state, responseEvents(response, text), response.usage?.total_tokens ?? 0)
+          ? events(state, responseEvents(response, output), response.usage?.total_tokens ?? 0)
           : json(state, response, 200, response.usage?.total_tokens ?? 0)
       })
     ),
@@ -724,11 +816,15 @@ const media = (state: ReplyState) =>
   )
 
 /** Every stateful route. @internal */
-export const resourceRoutes = (state: ReplyState, store: Store): HttpRouter.HttpRouter =>
+export const resourceRoutes = (
+  state: ReplyState,
+  store: Store,
+  model?: ModelState | undefined
+): HttpRouter.HttpRouter =>
   HttpRouter.concatAll(
     files(state, store),
     uploads(state, store),
     batches(state, store),
-    responses(state, store),
+    responses(state, store, model),
     media(state)
   )
