@@ -153,7 +153,10 @@ describe("Responses stream helpers", () => {
       )
       expect(seen).toStrictEqual([...recorded.slice(0, 9).map((event) => event.type), "response.failed"])
       expect(error._tag).toBe("StreamError")
-      expect(error).toMatchObject({ reason: "ErrorEvent", error: { code: "server_error", message: "The model crashed." } })
+      expect(error).toMatchObject({
+        reason: "ErrorEvent",
+        error: { code: "server_error", message: "The model crashed." }
+      })
     }).pipe(Effect.provide(OpenAiTest.layer())))
 })
 
