@@ -3,7 +3,7 @@
 import { Chat, ResponseFormat } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Console, Effect, Schema } from "effect"
+import { Console, Effect, Schema, Stream } from "effect"
 
 // 1. One definition: the JSON Schema sent (strict), the decoder, the TypeScript type
 const CalendarEvent = Schema.Struct({
@@ -27,6 +27,18 @@ const program = Effect.gen(function*() {
   // 3. Decoded: a typed CalendarEvent, or a ParseError naming the path
   const event = yield* format.decode(completion.choices[0]?.message.content ?? "")
   yield* Console.log(JSON.stringify(event))
+
+  // 4. Streamed: a partial value each time the JSON grows into a new one, then the decoded value
+  yield* Chat.completions.streamParse({
+    model: "gpt-4o-mini",
+    messages: [{ role: "user", content: "Alice and Bob are going to a science fair on Friday." }]
+  }, format).pipe(
+    Stream.runForEach((event) =>
+      event._tag === "Partial"
+        ? Console.log(`partial: ${JSON.stringify(event.partial)}`)
+        : Console.log(`parsed: ${JSON.stringify(event.parsed)}`)
+    )
+  )
 })
 
 NodeRuntime.runMain(program.pipe(Effect.provide(NodeOpenAi.layerConfig())))

@@ -22,6 +22,7 @@ import { decoderEither } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
 import * as Operation from "./Operation.js"
+import type * as ResponseMeta from "./ResponseMeta.js"
 import type * as Sse from "./Sse.js"
 
 export * from "./generated/Chat.js"
@@ -390,7 +391,65 @@ const parse = <A>(
   })
 
 /**
- * `chat.completions`: the same resource path as the official SDK. `create`, `parse`, `stream` and `openStream` are written
+ * An event of {@link completions}`.streamParse`: a partial value each time the answer's JSON grows into a different
+ * one, then the decoded value with the whole completion.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ParsedStreamEvent<A, P> =
+  | { readonly _tag: "Partial"; readonly partial: P }
+  | { readonly _tag: "Parsed"; readonly parsed: A; readonly completion: ChatCompletionSnapshot }
+
+/**
+ * Streams a completion in a structured output format (`ResponseFormat.fromSchema`): a `Partial` event each time the
+ * first choice's JSON, read as far as it has arrived, stands for a new value (see `ResponseFormat.partial`: the JSON
+ * side, not yet checked), then one `Parsed` event with the answer decoded by the schema and the accumulated
+ * completion. A refusal fails with `RefusalError`, an answer cut short with `IncompleteOutputError`, an answer the
+ * schema does not decode with `ResponseDecodeError`; the stream's own rules (truncation, error events, idle timeout)
+ * are {@link stream}'s.
+ *
+ * @since 0.2.0
+ * @category operations
+ */
+const streamParse = <A, P>(
+  params: Omit<ChatCompletionCreateParams, "response_format" | "stream">,
+  format: Parsed.Decoder<A> & {
+    readonly response_format: ResponseFormat
+    readonly partial: (text: string) => P | undefined
+  },
+  options?: OpenAiClient.StreamRequestOptions
+): Stream.Stream<
+  ParsedStreamEvent<A, P>,
+  OpenAiError.OpenAiError | Parsed.RefusalError | Parsed.IncompleteOutputError,
+  OpenAiClient.OpenAiClient
+> =>
+  Stream.unwrap(Effect.map(OpenAiClient.OpenAiClient, (client) => {
+    const request = { method: "POST", url: `${client.baseURL}/chat/completions` }
+    let meta: ResponseMeta.ResponseMeta | undefined
+    const accumulator = new ChatCompletionAccumulator()
+    const track = Parsed.partialTracker(format.partial)
+    const partials = stream({ ...params, response_format: format.response_format }, options).pipe(
+      OpenAiClient.withStreamResponse((response) => Effect.sync(() => (meta = response))),
+      Stream.mapConcat((chunk): ReadonlyArray<ParsedStreamEvent<A, P>> => {
+        accumulator.add(chunk)
+        const delta = chunk.choices.find((choice) => choice.index === 0)?.delta.content
+        const partial = delta == null || delta === "" ? undefined : track(delta)
+        return partial === undefined ? [] : [{ _tag: "Partial", partial }]
+      })
+    )
+    const parsed = Effect.suspend(() => {
+      const completion = accumulator.snapshot()
+      return Parsed.choiceText(completion.choices[0], completion).pipe(
+        Effect.flatMap((text) => Parsed.decodeAnswer(format, text, request, meta!)),
+        Effect.map((parsed): ParsedStreamEvent<A, P> => ({ _tag: "Parsed", parsed, completion }))
+      )
+    })
+    return Stream.concat(partials, Stream.fromEffect(parsed))
+  }))
+
+/**
+ * `chat.completions`: the same resource path as the official SDK. `create`, `parse`, `stream`, `streamParse` and `openStream` are written
  * here (the stream's rules); `list`, `retrieve`, `update`, `delete` and `messages.list` (stored completions) are
  * generated from the spec.
  *
@@ -402,6 +461,7 @@ export const completions = {
   create,
   parse,
   stream,
+  streamParse,
   openStream
 } as const
 

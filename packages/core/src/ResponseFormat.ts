@@ -25,6 +25,7 @@ import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import type * as Chat from "./Chat.js"
 import * as Parsed from "./internal/parsed.js"
+import * as PartialJson from "./internal/partialJson.js"
 
 /**
  * The model refused to answer in the format (`Chat.completions.parse`, `Responses.parse`).
@@ -83,7 +84,7 @@ export type JsonSchema = Chat.JsonSchema
  * @since 0.2.0
  * @category models
  */
-export interface ResponseFormat<A> {
+export interface ResponseFormat<A, I = A> {
   /** `response_format` of `Chat.completions.create`. */
   readonly response_format: {
     readonly type: "json_schema"
@@ -110,7 +111,23 @@ export interface ResponseFormat<A> {
   readonly decode: (text: string) => Effect.Effect<A, ParseResult.ParseError>
   /** The same, from a value already parsed from JSON. */
   readonly decodeUnknown: (value: unknown) => Effect.Effect<A, ParseResult.ParseError>
+  /**
+   * The value a prefix of the answer stands for so far, while it streams (`undefined` before there is one): the
+   * JSON read as far as it goes (open strings with what has arrived, unfinished keys, numbers and literals left out),
+   * nulls standing for absent optional fields dropped. It is the JSON side of the schema (`I`), not yet checked.
+   */
+  readonly partial: (text: string) => DeepPartial<I> | undefined
 }
+
+/**
+ * A value of which any field, at any depth, may be missing yet: a structured output while it streams.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type DeepPartial<T> = T extends ReadonlyArray<infer E> ? ReadonlyArray<DeepPartial<E>>
+  : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+  : T
 
 /** The keywords strict mode accepts; the others are left out. */
 const supported = new Set([
@@ -283,6 +300,8 @@ export const modelSchema = <A, I>(
 ): {
   readonly jsonSchema: JsonSchema
   readonly decodeUnknown: (value: unknown) => Effect.Effect<A, ParseResult.ParseError>
+  /** Drops the nulls standing for absent optional fields (strict mode's), before decoding. */
+  readonly dropNulls: (value: unknown) => unknown
 } => {
   // `JSONSchema.make` writes an empty struct as "any object or array"; to the model it is an object with no fields
   const empty = AST.isTypeLiteral(schema.ast) && schema.ast.propertySignatures.length === 0 &&
@@ -308,10 +327,8 @@ export const modelSchema = <A, I>(
     jsonSchema = Object.keys(defs).length > 0 ? { ...root, $defs: defs } : root
   }
   const decodeSchema = Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
-  return {
-    jsonSchema,
-    decodeUnknown: (value) => decodeSchema(strict ? dropAddedNulls(value, root, defs) : value)
-  }
+  const dropNulls = strict ? (value: unknown) => dropAddedNulls(value, root, defs) : (value: unknown) => value
+  return { jsonSchema, decodeUnknown: (value) => decodeSchema(dropNulls(value)), dropNulls }
 }
 
 /**
@@ -324,9 +341,9 @@ export const modelSchema = <A, I>(
 export const fromSchema = <A, I>(
   schema: Schema.Schema<A, I>,
   options: { readonly name: string; readonly description?: string | undefined; readonly strict?: boolean | undefined }
-): ResponseFormat<A> => {
+): ResponseFormat<A, I> => {
   const isStrict = options.strict ?? true
-  const { decodeUnknown, jsonSchema } = modelSchema(schema, isStrict)
+  const { decodeUnknown, dropNulls, jsonSchema } = modelSchema(schema, isStrict)
   const description = options.description !== undefined ? { description: options.description } : {}
   const parseJson = Schema.decodeUnknown(Schema.parseJson())
   return {
@@ -337,6 +354,10 @@ export const fromSchema = <A, I>(
     text: { format: { type: "json_schema", name: options.name, ...description, schema: jsonSchema, strict: isStrict } },
     jsonSchema,
     decode: (text) => Effect.flatMap(parseJson(text), decodeUnknown),
-    decodeUnknown
+    decodeUnknown,
+    partial: (text) => {
+      const value = PartialJson.parse(text)
+      return value === undefined ? undefined : dropNulls(value) as DeepPartial<I>
+    }
   }
 }

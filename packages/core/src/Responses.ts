@@ -1,6 +1,7 @@
 /**
  * The Responses API: create a response (`Responses.create`, or `Responses.stream` for its typed events), retrieve,
- * cancel, delete, compact it, list its input items, count input tokens; `Responses.parse` for structured outputs.
+ * cancel, delete, compact it, list its input items, count input tokens; `Responses.parse` and `Responses.streamParse`
+ * for structured outputs.
  *
  * Generated from the OpenAI spec (every operation, its parameters and schemas; see `docs/api.md`).
  *
@@ -16,6 +17,7 @@ import * as Generated from "./generated/Responses.js"
 import * as Parsed from "./internal/parsed.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
+import type * as ResponseMeta from "./ResponseMeta.js"
 
 export * from "./generated/Responses.js"
 
@@ -53,6 +55,66 @@ export const parse = <A>(
     const parsed = yield* Parsed.decodeAnswer(format, text, request, response)
     return { ...data, output_parsed: parsed }
   })
+
+/**
+ * An event of {@link streamParse}: a partial value each time the answer's JSON grows into a different one, then the
+ * decoded value with the whole response.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ParsedStreamEvent<A, P> =
+  | { readonly _tag: "Partial"; readonly partial: P }
+  | { readonly _tag: "Parsed"; readonly parsed: A; readonly response: Generated.Response }
+
+/**
+ * Streams a response in a structured output format (`ResponseFormat.fromSchema`, sent as `text.format`): a
+ * `Partial` event each time the output text, read as far as it has arrived, stands for a new value (see
+ * `ResponseFormat.partial`), then one `Parsed` event with the answer decoded by the schema and the response the
+ * events amount to. A refusal fails with `RefusalError`, an incomplete response with `IncompleteOutputError`, an
+ * answer the schema does not decode with `ResponseDecodeError`, a `response.failed` with `StreamError`.
+ *
+ * @since 0.2.0
+ * @category operations
+ */
+export const streamParse = <A, P>(
+  params: Omit<Generated.CreateParams, "text" | "stream">,
+  format: Parsed.Decoder<A> & {
+    readonly text: NonNullable<Generated.CreateParams["text"]>
+    readonly partial: (text: string) => P | undefined
+  },
+  options?: OpenAiClient.StreamRequestOptions
+): Stream.Stream<
+  ParsedStreamEvent<A, P>,
+  OpenAiError.OpenAiError | Parsed.RefusalError | Parsed.IncompleteOutputError,
+  OpenAiClient.OpenAiClient
+> =>
+  Stream.unwrap(Effect.map(OpenAiClient.OpenAiClient, (client) => {
+    const request = { method: "POST", url: `${client.baseURL}/responses` }
+    let meta: ResponseMeta.ResponseMeta | undefined
+    const accumulator = new ResponseAccumulator()
+    const track = Parsed.partialTracker(format.partial)
+    const partials = Generated.stream({ ...params, text: format.text }, options).pipe(
+      OpenAiClient.withStreamResponse((response) => Effect.sync(() => (meta = response))),
+      Stream.mapConcat((event): ReadonlyArray<ParsedStreamEvent<A, P>> => {
+        accumulator.add(event)
+        const partial = event.type === "response.output_text.delta" && typeof event.delta === "string" &&
+            event.delta !== ""
+          ? track(event.delta)
+          : undefined
+        return partial === undefined ? [] : [{ _tag: "Partial", partial }]
+      })
+    )
+    const parsed = Effect.suspend(() => {
+      const response = accumulator.snapshot()
+      if (response === undefined) return Effect.dieMessage("Responses.streamParse: the stream ended without a response")
+      return Parsed.responseText(response).pipe(
+        Effect.flatMap((text) => Parsed.decodeAnswer(format, text, request, meta!)),
+        Effect.map((parsed): ParsedStreamEvent<A, P> => ({ _tag: "Parsed", parsed, response }))
+      )
+    })
+    return Stream.concat(partials, Stream.fromEffect(parsed))
+  }))
 
 // ---------------------------------------------------------------------------------------------------------------
 // stream helpers

@@ -130,3 +130,23 @@ export const choiceText = (
   }
   return Effect.succeed(choice?.message.content ?? "")
 }
+
+/**
+ * Follows an answer's text as it streams: each delta appended, the value the text stands for so far, given only when
+ * it changed since the last one given.
+ *
+ * @internal
+ */
+export const partialTracker = <P>(partial: (text: string) => P | undefined) => {
+  let text = ""
+  let last: string | undefined
+  return (delta: string): P | undefined => {
+    text += delta
+    const value = partial(text)
+    if (value === undefined) return undefined
+    const json = JSON.stringify(value)
+    if (json === last) return undefined
+    last = json
+    return value
+  }
+}
