@@ -1,5 +1,5 @@
 import type { Chat } from "@effect-openai/core"
-import { MockServer } from "@effect-openai/testing"
+import { MockModel, MockServer } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { execFile } from "node:child_process"
@@ -234,7 +234,11 @@ describe("docs examples run against MockServer", () => {
         expect(result.stderr).toBe("")
         expect(result.code).toBe(0)
         // the mock model answers the simplest value the schema allows: location null, decoded back to absent
-        expect(result.stdout.trim()).toBe("{\"name\":\"\",\"date\":\"\",\"attendees\":[]}")
+        const lines = result.stdout.trim().split("\n")
+        expect(lines[0]).toBe("{\"name\":\"\",\"date\":\"\",\"attendees\":[]}")
+        // streamed: the partial values (the null of the absent location dropped), then the decoded value
+        expect(lines.at(-2)).toBe("partial: {\"name\":\"\",\"date\":\"\",\"attendees\":[]}")
+        expect(lines.at(-1)).toBe("parsed: {\"name\":\"\",\"date\":\"\",\"attendees\":[]}")
         const [sent] = yield* server.requests
         const format = (sent!.body as { response_format: { json_schema: { strict: boolean; schema: unknown } } })
           .response_format.json_schema
@@ -244,6 +248,35 @@ describe("docs examples run against MockServer", () => {
           additionalProperties: false,
           properties: { location: { type: ["string", "null"] } }
         })
+      }),
+    60_000
+  )
+
+  it.scopedLive(
+    "tools.ts: the mock model calls the tool, the runner answers it, for both APIs",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* MockServer.make({ model: MockModel.toolCaller })
+        const result = yield* runExample(server, "tools.ts")
+        expect(result.stderr).toBe("")
+        expect(result.code).toBe(0)
+        // the simplest arguments the schema allows (city ""), the handler's value, the model's summary of it
+        const output = "{\"city\":\"\",\"sky\":\"sunny\",\"temperature\":18}"
+        expect(result.stdout.split("\n").filter((line) => line !== "")).toStrictEqual([
+          `tool get_weather: ${output}`,
+          `chat answer: The tools answered: ${output}`,
+          "step 1: 1 tool call(s)",
+          "step 2: 0 tool call(s)",
+          `responses answer: The tools answered: ${output}`
+        ])
+        const requests = yield* server.requests
+        expect(requests.map((request) => request.path)).toStrictEqual([
+          "/chat/completions",
+          "/chat/completions",
+          "/responses",
+          "/responses"
+        ])
+        expect((requests[3]!.body as { stream: boolean }).stream).toBe(true)
       }),
     60_000
   )
