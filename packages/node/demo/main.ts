@@ -1,18 +1,21 @@
 /**
  * A short tour of effect-openai: a chat completion, its request id and rate limits, an AuthenticationError
- * caught by tag, a 429 retried automatically, and a reply streamed token by token.
+ * caught by tag, a 429 retried automatically, a reply streamed token by token, a typed extraction with a Schema, and
+ * a tool call answered by an Effect handler.
  *
- * With OPENAI_API_KEY set it talks to the real API; without it, it starts the embedded MockServer.
+ * With OPENAI_API_KEY set it talks to the real API; without it, it starts the embedded MockServer (whose mock model
+ * answers a schema with its simplest value and calls the tools it is offered).
  */
-import { Chat, OpenAiClient } from "@effect-openai/core"
+import { Chat, OpenAiClient, ResponseFormat, Tool, Toolkit, ToolRunner } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
-import { MockServer } from "@effect-openai/testing"
+import { MockModel, MockServer } from "@effect-openai/testing"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 
 const model = process.env.OPENAI_MODEL ?? "gpt-4o-mini"
@@ -76,12 +79,56 @@ const tour = (target: Target) =>
     yield* Console.log(
       `\n(${streamed.usage?.completion_tokens ?? "?"} tokens, finish: ${streamed.choices[0]?.finish_reason})`
     )
+
+    yield* section("5. A typed extraction: a Schema in, a decoded value out")
+    const extracted = yield* Chat.completions.parse({
+      model,
+      messages: [
+        { role: "system", content: "Extract the event." },
+        { role: "user", content: "Alice and Bob are going to a science fair on Friday." }
+      ]
+    }, eventFormat)
+    const event = extracted.choices[0]!.message.parsed
+    yield* Console.log(`event:   ${JSON.stringify(event)}`)
+    yield* Console.log(`typed:   ${event.attendees.length} attendee(s), place ${event.place ?? "(not given)"}`)
+
+    yield* section("6. A tool call: the model asks, an Effect answers, the model concludes")
+    const run = yield* ToolRunner.chat({
+      model,
+      messages: [{ role: "user", content: "What is the weather in Paris? Use the tool." }]
+    }, weatherTools)
+    for (const step of run.steps) {
+      if (step._tag === "ToolResult") {
+        yield* Console.log(
+          `tool:    ${step.outcome.call.name}(${step.outcome.call.arguments}) -> ${step.outcome.output}`
+        )
+      }
+    }
+    yield* Console.log(`answer:  ${run.answer}`)
   }).pipe(Effect.provide(target.client))
+
+const eventFormat = ResponseFormat.fromSchema(
+  Schema.Struct({
+    name: Schema.String,
+    day: Schema.String,
+    attendees: Schema.Array(Schema.String),
+    place: Schema.optional(Schema.String)
+  }),
+  { name: "event" }
+)
+
+const weatherTools = Toolkit.handle(
+  Toolkit.make(Tool.make("get_weather", {
+    description: "Today's weather in a city",
+    parameters: Schema.Struct({ city: Schema.String })
+  })),
+  { get_weather: ({ city }) => Effect.succeed({ city, celsius: 18, sky: "sunny" }) }
+)
 
 const format = (duration: Duration.Duration | undefined) => duration === undefined ? "-" : Duration.format(duration)
 
 const retried429 = Effect.gen(function*() {
-  yield* section("5. A 429 retried automatically (always against the local MockServer)")
+  yield* section("7. A 429 retried automatically (always against the local MockServer)")
   const server = yield* MockServer.make()
   yield* server.fault({ status: 429, headers: { "retry-after-ms": "300" } })
   const started = Date.now()
@@ -100,7 +147,12 @@ const main = Effect.gen(function*() {
     const baseURL = process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"
     yield* tour({ client: NodeOpenAi.layerConfig(), baseURL })
   } else {
-    const server = yield* MockServer.make()
+    // the mock model calls get_weather for Paris when offered the tool, then sums up what it returned
+    const mockModel: MockModel.MockModel = (conversation) =>
+      conversation.tools.length > 0 && conversation.messages.at(-1)?.role === "user"
+        ? MockModel.toolCalls({ name: "get_weather", arguments: { city: "Paris" } })
+        : MockModel.toolCaller(conversation)
+    const server = yield* MockServer.make({ model: mockModel })
     yield* Console.log(`OPENAI_API_KEY is not set: using the embedded MockServer at ${server.url}`)
     yield* tour({
       client: NodeOpenAi.layer({ apiKey: Redacted.make(server.apiKey), baseURL: server.url }),
