@@ -39,7 +39,8 @@ import * as Toolkit from "./Toolkit.js"
 export class ToolRunnerError extends Data.TaggedError("ToolRunnerError")<{
   readonly reason: "MaxSteps" | "InvalidOptions"
   readonly detail: string
-  readonly steps: ReadonlyArray<unknown>
+  /** The run's steps so far (text deltas left out). */
+  readonly steps: ReadonlyArray<Step<Chat.ChatCompletionSnapshot> | Step<Responses.Response>>
 }> {
   override get message(): string {
     return `ToolRunner: ${this.detail}`
@@ -180,6 +181,9 @@ export type RunError =
 // the loop, for either API
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A step other than a text delta. */
+type Step<Model> = ModelResponse<Model> | ToolResult | Answer<Model>
+
 /** One model turn as it comes: text deltas, then the model's result. */
 type TurnEvent<Model> = { readonly _tag: "Delta"; readonly delta: string } | {
   readonly _tag: "Done"
@@ -220,8 +224,9 @@ const loop = <Model, State, Tools extends Tool.Any, E, R>(
     return Stream.fail(new ToolRunnerError({ reason: "InvalidOptions", detail: settings, steps: [] }))
   }
   const { concurrency, maxSteps, onFailure } = settings
-  const seen: Array<unknown> = []
-  const record = <A>(step: A): A => {
+  // the steps of this run, for a MaxSteps error: made afresh each time the stream runs
+  let seen: Array<Step<Model>> = []
+  const record = <A extends Step<Model>>(step: A): A => {
     seen.push(step)
     return step
   }
@@ -271,7 +276,8 @@ const loop = <Model, State, Tools extends Tool.Any, E, R>(
             new ToolRunnerError({
               reason: "MaxSteps",
               detail: `the model still called tools after ${maxSteps} model calls (maxSteps)`,
-              steps: [...seen]
+              // Model is one of the two APIs' results
+              steps: [...seen] as unknown as ToolRunnerError["steps"]
             })
           )
         )
@@ -292,16 +298,28 @@ const loop = <Model, State, Tools extends Tool.Any, E, R>(
       Stream.concat(Stream.suspend(() => turn(api.next(state, model, outcomes), step + 1)))
     )
   }
-  return turn(initial, 1)
+  return Stream.suspend(() => {
+    seen = []
+    return turn(initial, 1)
+  })
 }
 
-const collect = <Model, S extends { readonly _tag: string }>(
-  steps: Stream.Stream<S, RunError, unknown>
-) =>
-  Stream.runFold(steps, [] as Array<S>, (all, step) => {
-    if (step._tag !== "TextDelta") all.push(step)
-    return all
-  }).pipe(Effect.map((all) => ({ all, last: all[all.length - 1] as unknown as Answer<Model> })))
+/** Runs a run's steps to the answer, keeping every step but the text deltas. */
+const collect = <S extends { readonly _tag: string }, R>(
+  steps: Stream.Stream<S, RunError, R>
+): Effect.Effect<
+  { readonly steps: Array<Exclude<S, TextDelta>>; readonly answer: Extract<S, { readonly _tag: "Answer" }> },
+  RunError,
+  R
+> =>
+  Effect.map(
+    Stream.runFold(steps, [] as Array<Exclude<S, TextDelta>>, (all, step) => {
+      if (step._tag !== "TextDelta") all.push(step as Exclude<S, TextDelta>)
+      return all
+    }),
+    // the stream ends with its answer, or fails
+    (all) => ({ steps: all, answer: all[all.length - 1] as unknown as Extract<S, { readonly _tag: "Answer" }> })
+  )
 
 // ---------------------------------------------------------------------------------------------------------------
 // Chat Completions
@@ -408,15 +426,12 @@ export const chat = <Tools extends Tool.Any, E, R>(
   handled: Toolkit.Handled<Tools, E, R>,
   options?: Options
 ): Effect.Effect<ChatRun, RunError, OpenAiClient.OpenAiClient | R> =>
-  Effect.map(collect(chatStream(params, handled, options)), ({ all, last }) => {
-    const answer = last as unknown as Extract<ChatStep, { readonly _tag: "Answer" }>
-    return {
-      answer: answer.answer,
-      completion: answer.response,
-      messages: answer.messages,
-      steps: all as Array<Exclude<ChatStep, TextDelta>>
-    }
-  }) as Effect.Effect<ChatRun, RunError, OpenAiClient.OpenAiClient | R>
+  Effect.map(collect(chatStream(params, handled, options)), ({ answer, steps }) => ({
+    answer: answer.answer,
+    completion: answer.response,
+    messages: answer.messages,
+    steps
+  }))
 
 // ---------------------------------------------------------------------------------------------------------------
 // Responses API
@@ -533,8 +548,8 @@ export const responses = <Tools extends Tool.Any, E, R>(
   handled: Toolkit.Handled<Tools, E, R>,
   options?: Options
 ): Effect.Effect<ResponsesRun, RunError, OpenAiClient.OpenAiClient | R> =>
-  Effect.map(collect(responsesStream(params, handled, options)), ({ all, last }) => ({
-    answer: last.answer,
-    response: last.response as Responses.Response,
-    steps: all as Array<Exclude<ResponsesStep, TextDelta>>
-  })) as Effect.Effect<ResponsesRun, RunError, OpenAiClient.OpenAiClient | R>
+  Effect.map(collect(responsesStream(params, handled, options)), ({ answer, steps }) => ({
+    answer: answer.answer,
+    response: answer.response,
+    steps
+  }))

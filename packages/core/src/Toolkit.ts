@@ -216,7 +216,10 @@ const outputOf = (value: unknown): string => {
 
 /**
  * Answers one call: decodes its arguments, runs its handler, and turns the value into the tool's output. A failure
- * is handled as `onFailure` says (default `"return"`); interruption interrupts the handler.
+ * is handled as `onFailure` says (default `"return"`); interruption interrupts the handler. With a tracer installed
+ * (e.g. `@effect/opentelemetry`), the call is an `execute_tool {name}` span after the GenAI conventions
+ * (`gen_ai.tool.name`, `gen_ai.tool.call.id`, `gen_ai.tool.type`, `error.type` for a failed call), the handler's own
+ * spans below it.
  *
  * @since 0.2.0
  * @category execution
@@ -225,6 +228,39 @@ export const execute = <Tools extends Tool.Any, E, R>(
   handled: Handled<Tools, E, R>,
   call: ToolCall,
   onFailure: OnFailure = "return"
+): Effect.Effect<Outcome, ToolCallError, R> =>
+  Effect.tracerWith((tracer) => {
+    if (tracer === nativeTracer) return answer(handled, call, onFailure)
+    const tool = handled.toolkit.tools.get(call.name)
+    return Effect.useSpan(`execute_tool ${call.name}`, {
+      kind: "internal",
+      captureStackTrace: false,
+      attributes: {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": call.name,
+        "gen_ai.tool.call.id": call.id,
+        "gen_ai.tool.type": "function",
+        ...(tool?.description !== undefined ? { "gen_ai.tool.description": tool.description } : {})
+      }
+    }, (span) =>
+      answer(handled, call, onFailure).pipe(
+        Effect.tapBoth({
+          onFailure: (error) => Effect.sync(() => span.attribute("error.type", `${error._tag}.${error.reason}`)),
+          onSuccess: (outcome) =>
+            outcome._tag === "Failure"
+              ? Effect.sync(() => span.attribute("error.type", `${outcome.error._tag}.${outcome.error.reason}`))
+              : Effect.void
+        }),
+        Effect.withParentSpan(span)
+      ))
+  })
+
+const nativeTracer = Effect.runSync(Effect.tracer)
+
+const answer = <Tools extends Tool.Any, E, R>(
+  handled: Handled<Tools, E, R>,
+  call: ToolCall,
+  onFailure: OnFailure
 ): Effect.Effect<Outcome, ToolCallError, R> => {
   const failed = (error: ToolCallError): Effect.Effect<Outcome, ToolCallError> => {
     if (onFailure === "fail") return Effect.fail(error)

@@ -3,7 +3,7 @@
  * the SDK's in-memory span exporter and a metric reader, checked by name, attribute and value. Effect's metric
  * registry is global, so each test uses a model of its own and reads only its data points.
  */
-import { Chat } from "@effect-openai/core"
+import { Chat, Tool, Toolkit } from "@effect-openai/core"
 import { OpenAiTest } from "@effect-openai/testing"
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { describe, expect, it } from "@effect/vitest"
@@ -12,6 +12,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { messages } from "./utils.js"
@@ -50,6 +51,38 @@ const ask = (model: string) => Chat.completions.create({ model, messages })
 
 describe("telemetry through @effect/opentelemetry", () => {
   const a = setup()
+  const t = setup()
+  it.effect("a tool call is an execute_tool span, the handler's spans below it; a failed call has error.type", () =>
+    Effect.gen(function*() {
+      const echo = Tool.make("echo", { description: "Echoes", parameters: Schema.Struct({ text: Schema.String }) })
+      const handled = Toolkit.handle(Toolkit.make(echo), {
+        echo: ({ text }) => Effect.withSpan(Effect.succeed(text), "inside the handler")
+      })
+      yield* Toolkit.execute(handled, { id: "call_1", name: "echo", arguments: "{\"text\":\"hi\"}" })
+      yield* Toolkit.execute(handled, { id: "call_2", name: "echo", arguments: "{}" })
+      const finished = t.spans.getFinishedSpans()
+      const tools = finished.filter((span) => span.name === "execute_tool echo")
+      expect(tools.map((span) => span.attributes)).toStrictEqual([
+        {
+          "gen_ai.operation.name": "execute_tool",
+          "gen_ai.tool.name": "echo",
+          "gen_ai.tool.call.id": "call_1",
+          "gen_ai.tool.type": "function",
+          "gen_ai.tool.description": "Echoes"
+        },
+        {
+          "gen_ai.operation.name": "execute_tool",
+          "gen_ai.tool.name": "echo",
+          "gen_ai.tool.call.id": "call_2",
+          "gen_ai.tool.type": "function",
+          "gen_ai.tool.description": "Echoes",
+          "error.type": "ToolCallError.InvalidArguments"
+        }
+      ])
+      const inner = finished.find((span) => span.name === "inside the handler")
+      expect(inner?.parentSpanContext?.spanId).toBe(tools[0]!.spanContext().spanId)
+    }).pipe(Effect.provide(t.layer)))
+
   it.effect("a span the OpenTelemetry SDK exports, with the GenAI attributes", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.chatCompletion("hi", { usage: { prompt_tokens: 7, completion_tokens: 3 } }))
