@@ -538,6 +538,7 @@ ${readFileSync(`${root}/packages/bench/HISTORY.md`, "utf8")}
 npm run setup && pnpm bench          # full run, rewrites this page (several minutes)
 pnpm bench -- --quick                # smoke pass, as CI runs it
 npm run bench:limiter                # the rate limiter's overhead and a budget shared by four processes (needs redis-server)
+npm run bench:responses              # the Responses stream accumulator against the official SDK's (builds first)
 \`\`\`
 `
 }
