@@ -176,14 +176,34 @@ const nullable = (node: Node): Node => {
   return { anyOf: [node, nullNode] }
 }
 
+const refName = (ref: string): string => ref.replace(/^#\/\$defs\//, "")
+
+/**
+ * A `$ref` with keywords beside it (a refinement of a named schema, e.g. `Schema.Int.pipe(Schema.between(1, 5))`) as
+ * its definition with those keywords over it: strict mode takes a `$ref` alone. Other nodes as they are.
+ */
+const inlined = (node: Node, defs: Node): Node => {
+  if (typeof node.$ref !== "string") return node
+  const { $ref, ...siblings } = node
+  const def = defs[refName($ref)]
+  return Object.keys(siblings).some((key) => supported.has(key)) && isNode(def) ? { ...def, ...siblings } : node
+}
+
 /** Rewrites one node of `JSONSchema.make`'s output for strict mode. */
-const strictNode = (node: Node, path: ReadonlyArray<string>): Node => {
+const strictNode = (raw: Node, path: ReadonlyArray<string>, defs: Node): Node => {
+  const node = inlined(raw, defs)
   const out: Node = {}
   for (const [key, value] of Object.entries(node)) if (supported.has(key)) out[key] = value
   if (Array.isArray(node.anyOf)) {
-    out.anyOf = node.anyOf.map((each, i) => strictNode(each as Node, [...path, `anyOf[${i}]`]))
+    out.anyOf = node.anyOf.map((each, i) => strictNode(each as Node, [...path, `anyOf[${i}]`], defs))
   }
-  if (isNode(node.items)) out.items = strictNode(node.items, [...path, "[]"])
+  if (Array.isArray(node.items) || node.prefixItems !== undefined) {
+    throw new StrictSchemaError({
+      path,
+      reason: "a tuple (an array of fixed positions) cannot be expressed in strict mode; use a struct"
+    })
+  }
+  if (isNode(node.items)) out.items = strictNode(node.items, [...path, "[]"], defs)
   if (node.type === "object" || isNode(node.properties)) {
     const properties = isNode(node.properties) ? node.properties : {}
     if (
@@ -199,7 +219,7 @@ const strictNode = (node: Node, path: ReadonlyArray<string>): Node => {
     const required = new Set(Array.isArray(node.required) ? node.required as Array<string> : [])
     const rewritten: Node = {}
     for (const [key, value] of Object.entries(properties)) {
-      const property = strictNode(value as Node, [...path, key])
+      const property = strictNode(value as Node, [...path, key], defs)
       rewritten[key] = required.has(key) ? property : nullable(property)
     }
     out.type = "object"
@@ -216,7 +236,9 @@ const unexpressed = (ast: AST.AST, path: ReadonlyArray<string>, seen: Set<AST.AS
   seen.add(ast)
   switch (ast._tag) {
     case "Refinement":
-      if (AST.getJSONSchemaAnnotation(ast)._tag === "None") {
+      // a refinement of a transformation's result (`Schema.Date`'s valid date) checks the decoded value, which the
+      // model never writes: it is told the encoded side
+      if (AST.getJSONSchemaAnnotation(ast)._tag === "None" && !AST.isTransformation(ast.from)) {
         throw new StrictSchemaError({
           path,
           reason: "a refinement with no JSON Schema form: the model cannot be told it; give it a `jsonSchema` " +
@@ -247,17 +269,21 @@ const unexpressed = (ast: AST.AST, path: ReadonlyArray<string>, seen: Set<AST.AS
 /** Drops the nulls that stand for absent optional fields, following the schema before it was made strict. */
 const dropAddedNulls = (value: unknown, node: Node, defs: Node): unknown => {
   if (typeof node.$ref === "string") {
-    const name = node.$ref.replace(/^#\/\$defs\//, "")
-    return isNode(defs[name]) ? dropAddedNulls(value, defs[name] as Node, defs) : value
+    const def = defs[refName(node.$ref)]
+    return isNode(def) ? dropAddedNulls(value, def, defs) : value
+  }
+  if (Array.isArray(node.anyOf)) {
+    const branch = Array.isArray(value)
+      ? node.anyOf.find((each) => isNode(each) && isNode(resolved(each, defs).items))
+      : isNode(value)
+      ? node.anyOf.find((each) => isNode(each) && matches(value, each, defs))
+      : undefined
+    return isNode(branch) ? dropAddedNulls(value, branch, defs) : value
   }
   if (Array.isArray(value)) {
     return isNode(node.items) ? value.map((each) => dropAddedNulls(each, node.items as Node, defs)) : value
   }
   if (!isNode(value)) return value
-  if (Array.isArray(node.anyOf)) {
-    const branch = node.anyOf.find((each) => isNode(each) && matches(value, each, defs))
-    return isNode(branch) ? dropAddedNulls(value, branch, defs) : value
-  }
   if (!isNode(node.properties)) return value
   const required = new Set(Array.isArray(node.required) ? node.required as Array<string> : [])
   const out: Record<string, unknown> = {}
@@ -274,9 +300,15 @@ const dropAddedNulls = (value: unknown, node: Node, defs: Node): unknown => {
   return out
 }
 
+/** A node, or the definition its `$ref` names. */
+const resolved = (node: Node, defs: Node): Node => {
+  const def = typeof node.$ref === "string" ? defs[refName(node.$ref)] : node
+  return isNode(def) ? def : {}
+}
+
 /** Whether an object may be of an object branch: its keys are the branch's, its literal fields agree. */
 const matches = (value: Node, branch: Node, defs: Node): boolean => {
-  const node = typeof branch.$ref === "string" ? defs[branch.$ref.replace(/^#\/\$defs\//, "")] : branch
+  const node = resolved(branch, defs)
   if (!isNode(node) || !isNode(node.properties)) return false
   const properties = node.properties
   return Object.entries(value).every(([key, field]) => {
@@ -307,8 +339,12 @@ export const modelSchema = <A, I>(
   const empty = AST.isTypeLiteral(schema.ast) && schema.ast.propertySignatures.length === 0 &&
     schema.ast.indexSignatures.length === 0
   const made = empty ? { type: "object", properties: {} } : JSONSchema.make(schema) as unknown as Node
-  const { $defs: rawDefs, $schema: _, ...root } = made
+  const { $defs: rawDefs, $schema: _, ...top } = made
   const defs: Node = isNode(rawDefs) ? rawDefs : {}
+  // a class or a struct with an identifier is written as a `$ref` to its definition: the root is that definition
+  const { $ref, ...siblings } = top
+  const named = typeof $ref === "string" ? defs[refName($ref)] : undefined
+  const root: Node = isNode(named) ? { ...named, ...siblings } : top
   let jsonSchema: Node
   if (strict) {
     unexpressed(schema.ast, [], new Set())
@@ -318,10 +354,11 @@ export const modelSchema = <A, I>(
         reason: "strict mode needs an object at the root; wrap the schema in a struct"
       })
     }
-    jsonSchema = strictNode(root, [])
-    const strictDefs = Object.fromEntries(
-      Object.entries(defs).map(([name, def]) => [name, strictNode(def as Node, ["$defs", name])])
-    )
+    jsonSchema = strictNode(root, [], defs)
+    const rewritten = Object.entries(defs).map(([name, def]) => [name, strictNode(def as Node, ["$defs", name], defs)])
+    // the definitions still referred to (not those inlined: the root's, those with keywords beside their `$ref`)
+    const text = JSON.stringify([jsonSchema, ...rewritten.map(([, def]) => def)])
+    const strictDefs = Object.fromEntries(rewritten.filter(([name]) => text.includes(`"#/$defs/${name}"`)))
     if (Object.keys(strictDefs).length > 0) jsonSchema = { ...jsonSchema, $defs: strictDefs }
   } else {
     jsonSchema = Object.keys(defs).length > 0 ? { ...root, $defs: defs } : root

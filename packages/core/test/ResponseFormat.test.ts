@@ -99,6 +99,41 @@ describe("ResponseFormat.fromSchema: the strict JSON Schema", () => {
     expect(() => ResponseFormat.fromSchema(Schema.Struct({ n: Schema.Int }), { name: "x" })).not.toThrow()
   })
 
+  it("a class (a $ref at the root) is its definition; a named schema with keywords beside its $ref is inlined", () => {
+    class Person extends Schema.Class<Person>("Person")({
+      name: Schema.String,
+      nick: Schema.optional(Schema.String),
+      rating: Schema.Int.pipe(Schema.between(1, 5)),
+      born: Schema.Date
+    }) {}
+    const person = ResponseFormat.fromSchema(Person, { name: "person" })
+    expect(person.jsonSchema).toStrictEqual({
+      type: "object",
+      properties: {
+        name: { type: "string" },
+        nick: { type: ["string", "null"] },
+        // Int's definition with the bounds over it: strict mode takes a $ref alone
+        rating: { type: "integer", description: "a number between 1 and 5", minimum: 1, maximum: 5 },
+        // a Date is sent as the string the model writes; the valid-date check is on the decoded side
+        born: { $ref: "#/$defs/Date" }
+      },
+      required: ["name", "nick", "rating", "born"],
+      additionalProperties: false,
+      $defs: { Date: { type: "string", description: "a string to be decoded into a Date" } }
+    })
+    const decoded = Effect.runSync(
+      person.decode("{\"name\":\"Ada\",\"nick\":null,\"rating\":5,\"born\":\"1815-12-10\"}")
+    )
+    expect(decoded).toBeInstanceOf(Person)
+    expect(decoded.nick).toBeUndefined()
+    expect(decoded.born.getUTCFullYear()).toBe(1815)
+  })
+
+  it("a tuple is refused with its path", () => {
+    const pair = Schema.Struct({ at: Schema.Tuple(Schema.Number, Schema.Number) })
+    expect(() => ResponseFormat.fromSchema(pair, { name: "x" })).toThrow(/at at: a tuple/)
+  })
+
   it("strict: false sends JSONSchema.make's schema as it is", () => {
     const loose = ResponseFormat.fromSchema(Schema.Struct({ a: Schema.optional(Schema.String) }), {
       name: "x",
@@ -124,6 +159,17 @@ const answer = {
   category: { name: "work", children: [{ name: "meetings", children: [] }] }
 }
 describe("ResponseFormat: decoding the answer", () => {
+  it.effect("the nulls of absent fields are dropped inside an array that is a branch of a union", () =>
+    Effect.gen(function*() {
+      const Notes = Schema.Struct({
+        list: Schema.NullOr(Schema.Array(Schema.Struct({ x: Schema.String, note: Schema.optional(Schema.String) })))
+      })
+      const notes = ResponseFormat.fromSchema(Notes, { name: "notes" })
+      expect(yield* notes.decode("{\"list\":[{\"x\":\"a\",\"note\":null},{\"x\":\"b\",\"note\":\"n\"}]}"))
+        .toStrictEqual({ list: [{ x: "a" }, { x: "b", note: "n" }] })
+      expect(yield* notes.decode("{\"list\":null}")).toStrictEqual({ list: null })
+    }))
+
   it.effect("nulls standing for absent optional fields are dropped; a field that may be null keeps it", () =>
     Effect.gen(function*() {
       const event = yield* format.decode(JSON.stringify(answer))
