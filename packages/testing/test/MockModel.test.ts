@@ -348,6 +348,25 @@ for (const [transport, client] of transports) {
         expect(plain[1]?.output_text).toBe("This is a mock reply to: hi")
       }))
 
+    it.live("without a model too: an unknown previous_response_id is a 400; a response echoes tools and tool_choice", () =>
+      Effect.gen(function*() {
+        const unknown = yield* Effect.flip(
+          Responses.create({ model: "gpt-4.1", input: "x", previous_response_id: "resp_nope" })
+        )
+        expect(unknown).toMatchObject({ _tag: "BadRequestError", code: "previous_response_not_found" })
+        const first = yield* Responses.create({
+          model: "gpt-4.1",
+          input: "hi",
+          instructions: "Be brief.",
+          tools: responseTools,
+          tool_choice: "required"
+        })
+        expect(first).toMatchObject({ instructions: "Be brief.", tool_choice: "required", previous_response_id: null })
+        expect(first.tools).toHaveLength(responseTools.length)
+        const second = yield* Responses.create({ model: "gpt-4.1", input: "again", previous_response_id: first.id })
+        expect(second.previous_response_id).toBe(first.id)
+      }).pipe(Effect.provide(client())))
+
     it.live("arguments given as a string are sent as they are (invalid JSON included)", () =>
       Effect.gen(function*() {
         const completion = yield* Chat.completions.create(chatParams)

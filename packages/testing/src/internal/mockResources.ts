@@ -506,7 +506,14 @@ const outputTokens = (output: Answer): number =>
     ? countTokens(output.text)
     : output.calls.reduce((sum, call) => sum + countTokens(call.arguments), 0)
 
-const responseObject = (id: string, model: string, output: Answer, status: string, inputTokens: number) => {
+/** A response to the request `body`, echoing its settings as the API does. */
+const responseObject = (
+  id: string,
+  body: Record<string, unknown> & { readonly model: string },
+  output: Answer,
+  status: string,
+  inputTokens: number
+) => {
   const text = output._tag === "Text" ? output.text : ""
   return {
     id,
@@ -514,7 +521,7 @@ const responseObject = (id: string, model: string, output: Answer, status: strin
     created_at: baseTime,
     status,
     completed_at: status === "completed" ? baseTime + 1 : null,
-    model,
+    model: body.model,
     output: status !== "completed"
       ? []
       : output._tag === "Text"
@@ -529,13 +536,14 @@ const responseObject = (id: string, model: string, output: Answer, status: strin
     output_text: status === "completed" ? text : null,
     error: null,
     incomplete_details: null,
-    instructions: null,
+    instructions: typeof body.instructions === "string" ? body.instructions : null,
     metadata: {},
     parallel_tool_calls: true,
+    previous_response_id: typeof body.previous_response_id === "string" ? body.previous_response_id : null,
     temperature: 1,
     top_p: 1,
-    tool_choice: "auto",
-    tools: [],
+    tool_choice: body.tool_choice ?? "auto",
+    tools: Array.isArray(body.tools) ? body.tools as Array<unknown> : [],
     usage: status === "completed"
       ? {
         input_tokens: inputTokens,
@@ -637,26 +645,25 @@ const responses = (state: ReplyState, store: Store, model: ModelState | undefine
           return badRequest(state, "'model' is a required property", "model")
         }
         const previous = typeof body.previous_response_id === "string" ? body.previous_response_id : undefined
-        let answered: Answer | undefined = undefined
-        if (model !== undefined) {
-          const earlier = previous === undefined ? [] : chainMessages(store, previous)
-          if (earlier === undefined) {
-            return badRequest(
-              state,
-              `Previous response with id '${previous}' not found.`,
-              "previous_response_id",
-              "previous_response_not_found"
-            )
-          }
-          answered = answer(model, responsesConversation(body.model, earlier, body))
+        const earlier = previous === undefined ? [] : chainMessages(store, previous)
+        if (earlier === undefined) {
+          return badRequest(
+            state,
+            `Previous response with id '${previous}' not found.`,
+            "previous_response_id",
+            "previous_response_not_found"
+          )
         }
+        const answered = model === undefined
+          ? undefined
+          : answer(model, responsesConversation(body.model, earlier, body))
         const messages = inputMessages(body.input)
         const output: Answer = answered ?? { _tag: "Text", text: replyText(messages) }
         const inputTokens = countTokens(JSON.stringify(body.input ?? ""))
         const id = nextId(store, "resp")
         const response = responseObject(
           id,
-          body.model,
+          { ...body, model: body.model },
           output,
           body.background === true ? "queued" : "completed",
           inputTokens
