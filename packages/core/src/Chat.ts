@@ -12,17 +12,18 @@
 import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { isRecord } from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Generated from "./generated/Chat.js"
+import { chatContentDelta } from "./internal/deltas.js"
 import * as Parsed from "./internal/parsed.js"
 import { decoderEither } from "./internal/schema.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
 import * as Operation from "./Operation.js"
-import type * as ResponseMeta from "./ResponseMeta.js"
 import type * as Sse from "./Sse.js"
 
 export * from "./generated/Chat.js"
@@ -398,7 +399,7 @@ const parse = <A>(
  * @category models
  */
 export type ParsedStreamEvent<A, P> =
-  | { readonly _tag: "Partial"; readonly partial: P }
+  | { readonly _tag: "Partial"; readonly partial: P; readonly text: string }
   | { readonly _tag: "Parsed"; readonly parsed: A; readonly completion: ChatCompletionSnapshot }
 
 /**
@@ -424,29 +425,15 @@ const streamParse = <A, P>(
   OpenAiError.OpenAiError | Parsed.RefusalError | Parsed.IncompleteOutputError,
   OpenAiClient.OpenAiClient
 > =>
-  Stream.unwrap(Effect.map(OpenAiClient.OpenAiClient, (client) => {
-    const request = { method: "POST", url: `${client.baseURL}/chat/completions` }
-    let meta: ResponseMeta.ResponseMeta | undefined
-    const accumulator = new ChatCompletionAccumulator()
-    const track = Parsed.partialTracker(format.partial)
-    const partials = stream({ ...params, response_format: format.response_format }, options).pipe(
-      OpenAiClient.withStreamResponse((response) => Effect.sync(() => (meta = response))),
-      Stream.mapConcat((chunk): ReadonlyArray<ParsedStreamEvent<A, P>> => {
-        accumulator.add(chunk)
-        const delta = chunk.choices.find((choice) => choice.index === 0)?.delta.content
-        const partial = delta == null || delta === "" ? undefined : track(delta)
-        return partial === undefined ? [] : [{ _tag: "Partial", partial }]
-      })
-    )
-    const parsed = Effect.suspend(() => {
-      const completion = accumulator.snapshot()
-      return Parsed.choiceText(completion.choices[0], completion).pipe(
-        Effect.flatMap((text) => Parsed.decodeAnswer(format, text, request, meta!)),
-        Effect.map((parsed): ParsedStreamEvent<A, P> => ({ _tag: "Parsed", parsed, completion }))
-      )
-    })
-    return Stream.concat(partials, Stream.fromEffect(parsed))
-  }))
+  Parsed.parsedStream({
+    path: "/chat/completions",
+    events: stream({ ...params, response_format: format.response_format }, options),
+    format,
+    delta: chatContentDelta,
+    accumulator: () => new ChatCompletionAccumulator(),
+    answer: (completion) => Parsed.choiceText(completion.choices[0], completion),
+    done: (parsed, completion) => ({ _tag: "Parsed", parsed, completion } as const)
+  })
 
 /**
  * `chat.completions`: the same resource path as the official SDK. `create`, `parse`, `stream`, `streamParse` and `openStream` are written
@@ -476,15 +463,7 @@ export const completions = {
  * @category streaming
  */
 export const textDeltas = <E, R>(self: Stream.Stream<ChatCompletionChunk, E, R>): Stream.Stream<string, E, R> =>
-  Stream.mapConcat(self, (chunk) => {
-    for (const choice of chunk.choices) {
-      if (choice.index === 0) {
-        const content = choice.delta.content
-        return content === undefined || content === null || content === "" ? [] : [content]
-      }
-    }
-    return []
-  })
+  Stream.filterMap(self, (chunk) => Option.fromNullable(chatContentDelta(chunk)))
 
 interface ToolCallState {
   id: string

@@ -14,10 +14,10 @@ import { isRecord } from "effect/Predicate"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Generated from "./generated/Responses.js"
+import { responseTextDelta } from "./internal/deltas.js"
 import * as Parsed from "./internal/parsed.js"
 import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
-import type * as ResponseMeta from "./ResponseMeta.js"
 
 export * from "./generated/Responses.js"
 
@@ -49,7 +49,7 @@ export const parse = <A>(
 > =>
   Effect.gen(function*() {
     const { data, response } = yield* Parsed.withMeta(Generated.create({ ...params, text: format.text }, options))
-    const text = yield* Parsed.responseText(data)
+    const text = yield* Parsed.responseText(data, "first")
     const client = yield* OpenAiClient.OpenAiClient
     const request = { method: "POST", url: `${client.baseURL}/responses` }
     const parsed = yield* Parsed.decodeAnswer(format, text, request, response)
@@ -64,7 +64,7 @@ export const parse = <A>(
  * @category models
  */
 export type ParsedStreamEvent<A, P> =
-  | { readonly _tag: "Partial"; readonly partial: P }
+  | { readonly _tag: "Partial"; readonly partial: P; readonly text: string }
   | { readonly _tag: "Parsed"; readonly parsed: A; readonly response: Generated.Response }
 
 /**
@@ -89,32 +89,15 @@ export const streamParse = <A, P>(
   OpenAiError.OpenAiError | Parsed.RefusalError | Parsed.IncompleteOutputError,
   OpenAiClient.OpenAiClient
 > =>
-  Stream.unwrap(Effect.map(OpenAiClient.OpenAiClient, (client) => {
-    const request = { method: "POST", url: `${client.baseURL}/responses` }
-    let meta: ResponseMeta.ResponseMeta | undefined
-    const accumulator = new ResponseAccumulator()
-    const track = Parsed.partialTracker(format.partial)
-    const partials = Generated.stream({ ...params, text: format.text }, options).pipe(
-      OpenAiClient.withStreamResponse((response) => Effect.sync(() => (meta = response))),
-      Stream.mapConcat((event): ReadonlyArray<ParsedStreamEvent<A, P>> => {
-        accumulator.add(event)
-        const partial = event.type === "response.output_text.delta" && typeof event.delta === "string" &&
-            event.delta !== ""
-          ? track(event.delta)
-          : undefined
-        return partial === undefined ? [] : [{ _tag: "Partial", partial }]
-      })
-    )
-    const parsed = Effect.suspend(() => {
-      const response = accumulator.snapshot()
-      if (response === undefined) return Effect.dieMessage("Responses.streamParse: the stream ended without a response")
-      return Parsed.responseText(response).pipe(
-        Effect.flatMap((text) => Parsed.decodeAnswer(format, text, request, meta!)),
-        Effect.map((parsed): ParsedStreamEvent<A, P> => ({ _tag: "Parsed", parsed, response }))
-      )
-    })
-    return Stream.concat(partials, Stream.fromEffect(parsed))
-  }))
+  Parsed.parsedStream({
+    path: "/responses",
+    events: Generated.stream({ ...params, text: format.text }, options),
+    format,
+    delta: responseTextDelta,
+    accumulator: () => new ResponseAccumulator(),
+    answer: (response) => Parsed.responseText(response, "first"),
+    done: (parsed, response) => ({ _tag: "Parsed", parsed, response } as const)
+  })
 
 // ---------------------------------------------------------------------------------------------------------------
 // stream helpers
@@ -128,14 +111,7 @@ export const streamParse = <A, P>(
  */
 export const textDeltas = <E, R>(
   self: Stream.Stream<Generated.ResponseStreamEvent, E, R>
-): Stream.Stream<string, E, R> =>
-  Stream.filterMap(
-    self,
-    (event) =>
-      event.type === "response.output_text.delta" && typeof event.delta === "string" && event.delta !== ""
-        ? Option.some(event.delta)
-        : Option.none()
-  )
+): Stream.Stream<string, E, R> => Stream.filterMap(self, (event) => Option.fromNullable(responseTextDelta(event)))
 
 type Mutable = Record<string, unknown>
 

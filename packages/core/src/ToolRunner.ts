@@ -22,6 +22,7 @@ import * as Option from "effect/Option"
 import { isRecord } from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import * as Chat from "./Chat.js"
+import { chatContentDelta, responseTextDelta } from "./internal/deltas.js"
 import * as Parsed from "./internal/parsed.js"
 import type * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
@@ -53,13 +54,13 @@ export class ToolRunnerError extends Data.TaggedError("ToolRunnerError")<{
  * @since 0.2.0
  * @category models
  */
-export interface Options {
+export interface Options<E = unknown> {
   /** The most model calls the run makes (default 10). */
   readonly maxSteps?: number | undefined
   /** How many tool calls of one model turn run at once (default 8). */
   readonly concurrency?: number | "unbounded" | undefined
   /** What becomes of a failed tool call (default `"return"`: it goes back to the model). */
-  readonly onToolFailure?: Toolkit.OnFailure | undefined
+  readonly onToolFailure?: Toolkit.OnFailure<E> | undefined
   /** Stream each model turn, so the steps include its text as it comes (`TextDelta`). */
   readonly stream?: boolean | undefined
   /** Options of each model call (timeouts, retries). */
@@ -139,8 +140,33 @@ export type ChatStep =
 export type ResponsesStep = TextDelta | ModelResponse<Responses.Response> | ToolResult | Answer<Responses.Response>
 
 /**
- * A Chat Completions run's result: the answer, the last completion, the whole conversation, and every step but the
- * text deltas.
+ * Tokens of a Chat Completions run: the sum over its model calls, as each reported it (streamed turns ask for it with
+ * `stream_options.include_usage`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ChatUsage {
+  readonly prompt_tokens: number
+  readonly completion_tokens: number
+  readonly total_tokens: number
+}
+
+/**
+ * Tokens of a Responses API run: the sum over its model calls.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ResponsesUsage {
+  readonly input_tokens: number
+  readonly output_tokens: number
+  readonly total_tokens: number
+}
+
+/**
+ * A Chat Completions run's result: the answer, the last completion, the whole conversation, the tokens of all its
+ * calls, and every step but the text deltas.
  *
  * @since 0.2.0
  * @category models
@@ -149,11 +175,13 @@ export interface ChatRun {
   readonly answer: string
   readonly completion: Chat.ChatCompletionSnapshot
   readonly messages: ReadonlyArray<Chat.MessageParam>
+  readonly usage: ChatUsage
   readonly steps: ReadonlyArray<Exclude<ChatStep, TextDelta>>
 }
 
 /**
- * A Responses API run's result: the answer, the last response, and every step but the text deltas.
+ * A Responses API run's result: the answer (the last response's output text), the last response, the tokens of all
+ * its calls, and every step but the text deltas.
  *
  * @since 0.2.0
  * @category models
@@ -161,21 +189,23 @@ export interface ChatRun {
 export interface ResponsesRun {
   readonly answer: string
   readonly response: Responses.Response
+  readonly usage: ResponsesUsage
   readonly steps: ReadonlyArray<Exclude<ResponsesStep, TextDelta>>
 }
 
 /**
- * What a run may fail with besides the handlers' `ToolCallError` (with `onToolFailure: "fail"`).
+ * What a run may fail with: a model call's `OpenAiError`, a refusal, an answer or a turn cut short, the runner's own
+ * errors, and (with `onToolFailure: "fail"`) a tool call's `ToolCallError` with the handlers' failure `E`.
  *
  * @since 0.2.0
  * @category models
  */
-export type RunError =
+export type RunError<E = unknown> =
   | OpenAiError.OpenAiError
   | Parsed.RefusalError
   | Parsed.IncompleteOutputError
   | ToolRunnerError
-  | Toolkit.ToolCallError
+  | Toolkit.ToolCallError<E>
 
 // ---------------------------------------------------------------------------------------------------------------
 // the loop, for either API
@@ -192,14 +222,20 @@ type TurnEvent<Model> = { readonly _tag: "Delta"; readonly delta: string } | {
 
 /** What the loop needs of an API. */
 interface Api<Model, State> {
-  readonly turn: (state: State) => Stream.Stream<TurnEvent<Model>, RunError, OpenAiClient.OpenAiClient>
+  /** The model call of a turn (`step` counts from 1). */
+  readonly turn: (
+    state: State,
+    step: number
+  ) => Stream.Stream<TurnEvent<Model>, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient>
   readonly toolCalls: (model: Model) => ReadonlyArray<Toolkit.ToolCall>
+  /** The turn was cut short (its tool calls may be too), or `undefined`. */
+  readonly incomplete: (model: Model) => Parsed.IncompleteOutputError | undefined
   readonly answer: (model: Model) => Effect.Effect<string, Parsed.RefusalError | Parsed.IncompleteOutputError>
   readonly next: (state: State, model: Model, outcomes: ReadonlyArray<Toolkit.Outcome>) => State
-  readonly final: (state: State, model: Model, answer: string) => Answer<Model>
+  readonly final: (state: State, model: Model, answer: string) => Omit<Answer<Model>, "step">
 }
 
-const validated = (options: Options | undefined) => {
+const validated = <E>(options: Options<E> | undefined) => {
   const maxSteps = options?.maxSteps ?? 10
   const concurrency = options?.concurrency ?? 8
   if (!Number.isInteger(maxSteps) || maxSteps < 1) return `maxSteps must be a whole number ≥ 1 (got ${maxSteps})`
@@ -213,103 +249,93 @@ const loop = <Model, State, Tools extends Tool.Any, E, R>(
   api: Api<Model, State>,
   initial: State,
   handled: Toolkit.Handled<Tools, E, R>,
-  options: Options | undefined
-): Stream.Stream<
-  TextDelta | ModelResponse<Model> | ToolResult | Answer<Model>,
-  RunError,
-  OpenAiClient.OpenAiClient | R
-> => {
+  options: Options<E> | undefined
+): Stream.Stream<TextDelta | Step<Model>, RunError<E>, OpenAiClient.OpenAiClient | R> => {
   const settings = validated(options)
   if (typeof settings === "string") {
     return Stream.fail(new ToolRunnerError({ reason: "InvalidOptions", detail: settings, steps: [] }))
   }
   const { concurrency, maxSteps, onFailure } = settings
-  // the steps of this run, for a MaxSteps error: made afresh each time the stream runs
-  let seen: Array<Step<Model>> = []
-  const record = <A extends Step<Model>>(step: A): A => {
-    seen.push(step)
-    return step
-  }
-  const turn = (
-    state: State,
-    step: number
-  ): Stream.Stream<
-    TextDelta | ModelResponse<Model> | ToolResult | Answer<Model>,
-    RunError,
-    OpenAiClient.OpenAiClient | R
-  > =>
-    Stream.suspend(() => {
-      let model: Option.Option<Model> = Option.none()
-      const deltas = Stream.filterMap(api.turn(state), (event): Option.Option<TextDelta> => {
-        if (event._tag === "Delta") return Option.some({ _tag: "TextDelta", step, delta: event.delta })
-        model = Option.some(event.model)
-        return Option.none()
-      })
-      return Stream.concat(
-        deltas,
-        Stream.suspend(() =>
-          Option.match(model, {
-            onNone: () => Stream.die(new Error("ToolRunner: a model turn ended without its result")),
-            onSome: (model) => afterTurn(state, model, step)
-          })
-        )
-      )
-    })
-  const afterTurn = (state: State, model: Model, step: number) => {
-    const toolCalls = api.toolCalls(model)
-    const response = Stream.succeed(
-      record<ModelResponse<Model>>({ _tag: "ModelResponse", step, response: model, toolCalls })
-    )
-    if (toolCalls.length === 0) {
-      return Stream.concat(
-        response,
-        Stream.fromEffect(
-          Effect.map(api.answer(model), (answer) => record({ ...api.final(state, model, answer), step }))
-        )
-      )
+  // everything of one run is made when it starts: the same stream may run several times, even at once
+  return Stream.suspend(() => {
+    const seen: Array<Step<Model>> = []
+    const record = <A extends Step<Model>>(step: A): A => {
+      seen.push(step)
+      return step
     }
-    if (step >= maxSteps) {
-      return Stream.concat(
-        response,
-        Stream.suspend(() =>
-          Stream.fail(
-            new ToolRunnerError({
-              reason: "MaxSteps",
-              detail: `the model still called tools after ${maxSteps} model calls (maxSteps)`,
-              // Model is one of the two APIs' results
-              steps: [...seen] as unknown as ToolRunnerError["steps"]
+    const failure = (reason: ToolRunnerError["reason"], detail: string) =>
+      // Model is one of the two APIs' results
+      new ToolRunnerError({ reason, detail, steps: [...seen] as unknown as ToolRunnerError["steps"] })
+    const turn = (
+      state: State,
+      step: number
+    ): Stream.Stream<TextDelta | Step<Model>, RunError<E>, OpenAiClient.OpenAiClient | R> =>
+      Stream.suspend(() => {
+        let model: Option.Option<Model> = Option.none()
+        const deltas = Stream.filterMap(api.turn(state, step), (event): Option.Option<TextDelta> => {
+          if (event._tag === "Delta") return Option.some({ _tag: "TextDelta", step, delta: event.delta })
+          model = Option.some(event.model)
+          return Option.none()
+        })
+        return Stream.concat(
+          deltas,
+          Stream.suspend(() =>
+            Option.match(model, {
+              onNone: () => Stream.die(new Error("ToolRunner: a model turn ended without its result")),
+              onSome: (model) => afterTurn(state, model, step)
             })
           )
         )
+      })
+    const afterTurn = (state: State, model: Model, step: number) => {
+      const toolCalls = api.toolCalls(model)
+      const response = Stream.sync(() =>
+        record<ModelResponse<Model>>({ _tag: "ModelResponse", step, response: model, toolCalls })
+      )
+      if (toolCalls.length === 0) {
+        return Stream.concat(
+          response,
+          Stream.fromEffect(
+            Effect.map(api.answer(model), (answer) => record({ ...api.final(state, model, answer), step }))
+          )
+        )
+      }
+      // calls written by a turn cut short may be cut too: not run
+      const incomplete = api.incomplete(model)
+      if (incomplete !== undefined) return Stream.concat(response, Stream.fail(incomplete))
+      if (step >= maxSteps) {
+        return Stream.concat(
+          response,
+          Stream.suspend(() =>
+            Stream.fail(failure("MaxSteps", `the model still called tools after ${maxSteps} model calls (maxSteps)`))
+          )
+        )
+      }
+      const outcomes: Array<Toolkit.Outcome<E>> = new Array(toolCalls.length)
+      const results = Stream.mergeAll(
+        toolCalls.map((call, index) =>
+          Stream.fromEffect(Effect.map(Toolkit.execute(handled, call, onFailure), (outcome): ToolResult => {
+            outcomes[index] = outcome
+            return record({ _tag: "ToolResult", step, outcome })
+          }))
+        ),
+        { concurrency }
+      )
+      return response.pipe(
+        Stream.concat(results),
+        Stream.concat(Stream.suspend(() => turn(api.next(state, model, outcomes), step + 1)))
       )
     }
-    const outcomes: Array<Toolkit.Outcome> = new Array(toolCalls.length)
-    const results = Stream.mergeAll(
-      toolCalls.map((call, index) =>
-        Stream.fromEffect(Effect.map(Toolkit.execute(handled, call, onFailure), (outcome): ToolResult => {
-          outcomes[index] = outcome
-          return record({ _tag: "ToolResult", step, outcome })
-        }))
-      ),
-      { concurrency }
-    )
-    return response.pipe(
-      Stream.concat(results),
-      Stream.concat(Stream.suspend(() => turn(api.next(state, model, outcomes), step + 1)))
-    )
-  }
-  return Stream.suspend(() => {
-    seen = []
     return turn(initial, 1)
   })
 }
 
 /** Runs a run's steps to the answer, keeping every step but the text deltas. */
-const collect = <S extends { readonly _tag: string }, R>(
-  steps: Stream.Stream<S, RunError, R>
+const collect = <S extends { readonly _tag: string }, E, R>(
+  steps: Stream.Stream<S, E, R>
 ): Effect.Effect<
   { readonly steps: Array<Exclude<S, TextDelta>>; readonly answer: Extract<S, { readonly _tag: "Answer" }> },
-  RunError,
+  E,
   R
 > =>
   Effect.map(
@@ -321,13 +347,38 @@ const collect = <S extends { readonly _tag: string }, R>(
     (all) => ({ steps: all, answer: all[all.length - 1] as unknown as Extract<S, { readonly _tag: "Answer" }> })
   )
 
+/** The sum of numeric fields over the model responses of a run. */
+const total = <K extends string>(
+  models: ReadonlyArray<unknown>,
+  usageOf: (model: unknown) => unknown,
+  keys: ReadonlyArray<K>
+): Record<K, number> => {
+  const sum = Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>
+  for (const model of models) {
+    const usage = usageOf(model)
+    if (!isRecord(usage)) continue
+    for (const key of keys) if (typeof usage[key] === "number") sum[key] += usage[key]
+  }
+  return sum
+}
+
+const modelsOf = (steps: ReadonlyArray<{ readonly _tag: string }>) =>
+  steps.flatMap((step) => step._tag === "ModelResponse" ? [(step as ModelResponse<unknown>).response] : [])
+
+const usageField = (model: unknown) => isRecord(model) ? model.usage : undefined
+
+/** A `tool_choice` that forces a call (`"required"`, a named tool), relaxed to `"auto"` after the first turn. */
+const laterChoice = <C>(choice: C | undefined, step: number): C | "auto" | undefined =>
+  step > 1 && choice !== undefined && choice !== null && choice !== "auto" && choice !== "none" ? "auto" : choice
+
 // ---------------------------------------------------------------------------------------------------------------
 // Chat Completions
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
  * The parameters of a Chat Completions run: those of `Chat.completions.create`; the toolkit's tools are added to
- * `tools`.
+ * `tools`. A `tool_choice` that forces a call (`"required"`, a named function) applies to the first turn; later turns
+ * send `"auto"`, so the model can answer.
  *
  * @since 0.2.0
  * @category models
@@ -339,7 +390,9 @@ const chatToolCalls = (completion: Chat.ChatCompletionSnapshot): ReadonlyArray<T
   for (const call of completion.choices[0]?.message.tool_calls ?? []) {
     if (call.type === "function") {
       calls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments })
-    } else if (call.type === "custom") calls.push({ id: call.id, name: call.custom.name, arguments: call.custom.input })
+    } else if (call.type === "custom") {
+      calls.push({ id: call.id, name: call.custom.name, arguments: call.custom.input })
+    }
   }
   return calls
 }
@@ -365,12 +418,18 @@ const assistantMessage = (completion: Chat.ChatCompletionSnapshot): Chat.Message
 export const chatStream = <Tools extends Tool.Any, E, R>(
   params: ChatParams,
   handled: Toolkit.Handled<Tools, E, R>,
-  options?: Options
-): Stream.Stream<ChatStep, RunError, OpenAiClient.OpenAiClient | R> => {
+  options?: Options<E>
+): Stream.Stream<ChatStep, RunError<E>, OpenAiClient.OpenAiClient | R> => {
   const tools = [...(params.tools ?? []), ...handled.toolkit.chat]
   const api: Api<Chat.ChatCompletionSnapshot, ReadonlyArray<Chat.MessageParam>> = {
-    turn: (messages) => {
-      const body = { ...params, messages, tools }
+    turn: (messages, step) => {
+      const choice = laterChoice(params.tool_choice, step)
+      const body = {
+        ...params,
+        messages,
+        ...(tools.length > 0 ? { tools } : {}),
+        ...(choice !== undefined ? { tool_choice: choice } : {})
+      }
       if (options?.stream !== true) {
         return Stream.fromEffect(
           Effect.map(Chat.completions.create(body, options?.request), (model) => ({ _tag: "Done", model } as const))
@@ -378,17 +437,24 @@ export const chatStream = <Tools extends Tool.Any, E, R>(
       }
       return Stream.suspend(() => {
         const accumulator = new Chat.ChatCompletionAccumulator()
-        return Chat.completions.stream(body, options.request).pipe(
-          Stream.mapConcat((chunk): ReadonlyArray<TurnEvent<Chat.ChatCompletionSnapshot>> => {
+        const streamed = { ...body, stream_options: { include_usage: true, ...params.stream_options } }
+        return Chat.completions.stream(streamed, options.request).pipe(
+          Stream.filterMap((chunk) => {
             accumulator.add(chunk)
-            const delta = chunk.choices.find((choice) => choice.index === 0)?.delta.content
-            return delta == null || delta === "" ? [] : [{ _tag: "Delta", delta }]
+            const delta = chatContentDelta(chunk)
+            return delta === undefined ? Option.none() : Option.some({ _tag: "Delta", delta } as const)
           }),
           Stream.concat(Stream.sync(() => ({ _tag: "Done", model: accumulator.snapshot() } as const)))
         )
       })
     },
     toolCalls: chatToolCalls,
+    incomplete: (completion) => {
+      const reason = completion.choices[0]?.finish_reason
+      return reason === "length" || reason === "content_filter"
+        ? new Parsed.IncompleteOutputError({ reason, output: completion })
+        : undefined
+    },
     answer: (completion) => Parsed.choiceText(completion.choices[0], completion),
     next: (messages, completion, outcomes) => [
       ...messages,
@@ -401,22 +467,21 @@ export const chatStream = <Tools extends Tool.Any, E, R>(
     ],
     final: (messages, completion, answer) => ({
       _tag: "Answer",
-      step: 0,
       answer,
       response: completion,
       messages: [...messages, { role: "assistant", content: answer }]
-    } as Answer<Chat.ChatCompletionSnapshot>)
+    })
   }
   return loop(api, params.messages, handled, options) as Stream.Stream<
     ChatStep,
-    RunError,
+    RunError<E>,
     OpenAiClient.OpenAiClient | R
   >
 }
 
 /**
  * Runs a Chat Completions conversation with tools to its answer: the answer text, the last completion, the whole
- * conversation and the steps (see {@link chatStream}).
+ * conversation, the tokens of all its calls and the steps (see {@link chatStream}).
  *
  * @since 0.2.0
  * @category running
@@ -424,12 +489,13 @@ export const chatStream = <Tools extends Tool.Any, E, R>(
 export const chat = <Tools extends Tool.Any, E, R>(
   params: ChatParams,
   handled: Toolkit.Handled<Tools, E, R>,
-  options?: Options
-): Effect.Effect<ChatRun, RunError, OpenAiClient.OpenAiClient | R> =>
+  options?: Options<E>
+): Effect.Effect<ChatRun, RunError<E>, OpenAiClient.OpenAiClient | R> =>
   Effect.map(collect(chatStream(params, handled, options)), ({ answer, steps }) => ({
     answer: answer.answer,
     completion: answer.response,
     messages: answer.messages,
+    usage: total(modelsOf(steps), usageField, ["prompt_tokens", "completion_tokens", "total_tokens"]),
     steps
   }))
 
@@ -438,10 +504,12 @@ export const chat = <Tools extends Tool.Any, E, R>(
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * The parameters of a Responses API run: those of `Responses.create`; the toolkit's tools are added to `tools`.
- * With `store: false` every turn resends the whole conversation as `input` (add `include:
- * ["reasoning.encrypted_content"]` for reasoning models); otherwise each turn chains to the last with
- * `previous_response_id` and sends only the tools' outputs.
+ * The parameters of a Responses API run: those of `Responses.create`; the toolkit's tools are added to `tools`. Each
+ * turn after the first sends the tools' outputs (`function_call_output` items) and chains to the last response with
+ * `previous_response_id`; in a `conversation`, the conversation keeps the history instead; with `store: false`
+ * nothing is kept server-side, so each turn resends the whole conversation as `input` (add `include:
+ * ["reasoning.encrypted_content"]` for reasoning models). A `tool_choice` that forces a call applies to the first turn
+ * only, as in {@link ChatParams}.
  *
  * @since 0.2.0
  * @category models
@@ -480,16 +548,19 @@ const asItems = (input: Responses.CreateParams["input"]): ReadonlyArray<unknown>
 export const responsesStream = <Tools extends Tool.Any, E, R>(
   params: ResponsesParams,
   handled: Toolkit.Handled<Tools, E, R>,
-  options?: Options
-): Stream.Stream<ResponsesStep, RunError, OpenAiClient.OpenAiClient | R> => {
-  const tools = [...(params.tools ?? []), ...handled.toolkit.responses] as Responses.CreateParams["tools"]
-  const chained = params.store !== false
+  options?: Options<E>
+): Stream.Stream<ResponsesStep, RunError<E>, OpenAiClient.OpenAiClient | R> => {
+  const tools = [...(params.tools ?? []), ...handled.toolkit.responses] as NonNullable<Responses.CreateParams["tools"]>
+  // the history lives server-side: in the conversation, or behind previous_response_id
+  const history = params.conversation != null ? "conversation" : params.store === false ? "resent" : "chained"
   const api: Api<Responses.Response, ResponsesState> = {
-    turn: (state) => {
+    turn: (state, step) => {
+      const choice = laterChoice(params.tool_choice, step)
       const body: Responses.CreateParams = {
         ...params,
-        tools,
         input: state.input,
+        ...(tools.length > 0 ? { tools } : {}),
+        ...(choice !== undefined ? { tool_choice: choice } : {}),
         ...(state.previous !== undefined ? { previous_response_id: state.previous } : {})
       }
       if (options?.stream !== true) {
@@ -500,12 +571,10 @@ export const responsesStream = <Tools extends Tool.Any, E, R>(
       return Stream.suspend(() => {
         const accumulator = new Responses.ResponseAccumulator()
         return Responses.stream(body, options.request).pipe(
-          Stream.mapConcat((event): ReadonlyArray<TurnEvent<Responses.Response>> => {
+          Stream.filterMap((event) => {
             accumulator.add(event)
-            return event.type === "response.output_text.delta" && typeof event.delta === "string" &&
-                event.delta !== ""
-              ? [{ _tag: "Delta", delta: event.delta }]
-              : []
+            const delta = responseTextDelta(event)
+            return delta === undefined ? Option.none() : Option.some({ _tag: "Delta", delta } as const)
           }),
           Stream.concat(Stream.suspend(() => {
             const model = accumulator.snapshot()
@@ -517,28 +586,38 @@ export const responsesStream = <Tools extends Tool.Any, E, R>(
       })
     },
     toolCalls: responsesToolCalls,
-    answer: Parsed.responseText,
+    incomplete: (response) => {
+      if (response.status !== "incomplete") return undefined
+      const reason = isRecord(response.incomplete_details) ? response.incomplete_details.reason : undefined
+      return new Parsed.IncompleteOutputError({ reason: String(reason ?? "incomplete"), output: response })
+    },
+    answer: (response) => Parsed.responseText(response, "all"),
     next: (state, response, outcomes) => {
       const outputs = outcomes.map((outcome) => ({
         type: "function_call_output" as const,
         call_id: outcome.call.id,
         output: outcome.output
       }))
-      return chained
-        ? { input: outputs as Responses.CreateParams["input"], previous: response.id }
-        : {
-          input: [...asItems(state.input), ...response.output, ...outputs] as Responses.CreateParams["input"],
-          previous: state.previous
-        }
+      switch (history) {
+        case "chained":
+          return { input: outputs, previous: response.id }
+        case "conversation":
+          return { input: outputs, previous: undefined }
+        case "resent":
+          return {
+            input: [...asItems(state.input), ...response.output, ...outputs] as Responses.CreateParams["input"],
+            previous: state.previous
+          }
+      }
     },
-    final: (_, response, answer) => ({ _tag: "Answer", step: 0, answer, response })
+    final: (_, response, answer) => ({ _tag: "Answer", answer, response })
   }
   return loop(api, { input: params.input, previous: params.previous_response_id ?? undefined }, handled, options)
 }
 
 /**
- * Runs a Responses API conversation with tools to its answer: the answer text, the last response and the steps (see
- * {@link responsesStream}).
+ * Runs a Responses API conversation with tools to its answer: the answer text, the last response, the tokens of all
+ * its calls and the steps (see {@link responsesStream}).
  *
  * @since 0.2.0
  * @category running
@@ -546,10 +625,11 @@ export const responsesStream = <Tools extends Tool.Any, E, R>(
 export const responses = <Tools extends Tool.Any, E, R>(
   params: ResponsesParams,
   handled: Toolkit.Handled<Tools, E, R>,
-  options?: Options
-): Effect.Effect<ResponsesRun, RunError, OpenAiClient.OpenAiClient | R> =>
+  options?: Options<E>
+): Effect.Effect<ResponsesRun, RunError<E>, OpenAiClient.OpenAiClient | R> =>
   Effect.map(collect(responsesStream(params, handled, options)), ({ answer, steps }) => ({
     answer: answer.answer,
     response: answer.response,
+    usage: total(modelsOf(steps), usageField, ["input_tokens", "output_tokens", "total_tokens"]),
     steps
   }))

@@ -23,6 +23,7 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type * as Chat from "./Chat.js"
+import { nativeTracer } from "./internal/span.js"
 import * as Tool from "./Tool.js"
 
 /**
@@ -157,10 +158,11 @@ export interface ToolCall {
  * @since 0.2.0
  * @category errors
  */
-export class ToolCallError extends Data.TaggedError("ToolCallError")<{
+export class ToolCallError<E = unknown> extends Data.TaggedError("ToolCallError")<{
   readonly reason: "UnknownTool" | "InvalidArguments" | "HandlerFailed"
   readonly call: ToolCall
-  readonly cause?: unknown
+  /** The handler's failure (`HandlerFailed`), the `ParseError` (`InvalidArguments`), or nothing (`UnknownTool`). */
+  readonly cause?: E | ParseResult.ParseError | undefined
 }> {
   override get message(): string {
     switch (this.reason) {
@@ -195,7 +197,7 @@ const describe = (error: unknown): string => {
  * @since 0.2.0
  * @category models
  */
-export type OnFailure = "return" | "fail" | ((error: ToolCallError) => string)
+export type OnFailure<E = unknown> = "return" | "fail" | ((error: ToolCallError<E>) => string)
 
 /**
  * How a call was answered: the output sent back to the model, and the handler's value or the error.
@@ -203,11 +205,11 @@ export type OnFailure = "return" | "fail" | ((error: ToolCallError) => string)
  * @since 0.2.0
  * @category models
  */
-export type Outcome =
+export type Outcome<E = unknown> =
   | { readonly _tag: "Success"; readonly call: ToolCall; readonly value: unknown; readonly output: string }
-  | { readonly _tag: "Failure"; readonly call: ToolCall; readonly error: ToolCallError; readonly output: string }
+  | { readonly _tag: "Failure"; readonly call: ToolCall; readonly error: ToolCallError<E>; readonly output: string }
 
-/** The text a value is sent to the model as: a string as it is, anything else as JSON. */
+/** The text a value is sent to the model as: a string as it is, anything else as JSON (which may throw). */
 const outputOf = (value: unknown): string => {
   if (typeof value === "string") return value
   const json = JSON.stringify(value)
@@ -227,8 +229,8 @@ const outputOf = (value: unknown): string => {
 export const execute = <Tools extends Tool.Any, E, R>(
   handled: Handled<Tools, E, R>,
   call: ToolCall,
-  onFailure: OnFailure = "return"
-): Effect.Effect<Outcome, ToolCallError, R> =>
+  onFailure: OnFailure<E> = "return"
+): Effect.Effect<Outcome<E>, ToolCallError<E>, R> =>
   Effect.tracerWith((tracer) => {
     if (tracer === nativeTracer) return answer(handled, call, onFailure)
     const tool = handled.toolkit.tools.get(call.name)
@@ -255,14 +257,12 @@ export const execute = <Tools extends Tool.Any, E, R>(
       ))
   })
 
-const nativeTracer = Effect.runSync(Effect.tracer)
-
 const answer = <Tools extends Tool.Any, E, R>(
   handled: Handled<Tools, E, R>,
   call: ToolCall,
-  onFailure: OnFailure
-): Effect.Effect<Outcome, ToolCallError, R> => {
-  const failed = (error: ToolCallError): Effect.Effect<Outcome, ToolCallError> => {
+  onFailure: OnFailure<E>
+): Effect.Effect<Outcome<E>, ToolCallError<E>, R> => {
+  const failed = (error: ToolCallError<E>): Effect.Effect<Outcome<E>, ToolCallError<E>> => {
     if (onFailure === "fail") return Effect.fail(error)
     const output = onFailure === "return" ? JSON.stringify({ error: error.message }) : onFailure(error)
     return Effect.succeed({ _tag: "Failure", call, error, output })
@@ -270,14 +270,22 @@ const answer = <Tools extends Tool.Any, E, R>(
   const tool = handled.toolkit.tools.get(call.name)
   if (tool === undefined) return failed(new ToolCallError({ reason: "UnknownTool", call }))
   return Effect.matchEffect(tool.decodeArguments(call.arguments), {
-    onFailure: (cause) => failed(new ToolCallError({ reason: "InvalidArguments", call, cause })),
+    onFailure: (cause) => failed(new ToolCallError<E>({ reason: "InvalidArguments", call, cause })),
     onSuccess: (args) => {
       const running = handled.run(call.name, args)
       if (running === undefined) return failed(new ToolCallError({ reason: "UnknownTool", call }))
       return Effect.matchEffect(running, {
-        onFailure: (cause) => failed(new ToolCallError({ reason: "HandlerFailed", call, cause })),
-        onSuccess: (value): Effect.Effect<Outcome> =>
-          Effect.succeed({ _tag: "Success", call, value, output: outputOf(value) })
+        onFailure: (cause) => failed(new ToolCallError<E>({ reason: "HandlerFailed", call, cause })),
+        onSuccess: (value): Effect.Effect<Outcome<E>, ToolCallError<E>> => {
+          let output: string
+          try {
+            output = outputOf(value)
+          } catch (cause) {
+            // a value JSON cannot write (a bigint, a cycle): the handler's failure, not the run's
+            return failed(new ToolCallError<E>({ reason: "HandlerFailed", call, cause: cause as E }))
+          }
+          return Effect.succeed({ _tag: "Success", call, value, output })
+        }
       })
     }
   })

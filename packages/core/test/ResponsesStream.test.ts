@@ -116,6 +116,72 @@ describe("Responses stream helpers", () => {
     expect(accumulator.snapshot()).toStrictEqual(completedDecoded())
   })
 
+  it("the whole sequence as the API sends it (in_progress and every .done event) agrees with the completed output", () => {
+    const at = (type: string, from = 0) => recorded.findIndex((event, i) => i >= from && event.type === type)
+    const deltasEnd = (type: string) =>
+      recorded.length - [...recorded].reverse().findIndex((event) => event.type === type)
+    const messageStart = at("response.output_item.added", 2)
+    const callStart = at("response.output_item.added", messageStart + 1)
+    const full = [
+      recorded[0]!,
+      { type: "response.in_progress", response: responseBody([], { status: "in_progress" }) },
+      ...recorded.slice(1, deltasEnd("response.reasoning_summary_text.delta")),
+      {
+        type: "response.reasoning_summary_text.done",
+        item_id: "rs_1",
+        output_index: 0,
+        summary_index: 0,
+        text: "Think, then answer."
+      },
+      {
+        type: "response.reasoning_summary_part.done",
+        item_id: "rs_1",
+        output_index: 0,
+        summary_index: 0,
+        part: { type: "summary_text", text: "Think, then answer." }
+      },
+      { type: "response.output_item.done", output_index: 0, item: reasoning },
+      ...recorded.slice(messageStart, deltasEnd("response.output_text.delta")),
+      {
+        type: "response.output_text.done",
+        item_id: "msg_1",
+        output_index: 1,
+        content_index: 0,
+        text: "Hello there!",
+        logprobs: []
+      },
+      {
+        type: "response.content_part.done",
+        item_id: "msg_1",
+        output_index: 1,
+        content_index: 0,
+        part: message.content[0]
+      },
+      { type: "response.output_item.done", output_index: 1, item: message },
+      ...recorded.slice(callStart, deltasEnd("response.function_call_arguments.delta")),
+      {
+        type: "response.function_call_arguments.done",
+        item_id: "fc_1",
+        output_index: 2,
+        name: "get_weather",
+        arguments: "{\"city\":\"Paris\"}"
+      },
+      { type: "response.output_item.done", output_index: 2, item: call },
+      recorded.at(-1)!
+    ].map((event, sequence_number) =>
+      Schema.decodeUnknownSync(Responses.ResponseStreamEvent, { onExcessProperty: "preserve" })({
+        ...event,
+        sequence_number
+      })
+    )
+    const accumulator = new Responses.ResponseAccumulator()
+    for (const event of full.slice(0, -1)) accumulator.add(event)
+    // before the terminal event, every item is already in its final form
+    expect(accumulator.snapshot()!.output).toStrictEqual(completedDecoded().output)
+    accumulator.add(full.at(-1)!)
+    expect(accumulator.snapshot()).toStrictEqual(completedDecoded())
+  })
+
   it("snapshots are copies: a later event does not change one taken before", () => {
     const accumulator = new Responses.ResponseAccumulator()
     for (const event of events.slice(0, 8)) accumulator.add(event)

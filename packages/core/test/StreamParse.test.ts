@@ -44,6 +44,10 @@ describe("Chat.completions.streamParse", () => {
       expect(partials).toContainEqual({ name: "Ada Lovelace", tags: ["math", "poetr"] })
       // the number is kept once it is one; the null standing for the absent nickname is dropped
       expect(partials.at(-1)).toStrictEqual({ name: "Ada Lovelace", tags: ["math", "poetry"], age: 36 })
+      // with the text so far
+      const texts = events.flatMap((event) => event._tag === "Partial" ? [event.text] : [])
+      expect(texts.every((text, i) => answer.startsWith(text) && (i === 0 || text.length > texts[i - 1]!.length)))
+        .toBe(true)
       const last = events.at(-1)!
       expect(last._tag).toBe("Parsed")
       if (last._tag !== "Parsed") return

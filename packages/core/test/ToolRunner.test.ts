@@ -4,7 +4,7 @@
  * (or failing the run), max steps, refusals, interruption of running handlers, and `previous_response_id` chaining.
  */
 import { type Chat, type OpenAiClient, ResponseFormat, Tool, Toolkit, ToolRunner } from "@effect-openai/core"
-import { OpenAiTest } from "@effect-openai/testing"
+import { MockModel, OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -128,6 +128,14 @@ describe("Tool and Toolkit", () => {
       expect(failure._tag === "Failure" && failure.error.cause).toBeInstanceOf(WeatherError)
     }).pipe(Effect.provide(WeatherLive)))
 
+  it.effect("execute: a value JSON cannot write is the handler's failure, not a defect", () =>
+    Effect.gen(function*() {
+      const big = Toolkit.handle(Toolkit.make(GetTime), { get_time: () => Effect.succeed({ at: 10n }) })
+      const outcome = yield* Toolkit.execute(big, { id: "1", name: "get_time", arguments: "{}" })
+      expect(outcome).toMatchObject({ _tag: "Failure", error: { reason: "HandlerFailed" } })
+      expect(JSON.parse(outcome.output).error).toContain("BigInt")
+    }))
+
   it.effect("execute: onFailure \"fail\" fails with the ToolCallError; a function writes the output", () =>
     Effect.gen(function*() {
       const call = { id: "1", name: "get_weather", arguments: "{\"city\":\"Atlantis\",\"unit\":null}" }
@@ -139,6 +147,88 @@ describe("Tool and Toolkit", () => {
 })
 
 describe("ToolRunner.chat", () => {
+  it.effect("outputs go back in the order of the calls, whatever order they finish in", () =>
+    Effect.gen(function*() {
+      const wait = Tool.make("wait", { parameters: Schema.Struct({ seconds: Schema.Number }) })
+      const waiting = Toolkit.handle(Toolkit.make(wait), {
+        wait: ({ seconds }) => Effect.as(Effect.sleep(`${seconds} seconds`), `waited ${seconds}`)
+      })
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([
+          { id: "slow", name: "wait", arguments: { seconds: 5 } },
+          { id: "fast", name: "wait", arguments: { seconds: 1 } }
+        ]),
+        OpenAiTest.chatCompletion("done")
+      )
+      const fiber = yield* Effect.fork(ToolRunner.chat({ model: "gpt-4.1", messages: [user("go")] }, waiting))
+      yield* TestClock.adjust("5 seconds")
+      const run = yield* Fiber.join(fiber)
+      // finished fast first ...
+      expect(run.steps.flatMap((step) => step._tag === "ToolResult" ? [step.outcome.call.id] : [])).toStrictEqual([
+        "fast",
+        "slow"
+      ])
+      // ... but the model gets them in call order
+      const bodies = yield* chatBodies
+      expect(bodies[1]!.messages.slice(2)).toStrictEqual([
+        { role: "tool", tool_call_id: "slow", content: "waited 5" },
+        { role: "tool", tool_call_id: "fast", content: "waited 1" }
+      ])
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("the same run twice at once: each has its own transcript", () =>
+    Effect.gen(function*() {
+      const again = OpenAiTest.chatToolCalls([{ name: "get_time", arguments: {} }])
+      yield* OpenAiTest.reply(...Array.from({ length: 6 }, () => again))
+      const run = ToolRunner.chat({ model: "gpt-4.1", messages: [user("loop")] }, handled, { maxSteps: 3 })
+      const errors = yield* Effect.all([Effect.flip(run), Effect.flip(run)], { concurrency: 2 })
+      expect(errors.map((error) => error._tag === "ToolRunnerError" && error.steps.length)).toStrictEqual([5, 5])
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a forced tool_choice applies to the first turn; later turns send auto, so the model can answer", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([{ id: "c", name: "get_time", arguments: {} }]),
+        OpenAiTest.chatCompletion("Noon.")
+      )
+      const run = yield* ToolRunner.chat(
+        { model: "gpt-4.1", messages: [user("time?")], tool_choice: "required" },
+        handled
+      )
+      expect(run.answer).toBe("Noon.")
+      const bodies = (yield* OpenAiTest.requests).map((request) => request.body as { tool_choice: unknown })
+      expect(bodies.map((body) => body.tool_choice)).toStrictEqual(["required", "auto"])
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("tool calls of a turn cut short are not run: IncompleteOutputError", () =>
+    Effect.gen(function*() {
+      const ran = yield* Ref.make(0)
+      const counted = Toolkit.handle(Toolkit.make(GetTime), { get_time: () => Ref.updateAndGet(ran, (n) => n + 1) })
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([{ id: "c", name: "get_time", arguments: "{" }], { finishReason: "length" })
+      )
+      const error = yield* Effect.flip(ToolRunner.chat({ model: "gpt-4.1", messages: [user("x")] }, counted))
+      expect(error).toMatchObject({ _tag: "IncompleteOutputError", reason: "length" })
+      expect(yield* Ref.get(ran)).toBe(0)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
+  it.effect("the tokens of every call are summed; an empty toolkit sends no tools", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([{ name: "get_time", arguments: {} }], {
+          usage: { prompt_tokens: 10, completion_tokens: 5 }
+        }),
+        OpenAiTest.chatCompletion("Noon.", { usage: { prompt_tokens: 20, completion_tokens: 2 } }),
+        OpenAiTest.chatCompletion("Hi.")
+      )
+      const run = yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("time?")] }, handled)
+      expect(run.usage).toStrictEqual({ prompt_tokens: 30, completion_tokens: 7, total_tokens: 37 })
+      const none = Toolkit.handle(Toolkit.make(), {})
+      yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("hi")] }, none)
+      const last = (yield* OpenAiTest.requests).at(-1)!.body as Record<string, unknown>
+      expect("tools" in last).toBe(false)
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
   it.effect("loops model → tool calls → model: the tools sent, both calls answered, outputs back in call order", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(
@@ -388,6 +478,21 @@ describe("ToolRunner.responses", () => {
       ])
     }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
 
+  it.effect("in a conversation, the conversation keeps the history: no previous_response_id", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json(responseBody([functionCall("call_1", "get_time", "{}")], { id: "resp_1" })),
+        OpenAiTest.json(responseBody([messageItem("Noon.")], { id: "resp_2" }))
+      )
+      yield* ToolRunner.responses({ model: "gpt-5", input: "Time?", conversation: "conv_1" }, handled)
+      const bodies = (yield* OpenAiTest.requests).map((request) => request.body as Record<string, unknown>)
+      expect(bodies[1]).toMatchObject({
+        conversation: "conv_1",
+        input: [{ type: "function_call_output", call_id: "call_1", output: "12:00" }]
+      })
+      expect("previous_response_id" in bodies[1]!).toBe(false)
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
   it.effect("an incomplete response is an IncompleteOutputError", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(OpenAiTest.json(responseBody([messageItem("It")], {
@@ -399,11 +504,65 @@ describe("ToolRunner.responses", () => {
     }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
 })
 
+describe("streamed turns (stream: true)", () => {
+  const model = () =>
+    MockModel.script(
+      MockModel.toolCalls({ name: "get_weather", arguments: { city: "Lima", unit: null } }),
+      (conversation) => MockModel.text(`Lima: ${conversation.messages.at(-1)?.content}`)
+    )
+
+  it.effect("Chat: the answer's text deltas among the steps, tool-call deltas accumulated, usage asked for", () =>
+    Effect.gen(function*() {
+      const steps = yield* Stream.runCollect(
+        ToolRunner.chatStream({ model: "gpt-4o-mini", messages: [user("Lima?")] }, handled, { stream: true })
+      )
+      const all = [...steps]
+      const deltas = all.flatMap((step) => step._tag === "TextDelta" ? [step] : [])
+      expect(deltas.length).toBeGreaterThan(1)
+      expect(deltas.every((delta) => delta.step === 2)).toBe(true)
+      const answer = all.at(-1)
+      expect(answer).toMatchObject({ _tag: "Answer", answer: "Lima: {\"city\":\"Lima\",\"unit\":\"C\",\"degrees\":4}" })
+      expect(deltas.map((delta) => delta.delta).join("")).toBe(answer?._tag === "Answer" ? answer.answer : "")
+      const requests = yield* OpenAiTest.requests
+      expect(requests.map((request) => request.body)).toMatchObject([
+        { stream: true, stream_options: { include_usage: true } },
+        { stream: true, stream_options: { include_usage: true } }
+      ])
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer({ model: model() }))))
+
+  it.effect("Responses: the same, over the event stream", () =>
+    Effect.gen(function*() {
+      const run = yield* ToolRunner.responses({ model: "gpt-4o-mini", input: "Lima?" }, handled, { stream: true })
+      expect(run.answer).toBe("Lima: {\"city\":\"Lima\",\"unit\":\"C\",\"degrees\":4}")
+      expect(run.usage.total_tokens).toBeGreaterThan(0)
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer({ model: model() }))))
+
+  it.effect("a response.failed in a streamed turn fails the run with StreamError after the steps before it", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.stream([
+        OpenAiTest.sseEvent({
+          type: "response.created",
+          sequence_number: 0,
+          response: responseBody([], { status: "in_progress" })
+        }),
+        OpenAiTest.sseEvent({
+          type: "response.failed",
+          sequence_number: 1,
+          response: responseBody([], { status: "failed", error: { code: "server_error", message: "down" } })
+        })
+      ]))
+      const error = yield* Effect.flip(
+        ToolRunner.responses({ model: "gpt-5", input: "x" }, handled, { stream: true })
+      )
+      expect(error).toMatchObject({ _tag: "StreamError", reason: "ErrorEvent", error: { message: "down" } })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+})
+
 describe("requirements", () => {
   it("the handlers' failures stay inside the run, their requirements become the run's (checked by tsc)", () => {
     const run = ToolRunner.responses({ model: "gpt-5", input: "x" }, handled)
     expectTypeOf(run).toEqualTypeOf<
-      Effect.Effect<ToolRunner.ResponsesRun, ToolRunner.RunError, Weather | OpenAiClient.OpenAiClient>
+      Effect.Effect<ToolRunner.ResponsesRun, ToolRunner.RunError<WeatherError>, Weather | OpenAiClient.OpenAiClient>
     >()
     expectTypeOf(handled).toEqualTypeOf<
       Toolkit.Handled<typeof GetWeather | typeof GetTime, WeatherError, Weather>

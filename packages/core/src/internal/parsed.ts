@@ -7,8 +7,10 @@
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import { isRecord } from "effect/Predicate"
+import * as Stream from "effect/Stream"
 import * as OpenAiClient from "../OpenAiClient.js"
 import * as OpenAiError from "../OpenAiError.js"
 import type * as ResponseMeta from "../ResponseMeta.js"
@@ -81,8 +83,9 @@ export const decodeAnswer = <A>(
 }
 
 /**
- * The answer text of a Responses API response: its messages' output text; a refusal is a `RefusalError`, an
- * incomplete response an `IncompleteOutputError`.
+ * The answer text of a Responses API response: the first output text part (`"first"`, a structured answer) or all of
+ * them joined (`"all"`, as the SDK's `output_text`); a refusal is a `RefusalError`, an incomplete response an
+ * `IncompleteOutputError`.
  *
  * @internal
  */
@@ -91,7 +94,8 @@ export const responseText = (
     readonly status?: unknown
     readonly incomplete_details?: unknown
     readonly output: ReadonlyArray<unknown>
-  }
+  },
+  which: "first" | "all"
 ): Effect.Effect<string, RefusalError | IncompleteOutputError> => {
   if (response.status === "incomplete") {
     const reason = isRecord(response.incomplete_details) ? response.incomplete_details.reason : undefined
@@ -105,7 +109,11 @@ export const responseText = (
       if (part.type === "refusal" && typeof part.refusal === "string") {
         return Effect.fail(new RefusalError({ refusal: part.refusal, output: response }))
       }
-      if (part.type === "output_text" && typeof part.text === "string") text += part.text
+      if (part.type === "output_text" && typeof part.text === "string") {
+        // a structured answer is one JSON text: the first output text part, as the official SDK parses it
+        if (which === "first") return Effect.succeed(part.text)
+        text += part.text
+      }
     }
   }
   return Effect.succeed(text)
@@ -132,21 +140,54 @@ export const choiceText = (
 }
 
 /**
- * Follows an answer's text as it streams: each delta appended, the value the text stands for so far, given only when
- * it changed since the last one given.
+ * `streamParse` for either API: the events of a stream accumulated into their snapshot, a `Partial` event each time
+ * the answer's text so far stands for a new value (`partial`: the value; `text`: the text so far), then the answer
+ * decoded, `done` with the snapshot. The request and response metadata go to a decode failure.
  *
  * @internal
  */
-export const partialTracker = <P>(partial: (text: string) => P | undefined) => {
-  let text = ""
-  let last: string | undefined
-  return (delta: string): P | undefined => {
-    text += delta
-    const value = partial(text)
-    if (value === undefined) return undefined
-    const json = JSON.stringify(value)
-    if (json === last) return undefined
-    last = json
-    return value
-  }
-}
+export const parsedStream = <Event, Snapshot, A, P, Done>(options: {
+  readonly path: string
+  readonly events: Stream.Stream<Event, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient>
+  readonly format: Decoder<A> & { readonly partial: (text: string) => P | undefined }
+  readonly delta: (event: Event) => string | undefined
+  readonly accumulator: () => { readonly add: (event: Event) => unknown; readonly snapshot: () => Snapshot | undefined }
+  readonly answer: (snapshot: Snapshot) => Effect.Effect<string, RefusalError | IncompleteOutputError>
+  readonly done: (parsed: A, snapshot: Snapshot) => Done
+}): Stream.Stream<
+  { readonly _tag: "Partial"; readonly partial: P; readonly text: string } | Done,
+  OpenAiError.OpenAiError | RefusalError | IncompleteOutputError,
+  OpenAiClient.OpenAiClient
+> =>
+  Stream.unwrap(Effect.map(OpenAiClient.OpenAiClient, (client) => {
+    const request = { method: "POST", url: `${client.baseURL}${options.path}` }
+    let meta: ResponseMeta.ResponseMeta | undefined
+    let text = ""
+    let last: string | undefined
+    const accumulator = options.accumulator()
+    const partials = options.events.pipe(
+      OpenAiClient.withStreamResponse((response) => Effect.sync(() => (meta = response))),
+      Stream.filterMap((event) => {
+        accumulator.add(event)
+        const delta = options.delta(event)
+        if (delta === undefined) return Option.none()
+        text += delta
+        const partial = options.format.partial(text)
+        if (partial === undefined) return Option.none()
+        // only a new value: a delta inside a key or a number may leave it as it was
+        const json = JSON.stringify(partial)
+        if (json === last) return Option.none()
+        last = json
+        return Option.some({ _tag: "Partial" as const, partial, text })
+      })
+    )
+    const done = Effect.suspend(() => {
+      const snapshot = accumulator.snapshot()
+      if (snapshot === undefined || meta === undefined) return Effect.dieMessage("streamParse: no response")
+      return options.answer(snapshot).pipe(
+        Effect.flatMap((answer) => decodeAnswer(options.format, answer, request, meta!)),
+        Effect.map((parsed) => options.done(parsed, snapshot))
+      )
+    })
+    return Stream.concat(partials, Stream.fromEffect(done))
+  }))

@@ -16,3 +16,10 @@ export const annotateRequestId = (meta: ResponseMeta.ResponseMeta): Effect.Effec
     if (span._tag === "Some" && span.value._tag === "Span") span.value.attribute("openai.request_id", requestId)
   })
 }
+
+/**
+ * Effect's default tracer, which records nothing anyone can read: under it, telemetry makes no spans.
+ *
+ * @internal
+ */
+export const nativeTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)

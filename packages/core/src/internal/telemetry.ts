@@ -23,6 +23,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
 import type * as Operation from "../Operation.js"
+import { nativeTracer } from "./span.js"
 
 /** What the client was told about telemetry. @internal */
 export interface Settings {
@@ -35,7 +36,6 @@ export interface Settings {
 }
 
 /** Effect's default tracer records nothing anyone can read: with it no span is made. */
-const nativeTracer = Effect.runSync(Effect.tracer)
 
 /** The inference operations, by operation name: their `gen_ai.operation.name` and `openai.api.type`. */
 const inference: Readonly<Record<string, readonly [operation: string, api: string | undefined]>> = {
