@@ -319,6 +319,8 @@ const matches = (value: Node, branch: Node, defs: Node): boolean => {
   })
 }
 
+const parseJson = Schema.decodeUnknown(Schema.parseJson())
+
 /**
  * The JSON Schema of `schema` for the model (strict mode's form unless `strict` is `false`) and the decoder of a value
  * the model wrote to it (nulls standing for absent optional fields dropped). Throws `StrictSchemaError` naming the
@@ -332,6 +334,8 @@ export const modelSchema = <A, I>(
 ): {
   readonly jsonSchema: JsonSchema
   readonly decodeUnknown: (value: unknown) => Effect.Effect<A, ParseResult.ParseError>
+  /** The same, from the JSON text the model wrote. */
+  readonly decode: (text: string) => Effect.Effect<A, ParseResult.ParseError>
   /** Drops the nulls standing for absent optional fields (strict mode's), before decoding. */
   readonly dropNulls: (value: unknown) => unknown
 } => {
@@ -365,7 +369,8 @@ export const modelSchema = <A, I>(
   }
   const decodeSchema = Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
   const dropNulls = strict ? (value: unknown) => dropAddedNulls(value, root, defs) : (value: unknown) => value
-  return { jsonSchema, decodeUnknown: (value) => decodeSchema(dropNulls(value)), dropNulls }
+  const decodeUnknown = (value: unknown) => decodeSchema(dropNulls(value))
+  return { jsonSchema, decodeUnknown, decode: (text) => Effect.flatMap(parseJson(text), decodeUnknown), dropNulls }
 }
 
 /**
@@ -380,9 +385,8 @@ export const fromSchema = <A, I>(
   options: { readonly name: string; readonly description?: string | undefined; readonly strict?: boolean | undefined }
 ): ResponseFormat<A, I> => {
   const isStrict = options.strict ?? true
-  const { decodeUnknown, dropNulls, jsonSchema } = modelSchema(schema, isStrict)
+  const { decode, decodeUnknown, dropNulls, jsonSchema } = modelSchema(schema, isStrict)
   const description = options.description !== undefined ? { description: options.description } : {}
-  const parseJson = Schema.decodeUnknown(Schema.parseJson())
   return {
     response_format: {
       type: "json_schema",
@@ -390,7 +394,7 @@ export const fromSchema = <A, I>(
     },
     text: { format: { type: "json_schema", name: options.name, ...description, schema: jsonSchema, strict: isStrict } },
     jsonSchema,
-    decode: (text) => Effect.flatMap(parseJson(text), decodeUnknown),
+    decode,
     decodeUnknown,
     partial: (text) => {
       const value = PartialJson.parse(text)

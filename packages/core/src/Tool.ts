@@ -15,7 +15,7 @@
  * @since 0.2.0
  */
 import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as Chat from "./Chat.js"
@@ -93,8 +93,6 @@ export type Arguments<T> = T extends Tool<string, infer A, infer _I> ? A : never
 
 const validName = /^[a-zA-Z0-9_-]{1,64}$/
 
-const parseJson = Schema.decodeUnknown(Schema.parseJson())
-
 const noParameters = Schema.Struct({})
 
 /**
@@ -118,7 +116,7 @@ export const make = <const Name extends string, A = {}, I = {}>(
   }
   const parameters = (options?.parameters ?? noParameters) as Schema.Schema<A, I>
   const strict = options?.strict ?? true
-  const { decodeUnknown, jsonSchema } = ResponseFormat.modelSchema(parameters, strict)
+  const { decode, jsonSchema } = ResponseFormat.modelSchema(parameters, strict)
   const description = options?.description
   const described = description === undefined ? {} : { description }
   return {
@@ -131,6 +129,6 @@ export const make = <const Name extends string, A = {}, I = {}>(
     chat: { type: "function", function: { name, ...described, parameters: jsonSchema, strict } },
     responses: { type: "function", name, ...described, parameters: jsonSchema, strict },
     // some models send no text at all for a call without arguments
-    decodeArguments: (json) => Effect.flatMap(parseJson(json === "" ? "{}" : json), decodeUnknown)
+    decodeArguments: (json) => decode(json === "" ? "{}" : json)
   }
 }
