@@ -4,10 +4,12 @@ import { OpenAiClient, Operation } from "@effect-openai/core"
 import { OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ChatCompletion, ChatCompletionChunk, ChatCompletionMessage } from "../src/Chat.js"
 import { CreateEmbeddingResponse } from "../src/Embeddings.js"
-import { changesValues } from "../src/internal/schema.js"
+import { changesValues, decoderEither, OpenUnion } from "../src/internal/schema.js"
 import { ModelDeleted, ModelsPage } from "../src/Models.js"
 
 const get = <A, I>(schema: Schema.Schema<A, I>) =>
@@ -159,5 +161,32 @@ describe("fields the API always sends, as a value or null", () => {
     expect(() => decode({ role: "assistant", content: 1 })).toThrow(/content/)
     expectTypeOf<ChatCompletionMessage["content"]>().toEqualTypeOf<string | null>()
     expectTypeOf<ChatCompletionMessage["refusal"]>().toEqualTypeOf<string | null>()
+  })
+})
+
+describe("a union tagged by type: each value decoded by its member", () => {
+  const Delta = Schema.Struct({ type: Schema.Literal("delta"), text: Schema.String })
+  const Done = Schema.Struct({ type: Schema.Literal("done"), total: Schema.NumberFromString })
+  const Event = OpenUnion("type", [Delta, Done])
+  const decode = decoderEither(Event)
+
+  it("a member that does not transform keeps its fast path (the very value), though another member transforms", () => {
+    expect(changesValues(Event.ast)).toBe(true)
+    const delta = { type: "delta", text: "hi", extra: 1 }
+    const decoded = decode(delta)
+    expect(Either.isRight(decoded) && decoded.right).toBe(delta)
+    expect(decode({ type: "done", total: "3", extra: 2 })).toStrictEqual(
+      Either.right({ type: "done", total: 3, extra: 2 })
+    )
+  })
+
+  it("a malformed known member fails with its path; an unknown type passes; a value without a type fails", () => {
+    const bad = decode({ type: "delta", text: 5 })
+    expect(Either.isLeft(bad) && ParseResult.ArrayFormatter.formatErrorSync(bad.left).map((issue) => issue.path))
+      .toStrictEqual([["text"]])
+    const unknown = { type: "brand_new", anything: true }
+    expect(decode(unknown)).toStrictEqual(Either.right(unknown))
+    expect(Either.isLeft(decode({ text: "no type" }))).toBe(true)
+    expect(Either.isLeft(decode("not an object"))).toBe(true)
   })
 })

@@ -182,18 +182,53 @@ const isOrUndefined = (union: AST.AST, member: AST.AST): boolean =>
  * Fast path: a value that already is of the type (checked with `Schema.is`, several times cheaper than a decode,
  * extra keys allowed) is returned as it is; anything else goes through the full decode, which applies defaults
  * and reports errors. Only for schemas whose decode would return an equal value (no transformation but field
- * defaults: see `changesValues`); any other schema always gets the full decode. Compiled on the first call.
+ * defaults: see `changesValues`); any other schema always gets the full decode, but for a union tagged by `type`
+ * (OpenAI's events and items): a value is decoded by its member alone, each member with its own fast path, so the
+ * small delta events of a stream are not decoded in full because the lifecycle events beside them have to be.
+ * Compiled on the first call.
  */
 const withFastPath = <A, I, Out>(
   schema: Schema.Schema<A, I>,
-  full: () => (input: unknown) => Out,
+  full: (schema: Schema.Schema<A, I>) => (input: unknown) => Out,
   as: (value: A) => Out
-) => {
-  const compiled = lazily(() => ({ is: changesValues(schema.ast) ? undefined : Schema.is(schema), decode: full() }))
+): (input: unknown) => Out => {
+  const compiled = lazily(() => {
+    const changes = changesValues(schema.ast)
+    return {
+      is: changes ? undefined : Schema.is(schema),
+      decode: full(schema),
+      members: changes
+        ? byTag(schema.ast, (member) => withFastPath(Schema.make<A, I, never>(member), full, as))
+        : undefined
+    }
+  })
   return (input: unknown): Out => {
-    const { decode, is } = compiled()
-    return is !== undefined && is(input) ? as(input) : decode(input)
+    const { decode, is, members } = compiled()
+    if (is !== undefined) return is(input) ? as(input) : decode(input)
+    if (members !== undefined && typeof input === "object" && input !== null) {
+      const tag = (input as Record<string, unknown>).type
+      const member = typeof tag === "string" ? members.get(tag) : undefined
+      if (member !== undefined) return member(input)
+    }
+    return decode(input)
   }
+}
+
+/**
+ * The decoders of a union's members by their `type` literal, when each member has its own (an open union's fallback
+ * for unknown tags, a declaration, aside); `undefined` for any other schema.
+ */
+const byTag = <D>(ast: AST.AST, make: (member: AST.AST) => D): Map<string, D> | undefined => {
+  if (!AST.isUnion(ast)) return undefined
+  const members = new Map<string, D>()
+  for (const member of ast.types) {
+    const tags = tagValues(member, "type")
+    if (tags.length === 0 && AST.isDeclaration(member)) continue
+    if (tags.length === 0 || tags.some((tag) => typeof tag !== "string" || members.has(tag))) return undefined
+    const decode = make(member)
+    for (const tag of tags as ReadonlyArray<string>) members.set(tag, decode)
+  }
+  return members.size > 0 ? members : undefined
 }
 
 /**
@@ -204,7 +239,7 @@ const withFastPath = <A, I, Out>(
 export const decoder = <A, I>(
   schema: Schema.Schema<A, I>
 ): (input: unknown) => Effect.Effect<A, ParseResult.ParseError> =>
-  withFastPath(schema, () => Schema.decodeUnknown(schema, preserve), Effect.succeed)
+  withFastPath(schema, (each) => Schema.decodeUnknown(each, preserve), Effect.succeed)
 
 /**
  * {@link decoder} returning an `Either`, for per-event decoding in streams.
@@ -214,7 +249,7 @@ export const decoder = <A, I>(
 export const decoderEither = <A, I>(
   schema: Schema.Schema<A, I>
 ): (input: unknown) => Either.Either<A, ParseResult.ParseError> =>
-  withFastPath(schema, () => Schema.decodeUnknownEither(schema, preserve), Either.right)
+  withFastPath(schema, (each) => Schema.decodeUnknownEither(each, preserve), Either.right)
 
 /**
  * Encodes a path parameter.
