@@ -1,9 +1,9 @@
 // Run: npx vitest run docs/examples/testing.test.ts
-import { Chat, Embeddings } from "@effect-openai/core"
+import { Chat, Embeddings, Responses, Tool, Toolkit, ToolRunner } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
-import { MockServer, OpenAiTest } from "@effect-openai/testing"
+import { MockModel, MockServer, OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Redacted, TestClock } from "effect"
+import { Effect, Fiber, Redacted, Schema, TestClock } from "effect"
 
 // The code under test: any function that needs an OpenAiClient.
 const summarize = (text: string) =>
@@ -97,4 +97,57 @@ describe("MockServer faults", () => {
       yield* server.clearFaults
       expect(yield* server.queuedFaults).toStrictEqual([])
     }))
+})
+
+describe("a model that calls tools (MockModel)", () => {
+  const tools: Array<Responses.Tool> = [{
+    type: "function",
+    name: "get_weather",
+    parameters: { type: "object", properties: { city: { type: "string" } } },
+    strict: null
+  }]
+
+  it.effect("asks for the weather, then answers with what the tool said", () => {
+    const model = MockModel.script(
+      MockModel.toolCalls({ name: "get_weather", arguments: { city: "Paris" } }),
+      (conversation) => {
+        const result = conversation.messages.find((message) => message.role === "tool")
+        return MockModel.text(`It is ${result?.content} in Paris.`)
+      }
+    )
+    return Effect.gen(function*() {
+      const first = yield* Responses.create({ model: "gpt-4.1", input: "Weather in Paris?", tools })
+      const call = first.output[0]!
+      if (call.type !== "function_call") return expect.fail(`a function call, not ${call.type}`)
+      expect(JSON.parse(call.arguments)).toStrictEqual({ city: "Paris" })
+      const second = yield* Responses.create({
+        model: "gpt-4.1",
+        previous_response_id: first.id,
+        input: [{ type: "function_call_output", call_id: call.call_id, output: "sunny" }]
+      })
+      expect(second.output_text).toBe("It is sunny in Paris.")
+    }).pipe(Effect.provide(OpenAiTest.layer({ model })))
+  })
+
+  // your tool loop, end to end: the runner, your handlers, a scripted model
+  const GetWeather = Tool.make("get_weather", { parameters: Schema.Struct({ city: Schema.String }) })
+  const handled = Toolkit.handle(Toolkit.make(GetWeather), {
+    get_weather: ({ city }) => Effect.succeed(city === "Paris" ? "sunny" : "unknown")
+  })
+
+  it.effect("the runner answers the model's calls with the handlers", () =>
+    Effect.gen(function*() {
+      const run = yield* ToolRunner.chat(
+        { model: "gpt-4o-mini", messages: [{ role: "user", content: "Weather in Paris?" }] },
+        handled,
+        { stream: true }
+      )
+      expect(run.answer).toBe("It is sunny in Paris.")
+      expect(yield* OpenAiTest.requests).toHaveLength(2)
+    }).pipe(Effect.provide(OpenAiTest.layer({
+      model: MockModel.script(
+        MockModel.toolCalls({ name: "get_weather", arguments: { city: "Paris" } }),
+        (conversation) => MockModel.text(`It is ${conversation.messages.at(-1)?.content} in Paris.`)
+      )
+    }))))
 })
