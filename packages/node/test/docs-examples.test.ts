@@ -110,6 +110,28 @@ describe("docs examples run against MockServer", () => {
       ])
     }), 60_000)
 
+  it.scopedLive(
+    "responses-streaming.ts: text deltas, the rebuilt response, a cut stream as StreamError",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* MockServer.make()
+        // the third stream is cut after two events
+        yield* server.fault({}, {}, { stream: { truncateAfter: 2 } })
+        const result = yield* runExample(server, "responses-streaming.ts")
+        expect(result.stderr).toBe("")
+        expect(result.code).toBe(0)
+        expect(result.stdout.split("\n")).toStrictEqual([
+          "This is a mock reply to: Write a haiku about rivers.",
+          expect.stringMatching(/^created resp_\w+$/),
+          "status: completed, output items: 1",
+          "stream failed: Truncated",
+          "done",
+          ""
+        ])
+      }),
+    60_000
+  )
+
   it.scopedLive("embeddings.ts", () =>
     Effect.gen(function*() {
       const server = yield* MockServer.make()
