@@ -70,6 +70,20 @@ const transports: ReadonlyArray<
   ]
 ]
 
+/** The calls of the scripted turn and the tools' answers, as the model sees them on the next request. */
+const exchange: ReadonlyArray<MockModel.Message> = [
+  {
+    role: "assistant",
+    content: "",
+    toolCalls: [
+      { id: "call_mock1", name: "get_weather", arguments: "{\"city\":\"Paris\",\"unit\":\"celsius\"}" },
+      { id: "call_given", name: "get_time", arguments: "{\"zone\":\"Europe/Paris\"}" }
+    ]
+  },
+  { role: "tool", toolCallId: "call_mock1", content: "sunny" },
+  { role: "tool", toolCallId: "call_given", content: "noon" }
+]
+
 for (const [transport, client] of transports) {
   describe(`MockModel over ${transport}`, () => {
     it.live("chat: a turn of tool calls arrives decoded, and the results reach the model as tool messages", () => {
@@ -103,16 +117,7 @@ for (const [transport, client] of transports) {
         expect(seen[0]!.tools[0]!.description).toBe("The weather in a city")
         expect(seen[0]!.messages).toStrictEqual([
           { role: "user", content: "Weather and time in Paris?" },
-          {
-            role: "assistant",
-            content: "",
-            toolCalls: [
-              { id: "call_mock1", name: "get_weather", arguments: "{\"city\":\"Paris\",\"unit\":\"celsius\"}" },
-              { id: "call_given", name: "get_time", arguments: "{\"zone\":\"Europe/Paris\"}" }
-            ]
-          },
-          { role: "tool", toolCallId: "call_mock1", content: "sunny" },
-          { role: "tool", toolCallId: "call_given", content: "noon" }
+          ...exchange
         ])
       }).pipe(Effect.provide(client(model)))
     })
@@ -176,16 +181,7 @@ for (const [transport, client] of transports) {
         expect(seen[0]!.messages).toStrictEqual([
           { role: "system", content: "Be brief." },
           { role: "user", content: "Weather and time?" },
-          {
-            role: "assistant",
-            content: "",
-            toolCalls: [
-              { id: "call_mock1", name: "get_weather", arguments: "{\"city\":\"Paris\",\"unit\":\"celsius\"}" },
-              { id: "call_given", name: "get_time", arguments: "{\"zone\":\"Europe/Paris\"}" }
-            ]
-          },
-          { role: "tool", toolCallId: "call_mock1", content: "sunny" },
-          { role: "tool", toolCallId: "call_given", content: "noon" }
+          ...exchange
         ])
       }).pipe(Effect.provide(client(model)))
     })

@@ -354,6 +354,14 @@ export const sseDone = "data: [DONE]\n\n"
 /** Splits a reply into token-like pieces (words with their leading space). @internal */
 export const pieces = (text: string): Array<string> => text.match(/\s*\S+/g) ?? []
 
+/** What every streamed chat completion has: its id, model, creation time, and the usage of a last chunk. @internal */
+export interface ChunkStream {
+  readonly id: string
+  readonly model: string
+  readonly created: number
+  readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | undefined
+}
+
 /**
  * The chunk events of a streamed chat completion, `[DONE]` excluded: a chunk with the `first` delta (the role), one
  * per delta, one with the finish reason, and a usage chunk when `usage` is given.
@@ -361,14 +369,10 @@ export const pieces = (text: string): Array<string> => text.match(/\s*\S+/g) ?? 
  * @internal
  */
 export const chatDeltaEvents = (
-  options: {
-    readonly id: string
-    readonly model: string
-    readonly created: number
+  options: ChunkStream & {
     readonly first: object
     readonly deltas: ReadonlyArray<object>
     readonly finishReason: string
-    readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | undefined
   }
 ): Array<string> => {
   const base = {
@@ -398,15 +402,7 @@ export const chatDeltaEvents = (
 }
 
 /** The chunk events of a streamed chat completion that says `pieces`, `[DONE]` excluded. @internal */
-export const chatChunkEvents = (
-  options: {
-    readonly id: string
-    readonly model: string
-    readonly created: number
-    readonly pieces: ReadonlyArray<string>
-    readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | undefined
-  }
-): Array<string> =>
+export const chatChunkEvents = (options: ChunkStream & { readonly pieces: ReadonlyArray<string> }): Array<string> =>
   chatDeltaEvents({
     ...options,
     first: { role: "assistant", content: "", refusal: null },
@@ -420,15 +416,7 @@ export const chatChunkEvents = (
  *
  * @internal
  */
-export const chatToolCallEvents = (
-  options: {
-    readonly id: string
-    readonly model: string
-    readonly created: number
-    readonly calls: ReadonlyArray<SentCall>
-    readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | undefined
-  }
-): Array<string> =>
+export const chatToolCallEvents = (options: ChunkStream & { readonly calls: ReadonlyArray<SentCall> }): Array<string> =>
   chatDeltaEvents({
     ...options,
     first: { role: "assistant", content: null, refusal: null },
