@@ -211,8 +211,13 @@ export type RunError<E = unknown> =
 // the loop, for either API
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A step other than a text delta. */
-type Step<Model> = ModelResponse<Model> | ToolResult | Answer<Model>
+/**
+ * A step other than a text delta: what a run's transcript holds.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Step<Model> = ModelResponse<Model> | ToolResult | Answer<Model>
 
 /** One model turn as it comes: text deltas, then the model's result. */
 type TurnEvent<Model> = { readonly _tag: "Delta"; readonly delta: string } | {
