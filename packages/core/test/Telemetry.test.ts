@@ -123,6 +123,35 @@ describe("telemetry through @effect/opentelemetry", () => {
       expect(byType).toStrictEqual({ input: 12, output: 5 })
     }).pipe(Effect.provide(b.layer)))
 
+  const clocked = setup()
+  it.effect("durations are on the Effect clock: under a TestClock, the time it moved", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.delay("3 seconds", OpenAiTest.chatCompletion("late")),
+        OpenAiTest.delay(
+          "2 seconds",
+          OpenAiTest.stream(OpenAiTest.chatStreamParts(["a"], { model: "gpt-telemetry-clock" }))
+        )
+      )
+      const call = yield* Effect.fork(ask("gpt-telemetry-clock"))
+      yield* TestClock.adjust("3 seconds")
+      yield* Fiber.join(call)
+      const streamed = yield* Effect.fork(
+        Stream.runDrain(Chat.completions.stream({ model: "gpt-telemetry-clock", messages }))
+      )
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(streamed)
+      const durations = yield* points(clocked.reader, "gen_ai.client.operation.duration", "gpt-telemetry-clock")
+      // the call, 3 s; the stream, 2 s (a data point of its own)
+      expect(durations.map((point) => (point.value as { sum: number }).sum).sort()).toStrictEqual([2, 3])
+      const [first] = yield* points(
+        clocked.reader,
+        "gen_ai.client.operation.time_to_first_chunk",
+        "gpt-telemetry-clock"
+      )
+      expect((first!.value as { sum: number }).sum).toBe(2)
+    }).pipe(Effect.provide(clocked.layer)))
+
   const c = setup()
   it.effect("a stream: time to its first chunk", () =>
     Effect.gen(function*() {

@@ -12,6 +12,7 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
@@ -293,12 +294,13 @@ const finish = (
   settings: Settings,
   attributes: Attributes,
   seen: Seen,
+  clock: Clock.Clock,
   startedAt: number,
   exit: Exit.Exit<unknown, unknown>,
   attempts: Attempts
 ): Effect.Effect<void> =>
   Effect.suspend(() => {
-    const endedAt = Date.now()
+    const endedAt = clock.unsafeCurrentTimeMillis()
     const errorType = errorTypeOf(exit)
     if (span !== undefined) {
       for (const [key, value] of Object.entries(seen.attributes())) span.attribute(key, value)
@@ -324,15 +326,16 @@ export const request = <A, E>(
   Effect.tracerWith((tracer) => {
     const tracing = tracer !== nativeTracer
     if (!tracing && !settings.metrics) return run(undefined)
-    return Effect.suspend(() => {
+    // durations on the Effect clock, so a TestClock controls them too
+    return Effect.clockWith((clock) => {
       const attributes = requestAttributes(operation, settings)
       const attempts: Attempts = { count: 0 }
       const seen = new Seen()
-      const startedAt = Date.now()
+      const startedAt = clock.unsafeCurrentTimeMillis()
       const measured = (span: Tracer.Span | undefined) =>
         run(attempts).pipe(
           Effect.tap((value) => Effect.sync(() => seen.add(value, settings.captureContent))),
-          Effect.onExit((exit) => finish(span, settings, attributes, seen, startedAt, exit, attempts))
+          Effect.onExit((exit) => finish(span, settings, attributes, seen, clock, startedAt, exit, attempts))
         )
       return tracing
         ? Effect.useSpan(
@@ -358,26 +361,26 @@ export const stream = <A, E, R>(
   Effect.tracerWith((tracer): Effect.Effect<Stream.Stream<A, E>, E, R | Scope.Scope> => {
     const tracing = tracer !== nativeTracer
     if (!tracing && !settings.metrics) return open(undefined)
-    return Effect.suspend(() => {
+    return Effect.clockWith((clock) => {
       const attributes = requestAttributes(operation, settings)
       const attempts: Attempts = { count: 0 }
       const seen = new Seen()
-      const startedAt = Date.now()
+      const startedAt = clock.unsafeCurrentTimeMillis()
       // per chunk of values, not an effect per value
       const watch = (stream: Stream.Stream<A, E>) =>
         Stream.mapChunks(stream, (chunk) => {
-          if (chunk.length > 0) seen.firstChunkAt ??= Date.now()
+          if (chunk.length > 0) seen.firstChunkAt ??= clock.unsafeCurrentTimeMillis()
           for (const value of chunk) seen.add(value, settings.captureContent)
           return chunk
         })
       const opened = (span: Tracer.Span | undefined): Effect.Effect<Stream.Stream<A, E>, E, R | Scope.Scope> =>
         open(attempts).pipe(
           Effect.tapErrorCause((cause) =>
-            finish(span, settings, attributes, seen, startedAt, Exit.failCause(cause), attempts)
+            finish(span, settings, attributes, seen, clock, startedAt, Exit.failCause(cause), attempts)
           ),
           // a stream that opened is finished when its scope closes, after its last value
           Effect.tap(() =>
-            Effect.addFinalizer((end) => finish(span, settings, attributes, seen, startedAt, end, attempts))
+            Effect.addFinalizer((end) => finish(span, settings, attributes, seen, clock, startedAt, end, attempts))
           ),
           Effect.map(watch)
         )
