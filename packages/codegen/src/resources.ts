@@ -282,7 +282,9 @@ const emitOperation = (writer: Writer, operation: OperationModel, emitted: Emitt
       `const ${streamName} = Operation.eventsResponse(${events}, { terminal: [${
         stream.terminal.map((each) => JSON.stringify(each)).join(", ")
       }]${
-        stream.failing === undefined ? "" : `, failing: [${stream.failing.map((each) => JSON.stringify(each)).join(", ")}]`
+        stream.failing === undefined
+          ? ""
+          : `, failing: [${stream.failing.map((each) => JSON.stringify(each)).join(", ")}]`
       } })\n`
     )
     const fnName = path[path.length - 1]!
