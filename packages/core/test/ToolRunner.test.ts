@@ -404,6 +404,22 @@ describe("ToolRunner.chat", () => {
       expect(yield* OpenAiTest.requests).toHaveLength(1)
     }).pipe(Effect.provide(OpenAiTest.layer())))
 
+  it.effect("the stream form stops where its consumer stops: Stream.take(1) runs no tool and sends nothing more", () =>
+    Effect.gen(function*() {
+      const ran = yield* Ref.make(0)
+      const counted = Toolkit.handle(Toolkit.make(GetTime), { get_time: () => Ref.updateAndGet(ran, (n) => n + 1) })
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([{ id: "c", name: "get_time", arguments: {} }]),
+        OpenAiTest.chatCompletion("never asked")
+      )
+      const first = yield* Stream.runCollect(
+        ToolRunner.chatStream({ model: "gpt-4.1", messages: [user("time?")] }, counted).pipe(Stream.take(1))
+      )
+      expect([...first].map((step) => step._tag)).toStrictEqual(["ModelResponse"])
+      expect(yield* Ref.get(ran)).toBe(0)
+      expect(yield* OpenAiTest.requests).toHaveLength(1)
+    }).pipe(Effect.provide(OpenAiTest.layer())))
+
   it.effect("as a stream: the steps as they happen, ending with the answer", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(
