@@ -7,8 +7,10 @@ import { type Chat, type OpenAiClient, ResponseFormat, Tool, Toolkit, ToolRunner
 import { MockModel, OpenAiTest } from "@effect-openai/testing"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
@@ -515,6 +517,154 @@ describe("ToolRunner.responses", () => {
         status: "incomplete",
         incomplete_details: { reason: "max_output_tokens" }
       })))
+      const error = yield* Effect.flip(ToolRunner.responses({ model: "gpt-5", input: "x" }, handled))
+      expect(error).toMatchObject({ _tag: "IncompleteOutputError", reason: "max_output_tokens" })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+})
+
+describe("the runner's rules, one by one (found by mutation testing)", () => {
+  it("definition errors are tagged; a toolkit pipes", () => {
+    const made = Either.try(() => Tool.make("bad name"))
+    expect(Either.isLeft(made) && (made.left as Tool.ToolDefinitionError)._tag).toBe("ToolDefinitionError")
+    expect(toolkit.pipe((kit) => [kit._tag, kit.tools.size])).toStrictEqual(["Toolkit", 2])
+  })
+
+  it.effect("a handler's output: undefined is null; a failure without a message is named by its tag or as text", () =>
+    Effect.gen(function*() {
+      class Nameless extends Data.TaggedError("Nameless")<{}> {}
+      const quiet = Tool.make("quiet")
+      const kit = (run: () => Effect.Effect<unknown, unknown>) => Toolkit.handle(Toolkit.make(quiet), { quiet: run })
+      const call = { id: "1", name: "quiet", arguments: "{}" }
+      expect((yield* Toolkit.execute(kit(() => Effect.void), call)).output).toBe("null")
+      expect((yield* Toolkit.execute(kit(() => Effect.fail(new Nameless())), call)).output)
+        .toBe("{\"error\":\"quiet failed: Nameless\"}")
+      expect((yield* Toolkit.execute(kit(() => Effect.fail(undefined)), call)).output)
+        .toBe("{\"error\":\"quiet failed: undefined\"}")
+      expect((yield* Toolkit.execute(kit(() => Effect.fail("plain")), call)).output)
+        .toBe("{\"error\":\"quiet failed: plain\"}")
+      const invalid = yield* Toolkit.execute(handled, { id: "2", name: "get_weather", arguments: "{}" })
+      expect(JSON.parse(invalid.output).error).toMatch(/^The arguments of get_weather do not fit its parameters: /)
+    }).pipe(Effect.provide(WeatherLive)))
+
+  it.effect("maxSteps 1 is a run of one model call; the errors say what is wrong", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatCompletion("At once."),
+        OpenAiTest.chatToolCalls([{ name: "get_time", arguments: {} }])
+      )
+      const once = yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("hi")] }, handled, { maxSteps: 1 })
+      expect(once.answer).toBe("At once.")
+      const error = yield* Effect.flip(
+        ToolRunner.chat({ model: "gpt-4.1", messages: [user("hi")] }, handled, { maxSteps: 1 })
+      )
+      expect(error.message).toBe("ToolRunner: the model still called tools after 1 model calls (maxSteps)")
+      const steps = yield* Effect.flip(
+        ToolRunner.chat({ model: "gpt-4.1", messages: [user("hi")] }, handled, { maxSteps: 1.5 })
+      )
+      expect(steps.message).toBe("ToolRunner: maxSteps must be a whole number ≥ 1 (got 1.5)")
+      const concurrency = yield* Effect.flip(
+        ToolRunner.chat({ model: "gpt-4.1", messages: [user("hi")] }, handled, { concurrency: -1 })
+      )
+      expect(concurrency.message).toBe("ToolRunner: concurrency must be a whole number ≥ 1 or \"unbounded\" (got -1)")
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("tool_choice: auto and none are kept on every turn; none given, none sent", () =>
+    Effect.gen(function*() {
+      const call = OpenAiTest.chatToolCalls([{ name: "get_time", arguments: {} }])
+      yield* OpenAiTest.reply(call, OpenAiTest.chatCompletion("a"), call, OpenAiTest.chatCompletion("b"), call)
+      yield* OpenAiTest.reply(OpenAiTest.chatCompletion("c"))
+      for (const tool_choice of ["none", "auto", undefined] as const) {
+        yield* ToolRunner.chat({
+          model: "gpt-4.1",
+          messages: [user("x")],
+          ...(tool_choice === undefined ? {} : { tool_choice })
+        }, handled)
+      }
+      const bodies = (yield* OpenAiTest.requests).map((request) => request.body as Record<string, unknown>)
+      expect(bodies.map((body) => "tool_choice" in body ? body.tool_choice : "absent")).toStrictEqual([
+        "none",
+        "none",
+        "auto",
+        "auto",
+        "absent",
+        "absent"
+      ])
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a content_filter turn with tool calls is cut short too", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.chatToolCalls([{ name: "get_time", arguments: {} }], { finishReason: "content_filter" })
+      )
+      const error = yield* Effect.flip(ToolRunner.chat({ model: "gpt-4.1", messages: [user("x")] }, handled))
+      expect(error).toMatchObject({ _tag: "IncompleteOutputError", reason: "content_filter" })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a custom tool call the toolkit does not have goes back as an unknown tool", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json({
+          id: "chatcmpl-1",
+          object: "chat.completion",
+          created: 1,
+          model: "gpt-4.1",
+          choices: [{
+            index: 0,
+            message: {
+              role: "assistant",
+              content: null,
+              refusal: null,
+              tool_calls: [{ id: "c1", type: "custom", custom: { name: "grammar", input: "x = 1" } }]
+            },
+            finish_reason: "tool_calls",
+            logprobs: null
+          }]
+        }),
+        OpenAiTest.chatCompletion("ok")
+      )
+      const run = yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("x")] }, handled)
+      expect(run.messages[2]).toStrictEqual({
+        role: "tool",
+        tool_call_id: "c1",
+        content: "{\"error\":\"There is no tool named \\\"grammar\\\"\"}"
+      })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("Responses: only function_call items are calls; the first turn's tool_choice; no tools when none", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json(responseBody([
+          { id: "rs_1", type: "reasoning", summary: [] },
+          messageItem("Let me check."),
+          {
+            id: "fc_1",
+            type: "function_call",
+            call_id: "call_1",
+            name: "get_time",
+            arguments: "{}",
+            status: "completed"
+          }
+        ], { id: "resp_1" })),
+        OpenAiTest.json(responseBody([messageItem("Noon.")], { id: "resp_2" })),
+        OpenAiTest.json(responseBody([messageItem("Hi.")], { id: "resp_3" }))
+      )
+      const run = yield* ToolRunner.responses(
+        { model: "gpt-5", input: [{ role: "user", content: "Time?" }], tool_choice: "required", store: false },
+        handled
+      )
+      expect(run.steps.filter((step) => step._tag === "ToolResult")).toHaveLength(1)
+      yield* ToolRunner.responses({ model: "gpt-5", input: "hi" }, Toolkit.handle(Toolkit.make(), {}))
+      const bodies = (yield* OpenAiTest.requests).map((request) => request.body as Record<string, unknown>)
+      expect(bodies.map((body) => body.tool_choice)).toStrictEqual(["required", "auto", undefined])
+      expect(bodies[1]!.input).toHaveLength(5) // the user message, three output items, one output
+      expect("tools" in bodies[2]!).toBe(false)
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("Responses: an incomplete turn with function calls is cut short, with its reason", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.json(responseBody([
+        { id: "fc_1", type: "function_call", call_id: "call_1", name: "get_time", arguments: "{", status: "incomplete" }
+      ], { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } })))
       const error = yield* Effect.flip(ToolRunner.responses({ model: "gpt-5", input: "x" }, handled))
       expect(error).toMatchObject({ _tag: "IncompleteOutputError", reason: "max_output_tokens" })
     }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
