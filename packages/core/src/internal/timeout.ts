@@ -69,9 +69,12 @@ export const timeoutFail = <A, E, R, E2>(
 
 /**
  * Guards a stream pull (`Stream.toPull`) with an idle timeout: each pull fails with `onTimeout()` when no chunk
- * comes within `idle`. With the live clock, one producer fiber (forked once, in the scope) runs the real pulls
- * and a plain timer runs per pull, instead of `Stream.timeoutFail`'s forked race per chunk; with another clock
- * (a `TestClock`) it uses `Effect.timeoutFail` per pull.
+ * comes within `idle` of its start. With the live clock, one producer fiber (forked once, in the scope) runs the real
+ * pulls and one plain timer watches the pull in progress: when it fires early (the pull it was armed for ended, and a
+ * later one started), it is armed again for what is left of that pull's limit, so a stream of thousands of chunks
+ * sets a handful of timers rather than one per chunk (and no `Stream.timeoutFail` race per chunk). A pull that ends
+ * before the timer fires leaves it running; a timer that finds no pull in progress stops; an interrupted pull and the
+ * scope clear it. With another clock (a `TestClock`) it uses `Effect.timeoutFail` per pull.
  *
  * @internal
  */
@@ -88,9 +91,25 @@ export const idleTimeoutPull = <A, E, E2>(
     }
     const millis = Duration.toMillis(idle)
     if (!(millis <= maxTimerMillis)) return Effect.succeed(pull)
+    type Delivered = Exit.Exit<Chunk.Chunk<A>, Option.Option<E | E2>>
     let wanted = false
     let demand: (() => void) | undefined
-    let deliver: ((exit: Exit.Exit<Chunk.Chunk<A>, Option.Option<E>>) => void) | undefined
+    // the consumer of the pull in progress, and when that pull started (performance.now(): monotonic, as timers are)
+    let deliver: ((exit: Delivered) => void) | undefined
+    let started = 0
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expire = () => {
+      timer = undefined
+      const consumer = deliver
+      if (consumer === undefined) return
+      const left = millis - (performance.now() - started)
+      if (left > 0) {
+        timer = setTimeout(expire, left)
+      } else {
+        deliver = undefined
+        consumer(Exit.fail(Option.some(onTimeout())))
+      }
+    }
     const awaitDemand = Effect.async<void>((resume) => {
       if (wanted) {
         wanted = false
@@ -111,22 +130,22 @@ export const idleTimeoutPull = <A, E, E2>(
       )
     )
     const guarded = Effect.async<Chunk.Chunk<A>, Option.Option<E | E2>>((resume) => {
-      const timer = setTimeout(() => {
-        deliver = undefined
-        resume(Effect.fail(Option.some(onTimeout())))
-      }, millis)
-      deliver = (exit) => {
-        clearTimeout(timer)
-        resume(exit)
-      }
+      started = performance.now()
+      deliver = resume
+      if (timer === undefined) timer = setTimeout(expire, millis)
       const request = demand
       demand = undefined
       if (request !== undefined) request()
       else wanted = true
+      // interrupted while waiting: nothing is left for the timer to watch
       return Effect.sync(() => {
-        clearTimeout(timer)
         deliver = undefined
+        clearTimeout(timer)
+        timer = undefined
       })
     })
-    return Effect.as(Effect.forkScoped(producer), guarded)
+    return Effect.zipRight(
+      Effect.addFinalizer(() => Effect.sync(() => clearTimeout(timer))),
+      Effect.as(Effect.forkScoped(producer), guarded)
+    )
   })
