@@ -15,7 +15,7 @@
  * @since 0.2.0
  */
 import { isRecord } from "effect/Predicate"
-import { simplestValue } from "./internal/mockReply.js"
+import { requestFormat, simplestValue, structuredReply } from "./internal/mockReply.js"
 
 /**
  * What the mock model sees of a request, the same for both APIs.
@@ -162,10 +162,11 @@ const chosenName = (toolChoice: unknown): string | undefined =>
 
 /**
  * A deterministic tool-calling model. When tool results follow the last user message, it answers text naming them
- * (`The tools answered: <content>; <content>`). Otherwise, when the request offers function tools (and
- * `tool_choice` is not `"none"`), it calls the one `tool_choice` names, or the first, with the simplest arguments
- * its parameters allow (as a `json_schema` format is answered: `""`, `0`, `false`, the first enum member, every
- * property). Without tools it gives the default reply.
+ * (`The tools answered: <content>; <content>`), or, when the request has a `json_schema` format (Chat's
+ * `response_format`, the Responses API's `text.format`), the default reply: the simplest value of the format.
+ * Otherwise, when the request offers function tools (and `tool_choice` is not `"none"`), it calls the one
+ * `tool_choice` names, or the first, with the simplest arguments its parameters allow (as a `json_schema` format is
+ * answered: `""`, `0`, `false`, the first enum member, every property). Without tools it gives the default reply.
  *
  * @since 0.2.0
  * @category models
@@ -175,7 +176,11 @@ export const toolCaller: MockModel = (conversation) => {
   let lastUser = messages.length - 1
   while (lastUser >= 0 && messages[lastUser]!.role !== "user") lastUser--
   const results = messages.slice(lastUser + 1).flatMap((message) => message.role === "tool" ? [message.content] : [])
-  if (results.length > 0) return text(`The tools answered: ${results.join("; ")}`)
+  if (results.length > 0) {
+    return structuredReply(requestFormat(conversation.body)) !== undefined
+      ? undefined
+      : text(`The tools answered: ${results.join("; ")}`)
+  }
   if (conversation.toolChoice === "none") return undefined
   const name = chosenName(conversation.toolChoice)
   const tool = conversation.tools.find((tool) => tool.name === name) ?? conversation.tools[0]

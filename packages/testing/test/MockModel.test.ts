@@ -312,6 +312,39 @@ for (const [transport, client] of transports) {
         expect(none.choices[0]!.finish_reason).toBe("stop")
       }).pipe(Effect.provide(client(MockModel.toolCaller))))
 
+    it.live("toolCaller with a json_schema format: after the tools, the format's simplest value (both APIs)", () =>
+      Effect.gen(function*() {
+        const schema = {
+          type: "object",
+          properties: { city: { type: "string" }, celsius: { type: "number" } },
+          required: ["city", "celsius"],
+          additionalProperties: false
+        }
+        const first = yield* Chat.completions.create(chatParams)
+        const answered = yield* Chat.completions.create({
+          ...chatParams,
+          response_format: { type: "json_schema", json_schema: { name: "report", schema, strict: true } },
+          messages: [
+            ...messages,
+            first.choices[0]!.message as Chat.MessageParam,
+            { role: "tool", tool_call_id: "call_mock1", content: "sunny" }
+          ]
+        })
+        expect(JSON.parse(answered.choices[0]!.message.content!)).toStrictEqual({ city: "", celsius: 0 })
+        const format = { type: "json_schema", name: "report", schema, strict: true } as const
+        const called = yield* Responses.create({ model: "gpt-4.1", input: "Paris?", tools: responseTools })
+        const response = yield* Responses.create({
+          model: "gpt-4.1",
+          previous_response_id: called.id,
+          text: { format },
+          input: [{ type: "function_call_output", call_id: responseCalls(called)[0]!.call_id, output: "sunny" }]
+        })
+        expect(JSON.parse(response.output_text!)).toStrictEqual({ city: "", celsius: 0 })
+        // no tools: the default reply, which answers a json_schema text.format with the same simplest value
+        const plain = yield* Responses.create({ model: "gpt-4.1", input: "Paris?", text: { format } })
+        expect(JSON.parse(plain.output_text!)).toStrictEqual({ city: "", celsius: 0 })
+      }).pipe(Effect.provide(client(MockModel.toolCaller))))
+
     it.live("a script gives the default reply once exhausted; no model gives the old replies", () =>
       Effect.gen(function*() {
         const scripted = yield* Effect.provide(

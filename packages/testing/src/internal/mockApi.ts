@@ -33,6 +33,7 @@ import {
   models,
   pieces,
   replyHeaders,
+  requestFormat,
   requestJson,
   sseDone
 } from "./mockReply.js"
@@ -147,7 +148,7 @@ const chatCompletions = (state: MockState, body: unknown): HttpServerResponse.Ht
     events.push(sseDone)
     return eventsReply(state, events, completion.usage.total_tokens)
   }
-  const completion = chatCompletion(state, params.model, params.messages, params.body.response_format, answered?.text)
+  const completion = chatCompletion(state, params.model, params.messages, requestFormat(params.body), answered?.text)
   if (params.body.stream !== true) {
     return jsonReply(state, completion, 200, completion.usage.total_tokens)
   }

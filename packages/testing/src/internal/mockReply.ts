@@ -333,16 +333,25 @@ export const simplestValue = (schema: unknown): unknown => {
 }
 
 /**
- * The mock model's answer to a `json_schema` response format: the {@link simplestValue} of its schema as JSON text;
+ * The mock model's answer to a `json_schema` format, Chat's `response_format` (`{ type, json_schema: { schema } }`)
+ * or the Responses API's `text.format` (`{ type, schema }`): the {@link simplestValue} of its schema as JSON text;
  * `undefined` for any other format.
  *
  * @internal
  */
 export const structuredReply = (responseFormat: unknown): string | undefined => {
   if (!isRecord(responseFormat) || responseFormat.type !== "json_schema") return undefined
-  const format = isRecord(responseFormat.json_schema) ? responseFormat.json_schema : undefined
-  return JSON.stringify(simplestValue(format !== undefined && isRecord(format.schema) ? format.schema : {}))
+  const format = isRecord(responseFormat.json_schema) ? responseFormat.json_schema : responseFormat
+  return JSON.stringify(simplestValue(isRecord(format.schema) ? format.schema : {}))
 }
+
+/**
+ * The structured output format of a chat completion or response request body (`response_format`, `text.format`).
+ *
+ * @internal
+ */
+export const requestFormat = (body: Record<string, unknown>): unknown =>
+  body.response_format ?? (isRecord(body.text) ? body.text.format : undefined)
 
 /** Serializes one server-sent event. @internal */
 export const sseEvent = (data: unknown, event?: string): string =>

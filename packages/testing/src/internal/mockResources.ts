@@ -38,8 +38,10 @@ import {
   pieces,
   replyHeaders,
   replyText,
+  requestFormat,
   requestJson,
-  sseEvent
+  sseEvent,
+  structuredReply
 } from "./mockReply.js"
 
 interface StoredFile {
@@ -658,7 +660,10 @@ const responses = (state: ReplyState, store: Store, model: ModelState | undefine
           ? undefined
           : answer(model, responsesConversation(body.model, earlier, body))
         const messages = inputMessages(body.input)
-        const output: Answer = answered ?? { _tag: "Text", text: replyText(messages) }
+        const output: Answer = answered ?? {
+          _tag: "Text",
+          text: structuredReply(requestFormat(body)) ?? replyText(messages)
+        }
         const inputTokens = countTokens(JSON.stringify(body.input ?? ""))
         const id = nextId(store, "resp")
         const response = responseObject(
