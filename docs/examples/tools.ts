@@ -1,6 +1,6 @@
 // Run: OPENAI_API_KEY=... npx tsx --tsconfig tsconfig.json docs/examples/tools.ts
 // Tools from an Effect Schema, handlers as Effects with their own requirements, and the runner's loop.
-import { Tool, Toolkit, ToolRunner } from "@effect-openai/core"
+import { ResponseFormat, Tool, Toolkit, ToolRunner } from "@effect-openai/core"
 import { NodeOpenAi } from "@effect-openai/node"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Context, Effect, Layer, Schema, Stream } from "effect"
@@ -63,6 +63,18 @@ const program = Effect.gen(function*() {
       }
     })
   )
+
+  // 6. A typed answer: the format goes with every model call, the answer is decoded with its schema
+  const Advice = Schema.Struct({ city: Schema.String, celsius: Schema.Number, coat: Schema.Boolean })
+  const advised = yield* ToolRunner.chat(
+    {
+      model: "gpt-4.1-mini",
+      messages: [{ role: "user", content: "Do I need a coat in Oslo today?" }]
+    },
+    tools,
+    { format: ResponseFormat.fromSchema(Advice, { name: "advice" }) }
+  )
+  yield* Console.log(`typed answer: ${advised.parsed.city}, ${advised.parsed.celsius} °C, coat: ${advised.parsed.coat}`)
 })
 
 NodeRuntime.runMain(program.pipe(Effect.provide(ForecastsLive), Effect.provide(NodeOpenAi.layerConfig())))

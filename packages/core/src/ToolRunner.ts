@@ -12,7 +12,8 @@
  *
  * Interrupting the run stops it at once, the running tool handlers included. Failed tool calls go back to the model
  * (see `Toolkit.OnFailure`); a refusal is a `RefusalError`, an answer cut short an `IncompleteOutputError`, and a
- * model still calling tools after `maxSteps` calls a `ToolRunnerError` (`MaxSteps`) carrying the steps so far.
+ * model still calling tools after `maxSteps` calls a `ToolRunnerError` (`MaxSteps`) carrying the steps so far. With a
+ * `format` (`ResponseFormat.fromSchema`) the answer is also decoded: `parsed`, or a `ResponseDecodeError`.
  *
  * @since 0.2.0
  */
@@ -24,8 +25,10 @@ import * as Stream from "effect/Stream"
 import * as Chat from "./Chat.js"
 import { chatContentDelta, responseTextDelta } from "./internal/deltas.js"
 import * as Parsed from "./internal/parsed.js"
-import type * as OpenAiClient from "./OpenAiClient.js"
+import * as OpenAiClient from "./OpenAiClient.js"
 import type * as OpenAiError from "./OpenAiError.js"
+import type * as ResponseFormat from "./ResponseFormat.js"
+import type * as ResponseMeta from "./ResponseMeta.js"
 import * as Responses from "./Responses.js"
 import type * as Tool from "./Tool.js"
 import * as Toolkit from "./Toolkit.js"
@@ -66,6 +69,38 @@ export interface Options<E = unknown> {
   /** Options of each model call (timeouts, retries). */
   readonly request?: OpenAiClient.StreamRequestOptions | undefined
 }
+
+/**
+ * Options of a run whose answer is structured: `format` (`ResponseFormat.fromSchema`) is sent with every model call
+ * (Chat: `response_format`, in place of the parameters' own; Responses: `text.format`, the parameters' other `text`
+ * settings kept), so the model answers in it once it calls no more tools, and the answer is decoded with it (the
+ * run's and the `Answer` step's `parsed`). An answer the schema does not decode is a `ResponseDecodeError` with the
+ * path; tool calls are not affected (their arguments follow each tool's own schema).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface FormatOptions<E, A, I = A> extends Options<E> {
+  readonly format: ResponseFormat.ResponseFormat<A, I>
+}
+
+/**
+ * The decoded answer of a run with a `format`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ParsedAnswer<A> {
+  readonly parsed: A
+}
+
+/**
+ * The steps of a run with a `format`: the same, the `Answer` step with its decoded answer.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ParsedSteps<S, A> = S extends { readonly _tag: "Answer" } ? S & ParsedAnswer<A> : S
 
 /**
  * A piece of the model's text as it streams (runs with `stream: true`).
@@ -223,10 +258,19 @@ export type Step<Model> = ModelResponse<Model> | ToolResult | Answer<Model>
 type TurnEvent<Model> = { readonly _tag: "Delta"; readonly delta: string } | {
   readonly _tag: "Done"
   readonly model: Model
+  /** The response's metadata, for a decode error. */
+  readonly meta: ResponseMeta.ResponseMeta
+}
+
+/** The options the loop reads: a run's, with or without a format. */
+type AnyOptions<E> = Options<E> & {
+  readonly format?: ResponseFormat.ResponseFormat<unknown, unknown> | undefined
 }
 
 /** What the loop needs of an API. */
 interface Api<Model, State> {
+  /** The path of the model call, for a decode error's request. */
+  readonly path: string
   /** The model call of a turn (`step` counts from 1). */
   readonly turn: (
     state: State,
@@ -235,32 +279,36 @@ interface Api<Model, State> {
   readonly toolCalls: (model: Model) => ReadonlyArray<Toolkit.ToolCall>
   /** The turn was cut short (its tool calls may be too), or `undefined`. */
   readonly incomplete: (model: Model) => Parsed.IncompleteOutputError | undefined
-  readonly answer: (model: Model) => Effect.Effect<string, Parsed.RefusalError | Parsed.IncompleteOutputError>
+  /** The answer text; `structured`: the text of a structured answer (one JSON text). */
+  readonly answer: (
+    model: Model,
+    structured: boolean
+  ) => Effect.Effect<string, Parsed.RefusalError | Parsed.IncompleteOutputError>
   readonly next: (state: State, model: Model, outcomes: ReadonlyArray<Toolkit.Outcome>) => State
   readonly final: (state: State, model: Model, answer: string) => Omit<Answer<Model>, "step">
 }
 
-const validated = <E>(options: Options<E> | undefined) => {
+const validated = <E>(options: AnyOptions<E> | undefined) => {
   const maxSteps = options?.maxSteps ?? 10
   const concurrency = options?.concurrency ?? 8
   if (!Number.isInteger(maxSteps) || maxSteps < 1) return `maxSteps must be a whole number ≥ 1 (got ${maxSteps})`
   if (concurrency !== "unbounded" && (!Number.isInteger(concurrency) || concurrency < 1)) {
     return `concurrency must be a whole number ≥ 1 or "unbounded" (got ${concurrency})`
   }
-  return { maxSteps, concurrency, onFailure: options?.onToolFailure ?? "return" } as const
+  return { maxSteps, concurrency, onFailure: options?.onToolFailure ?? "return", format: options?.format } as const
 }
 
 const loop = <Model, State, Tools extends Tool.Any, E, R>(
   api: Api<Model, State>,
   initial: State,
   handled: Toolkit.Handled<Tools, E, R>,
-  options: Options<E> | undefined
+  options: AnyOptions<E> | undefined
 ): Stream.Stream<TextDelta | Step<Model>, RunError<E>, OpenAiClient.OpenAiClient | R> => {
   const settings = validated(options)
   if (typeof settings === "string") {
     return Stream.fail(new ToolRunnerError({ reason: "InvalidOptions", detail: settings, steps: [] }))
   }
-  const { concurrency, maxSteps, onFailure } = settings
+  const { concurrency, format, maxSteps, onFailure } = settings
   // everything of one run is made when it starts: the same stream may run several times, even at once
   return Stream.suspend(() => {
     const seen: Array<Step<Model>> = []
@@ -276,10 +324,10 @@ const loop = <Model, State, Tools extends Tool.Any, E, R>(
       step: number
     ): Stream.Stream<TextDelta | Step<Model>, RunError<E>, OpenAiClient.OpenAiClient | R> =>
       Stream.suspend(() => {
-        let model: Option.Option<Model> = Option.none()
+        let model: Option.Option<Extract<TurnEvent<Model>, { readonly _tag: "Done" }>> = Option.none()
         const deltas = Stream.filterMap(api.turn(state, step), (event): Option.Option<TextDelta> => {
           if (event._tag === "Delta") return Option.some({ _tag: "TextDelta", step, delta: event.delta })
-          model = Option.some(event.model)
+          model = Option.some(event)
           return Option.none()
         })
         return Stream.concat(
@@ -287,12 +335,24 @@ const loop = <Model, State, Tools extends Tool.Any, E, R>(
           Stream.suspend(() =>
             Option.match(model, {
               onNone: () => Stream.die(new Error("ToolRunner: a model turn ended without its result")),
-              onSome: (model) => afterTurn(state, model, step)
+              onSome: (done) => afterTurn(state, done.model, done.meta, step)
             })
           )
         )
       })
-    const afterTurn = (state: State, model: Model, step: number) => {
+    /** The answer step: the answer text, decoded with the format when there is one. */
+    const answerStep = (state: State, model: Model, meta: ResponseMeta.ResponseMeta, step: number) =>
+      Effect.flatMap(api.answer(model, format !== undefined), (answer) => {
+        const final = { ...api.final(state, model, answer), step }
+        if (format === undefined) return Effect.sync(() => record(final))
+        return OpenAiClient.OpenAiClient.pipe(
+          Effect.flatMap((client) =>
+            Parsed.decodeAnswer(format, answer, { method: "POST", url: `${client.baseURL}${api.path}` }, meta)
+          ),
+          Effect.map((parsed) => record({ ...final, parsed }))
+        )
+      })
+    const afterTurn = (state: State, model: Model, meta: ResponseMeta.ResponseMeta, step: number) => {
       const toolCalls = api.toolCalls(model)
       const response = Stream.sync(() =>
         record<ModelResponse<Model>>({ _tag: "ModelResponse", step, response: model, toolCalls })
@@ -300,9 +360,7 @@ const loop = <Model, State, Tools extends Tool.Any, E, R>(
       if (toolCalls.length === 0) {
         return Stream.concat(
           response,
-          Stream.fromEffect(
-            Effect.map(api.answer(model), (answer) => record({ ...api.final(state, model, answer), step }))
-          )
+          Stream.fromEffect(answerStep(state, model, meta, step))
         )
       }
       // calls written by a turn cut short may be cut too: not run
@@ -376,6 +434,46 @@ const usageField = (model: unknown) => isRecord(model) ? model.usage : undefined
 const laterChoice = <C>(choice: C | undefined, step: number): C | "auto" | undefined =>
   step > 1 && choice !== undefined && choice !== null && choice !== "auto" && choice !== "none" ? "auto" : choice
 
+/**
+ * One model turn: one call (its result), or with `streamed` the call's events, the text deltas as they come and the
+ * events accumulated into the result; with the response's metadata.
+ */
+const modelTurn = <Model, Event>(
+  call: Effect.Effect<Model, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient>,
+  streamed: {
+    readonly events: Stream.Stream<Event, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient>
+    readonly accumulator: () => { readonly add: (event: Event) => unknown; readonly snapshot: () => Model | undefined }
+    readonly delta: (event: Event) => string | undefined
+  } | undefined
+): Stream.Stream<TurnEvent<Model>, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> => {
+  if (streamed === undefined) {
+    return Stream.fromEffect(
+      Effect.map(
+        Parsed.withMeta(call),
+        ({ data, response }) => ({ _tag: "Done", model: data, meta: response } as const)
+      )
+    )
+  }
+  return Stream.suspend(() => {
+    const accumulator = streamed.accumulator()
+    let meta: ResponseMeta.ResponseMeta | undefined
+    return streamed.events.pipe(
+      OpenAiClient.withStreamResponse((response) => Effect.sync(() => (meta = response))),
+      Stream.filterMap((event) => {
+        accumulator.add(event)
+        const delta = streamed.delta(event)
+        return delta === undefined ? Option.none() : Option.some({ _tag: "Delta", delta } as const)
+      }),
+      Stream.concat(Stream.suspend(() => {
+        const model = accumulator.snapshot()
+        return model === undefined || meta === undefined
+          ? Stream.die(new Error("ToolRunner: a streamed model turn ended without its result"))
+          : Stream.succeed({ _tag: "Done", model, meta } as const)
+      }))
+    )
+  })
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Chat Completions
 // ---------------------------------------------------------------------------------------------------------------
@@ -412,46 +510,35 @@ const assistantMessage = (completion: Chat.ChatCompletionSnapshot): Chat.Message
   }
 }
 
-/**
- * Runs a Chat Completions conversation with tools, as a `Stream` of steps: each model call's result
- * (`ModelResponse`), each tool call's outcome (`ToolResult`), the text as it comes with `stream: true`
- * (`TextDelta`), and last the `Answer`. Only the first choice is followed.
- *
- * @since 0.2.0
- * @category running
- */
-export const chatStream = <Tools extends Tool.Any, E, R>(
+const chatSteps = <Tools extends Tool.Any, E, R>(
   params: ChatParams,
   handled: Toolkit.Handled<Tools, E, R>,
-  options?: Options<E>
+  options: AnyOptions<E> | undefined
 ): Stream.Stream<ChatStep, RunError<E>, OpenAiClient.OpenAiClient | R> => {
   const tools = [...(params.tools ?? []), ...handled.toolkit.chat]
+  const format = options?.format
   const api: Api<Chat.ChatCompletionSnapshot, ReadonlyArray<Chat.MessageParam>> = {
+    path: "/chat/completions",
     turn: (messages, step) => {
       const choice = laterChoice(params.tool_choice, step)
       const body = {
         ...params,
         messages,
         ...(tools.length > 0 ? { tools } : {}),
-        ...(choice !== undefined ? { tool_choice: choice } : {})
+        ...(choice !== undefined ? { tool_choice: choice } : {}),
+        ...(format !== undefined ? { response_format: format.response_format } : {})
       }
-      if (options?.stream !== true) {
-        return Stream.fromEffect(
-          Effect.map(Chat.completions.create(body, options?.request), (model) => ({ _tag: "Done", model } as const))
-        )
-      }
-      return Stream.suspend(() => {
-        const accumulator = new Chat.ChatCompletionAccumulator()
-        const streamed = { ...body, stream_options: { include_usage: true, ...params.stream_options } }
-        return Chat.completions.stream(streamed, options.request).pipe(
-          Stream.filterMap((chunk) => {
-            accumulator.add(chunk)
-            const delta = chatContentDelta(chunk)
-            return delta === undefined ? Option.none() : Option.some({ _tag: "Delta", delta } as const)
-          }),
-          Stream.concat(Stream.sync(() => ({ _tag: "Done", model: accumulator.snapshot() } as const)))
-        )
-      })
+      return modelTurn(
+        Chat.completions.create(body, options?.request),
+        options?.stream !== true ? undefined : {
+          events: Chat.completions.stream(
+            { ...body, stream_options: { include_usage: true, ...params.stream_options } },
+            options.request
+          ),
+          accumulator: () => new Chat.ChatCompletionAccumulator(),
+          delta: chatContentDelta
+        }
+      )
     },
     toolCalls: chatToolCalls,
     incomplete: (completion) => {
@@ -485,23 +572,80 @@ export const chatStream = <Tools extends Tool.Any, E, R>(
 }
 
 /**
- * Runs a Chat Completions conversation with tools to its answer: the answer text, the last completion, the whole
- * conversation, the tokens of all its calls and the steps (see {@link chatStream}).
+ * A runner as an Effect (`chat`, `responses`): with a `format` in the options the run has `parsed`, its answer
+ * decoded.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Runner<Params, Run> {
+  <Tools extends Tool.Any, E, R, A, I>(
+    params: Params,
+    handled: Toolkit.Handled<Tools, E, R>,
+    options: FormatOptions<E, A, I>
+  ): Effect.Effect<Run & ParsedAnswer<A>, RunError<E>, OpenAiClient.OpenAiClient | R>
+  <Tools extends Tool.Any, E, R>(
+    params: Params,
+    handled: Toolkit.Handled<Tools, E, R>,
+    options?: Options<E>
+  ): Effect.Effect<Run, RunError<E>, OpenAiClient.OpenAiClient | R>
+}
+
+/**
+ * A runner as a `Stream` of steps (`chatStream`, `responsesStream`): with a `format` in the options the `Answer` step
+ * has `parsed`, the answer decoded.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface StepRunner<Params, Step> {
+  <Tools extends Tool.Any, E, R, A, I>(
+    params: Params,
+    handled: Toolkit.Handled<Tools, E, R>,
+    options: FormatOptions<E, A, I>
+  ): Stream.Stream<ParsedSteps<Step, A>, RunError<E>, OpenAiClient.OpenAiClient | R>
+  <Tools extends Tool.Any, E, R>(
+    params: Params,
+    handled: Toolkit.Handled<Tools, E, R>,
+    options?: Options<E>
+  ): Stream.Stream<Step, RunError<E>, OpenAiClient.OpenAiClient | R>
+}
+
+/** What a run's answer step carries besides its own fields: `parsed`, with a format. */
+const parsedOf = (answer: object): Partial<ParsedAnswer<unknown>> => "parsed" in answer ? { parsed: answer.parsed } : {}
+
+/**
+ * Runs a Chat Completions conversation with tools, as a `Stream` of steps: each model call's result
+ * (`ModelResponse`), each tool call's outcome (`ToolResult`), the text as it comes with `stream: true`
+ * (`TextDelta`), and last the `Answer` (with `parsed`, the answer decoded, when the options have a `format`). Only
+ * the first choice is followed.
  *
  * @since 0.2.0
  * @category running
  */
-export const chat = <Tools extends Tool.Any, E, R>(
+export const chatStream: StepRunner<ChatParams, ChatStep> = chatSteps as StepRunner<ChatParams, ChatStep>
+
+/**
+ * Runs a Chat Completions conversation with tools to its answer: the answer text, the last completion, the whole
+ * conversation, the tokens of all its calls and the steps (see {@link chatStream}); with a `format`
+ * ({@link FormatOptions}), the answer decoded too (`parsed`).
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const chat: Runner<ChatParams, ChatRun> = <Tools extends Tool.Any, E, R>(
   params: ChatParams,
   handled: Toolkit.Handled<Tools, E, R>,
-  options?: Options<E>
-): Effect.Effect<ChatRun, RunError<E>, OpenAiClient.OpenAiClient | R> =>
-  Effect.map(collect(chatStream(params, handled, options)), ({ answer, steps }) => ({
+  options?: AnyOptions<E>
+): Effect.Effect<ChatRun & ParsedAnswer<unknown>, RunError<E>, OpenAiClient.OpenAiClient | R> =>
+  Effect.map(collect(chatSteps(params, handled, options)), ({ answer, steps }) => ({
     answer: answer.answer,
     completion: answer.response,
     messages: answer.messages,
     usage: total(modelsOf(steps), usageField, ["prompt_tokens", "completion_tokens", "total_tokens"]),
-    steps
+    steps,
+    // without a format there is no `parsed`, and the signature without one says so
+    ...parsedOf(answer) as ParsedAnswer<unknown>
   }))
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -543,22 +687,17 @@ const responsesToolCalls = (response: Responses.Response): ReadonlyArray<Toolkit
 const asItems = (input: Responses.CreateParams["input"]): ReadonlyArray<unknown> =>
   typeof input === "string" ? [{ role: "user", content: input }] : input ?? []
 
-/**
- * Runs a Responses API conversation with tools, as a `Stream` of steps (see {@link chatStream}); function calls are
- * answered with `function_call_output` items.
- *
- * @since 0.2.0
- * @category running
- */
-export const responsesStream = <Tools extends Tool.Any, E, R>(
+const responsesSteps = <Tools extends Tool.Any, E, R>(
   params: ResponsesParams,
   handled: Toolkit.Handled<Tools, E, R>,
-  options?: Options<E>
+  options: AnyOptions<E> | undefined
 ): Stream.Stream<ResponsesStep, RunError<E>, OpenAiClient.OpenAiClient | R> => {
+  const format = options?.format
   const tools = [...(params.tools ?? []), ...handled.toolkit.responses] as NonNullable<Responses.CreateParams["tools"]>
   // the history lives server-side: in the conversation, or behind previous_response_id
   const history = params.conversation != null ? "conversation" : params.store === false ? "resent" : "chained"
   const api: Api<Responses.Response, ResponsesState> = {
+    path: "/responses",
     turn: (state, step) => {
       const choice = laterChoice(params.tool_choice, step)
       const body: Responses.CreateParams = {
@@ -566,29 +705,17 @@ export const responsesStream = <Tools extends Tool.Any, E, R>(
         input: state.input,
         ...(tools.length > 0 ? { tools } : {}),
         ...(choice !== undefined ? { tool_choice: choice } : {}),
-        ...(state.previous !== undefined ? { previous_response_id: state.previous } : {})
+        ...(state.previous !== undefined ? { previous_response_id: state.previous } : {}),
+        ...(format !== undefined ? { text: { ...params.text, format: format.text.format } } : {})
       }
-      if (options?.stream !== true) {
-        return Stream.fromEffect(
-          Effect.map(Responses.create(body, options?.request), (model) => ({ _tag: "Done", model } as const))
-        )
-      }
-      return Stream.suspend(() => {
-        const accumulator = new Responses.ResponseAccumulator()
-        return Responses.stream(body, options.request).pipe(
-          Stream.filterMap((event) => {
-            accumulator.add(event)
-            const delta = responseTextDelta(event)
-            return delta === undefined ? Option.none() : Option.some({ _tag: "Delta", delta } as const)
-          }),
-          Stream.concat(Stream.suspend(() => {
-            const model = accumulator.snapshot()
-            return model === undefined
-              ? Stream.die(new Error("ToolRunner: a response stream ended without a response"))
-              : Stream.succeed({ _tag: "Done", model } as const)
-          }))
-        )
-      })
+      return modelTurn(
+        Responses.create(body, options?.request),
+        options?.stream !== true ? undefined : {
+          events: Responses.stream(body, options.request),
+          accumulator: () => new Responses.ResponseAccumulator(),
+          delta: responseTextDelta
+        }
+      )
     },
     toolCalls: responsesToolCalls,
     incomplete: (response) => {
@@ -596,7 +723,7 @@ export const responsesStream = <Tools extends Tool.Any, E, R>(
       const reason = isRecord(response.incomplete_details) ? response.incomplete_details.reason : undefined
       return new Parsed.IncompleteOutputError({ reason: String(reason ?? "incomplete"), output: response })
     },
-    answer: (response) => Parsed.responseText(response, "all"),
+    answer: (response, structured) => Parsed.responseText(response, structured ? "first" : "all"),
     next: (state, response, outcomes) => {
       const outputs = outcomes.map((outcome) => ({
         type: "function_call_output" as const,
@@ -621,20 +748,35 @@ export const responsesStream = <Tools extends Tool.Any, E, R>(
 }
 
 /**
- * Runs a Responses API conversation with tools to its answer: the answer text, the last response, the tokens of all
- * its calls and the steps (see {@link responsesStream}).
+ * Runs a Responses API conversation with tools, as a `Stream` of steps (see {@link chatStream}); function calls are
+ * answered with `function_call_output` items. With a `format` the answer is the first output text, decoded
+ * (`parsed`), as `Responses.parse` reads it.
  *
  * @since 0.2.0
  * @category running
  */
-export const responses = <Tools extends Tool.Any, E, R>(
+export const responsesStream: StepRunner<ResponsesParams, ResponsesStep> = responsesSteps as StepRunner<
+  ResponsesParams,
+  ResponsesStep
+>
+
+/**
+ * Runs a Responses API conversation with tools to its answer: the answer text, the last response, the tokens of all
+ * its calls and the steps (see {@link responsesStream}); with a `format` ({@link FormatOptions}), the answer decoded
+ * too (`parsed`).
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const responses: Runner<ResponsesParams, ResponsesRun> = <Tools extends Tool.Any, E, R>(
   params: ResponsesParams,
   handled: Toolkit.Handled<Tools, E, R>,
-  options?: Options<E>
-): Effect.Effect<ResponsesRun, RunError<E>, OpenAiClient.OpenAiClient | R> =>
-  Effect.map(collect(responsesStream(params, handled, options)), ({ answer, steps }) => ({
+  options?: AnyOptions<E>
+): Effect.Effect<ResponsesRun & ParsedAnswer<unknown>, RunError<E>, OpenAiClient.OpenAiClient | R> =>
+  Effect.map(collect(responsesSteps(params, handled, options)), ({ answer, steps }) => ({
     answer: answer.answer,
     response: answer.response,
     usage: total(modelsOf(steps), usageField, ["input_tokens", "output_tokens", "total_tokens"]),
-    steps
+    steps,
+    ...parsedOf(answer) as ParsedAnswer<unknown>
   }))

@@ -724,6 +724,136 @@ describe("streamed turns (stream: true)", () => {
     }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
 })
 
+describe("a structured answer (format)", () => {
+  const Forecast = Schema.Struct({ city: Schema.String, degrees: Schema.Number, note: Schema.optional(Schema.String) })
+  const format = ResponseFormat.fromSchema(Forecast, { name: "forecast" })
+  const weatherThenAnswer = (answer: string) =>
+    MockModel.script(
+      MockModel.toolCalls({ name: "get_weather", arguments: { city: "Oslo", unit: null } }),
+      MockModel.text(answer)
+    )
+
+  it.effect("Chat: the format goes with every turn, the answer is decoded (nulls for absent fields dropped)", () =>
+    Effect.gen(function*() {
+      const run = yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("Oslo?")] }, handled, { format })
+      expect(run.parsed).toStrictEqual({ city: "Oslo", degrees: 4 })
+      expect(run.answer).toBe("{\"city\":\"Oslo\",\"degrees\":4,\"note\":null}")
+      const answer = run.steps.at(-1)
+      expect(answer?._tag === "Answer" && (answer as { parsed?: unknown }).parsed).toStrictEqual(run.parsed)
+      const bodies = (yield* OpenAiTest.requests).map((request) => request.body as Record<string, unknown>)
+      expect(bodies.map((body) => body.response_format)).toStrictEqual([format.response_format, format.response_format])
+    }).pipe(
+      Effect.provide(WeatherLive),
+      Effect.provide(OpenAiTest.layer({ model: weatherThenAnswer("{\"city\":\"Oslo\",\"degrees\":4,\"note\":null}") }))
+    ))
+
+  it.effect("Responses: text.format with the parameters' other text settings, the first output text decoded", () =>
+    Effect.gen(function*() {
+      const run = yield* ToolRunner.responses(
+        { model: "gpt-5", input: "Oslo?", text: { verbosity: "low" } },
+        handled,
+        { format }
+      )
+      expect(run.parsed).toStrictEqual({ city: "Oslo", degrees: 4, note: "cold" })
+      const bodies = (yield* OpenAiTest.requests).map((request) => request.body as Record<string, unknown>)
+      expect(bodies.map((body) => body.text)).toStrictEqual([
+        { verbosity: "low", format: format.text.format },
+        { verbosity: "low", format: format.text.format }
+      ])
+    }).pipe(
+      Effect.provide(WeatherLive),
+      Effect.provide(
+        OpenAiTest.layer({ model: weatherThenAnswer("{\"city\":\"Oslo\",\"degrees\":4,\"note\":\"cold\"}") })
+      )
+    ))
+
+  it.effect("streamed turns: the Answer step carries the decoded answer", () =>
+    Effect.gen(function*() {
+      const steps = yield* Stream.runCollect(
+        ToolRunner.responsesStream({ model: "gpt-5", input: "Oslo?" }, handled, { format, stream: true })
+      )
+      const last = [...steps].at(-1)
+      expect(last?._tag === "Answer" && last.parsed).toStrictEqual({ city: "Oslo", degrees: 4 })
+      expect([...steps].some((step) => step._tag === "TextDelta")).toBe(true)
+    }).pipe(
+      Effect.provide(WeatherLive),
+      Effect.provide(OpenAiTest.layer({ model: weatherThenAnswer("{\"city\":\"Oslo\",\"degrees\":4}") }))
+    ))
+
+  it.effect("an answer the schema does not decode is a ResponseDecodeError naming the path, after the tools ran", () =>
+    Effect.gen(function*() {
+      const ran = yield* Ref.make(0)
+      const counted = Toolkit.handle(toolkit, {
+        get_weather: ({ city }) => Effect.as(Ref.update(ran, (n) => n + 1), city),
+        get_time: () => Effect.succeed("12:00")
+      })
+      const error = yield* Effect.flip(
+        ToolRunner.chat({ model: "gpt-4.1", messages: [user("Oslo?")] }, counted, { format, stream: true })
+      )
+      expect(error).toMatchObject({ _tag: "ResponseDecodeError", reason: "UnexpectedShape" })
+      expect(error._tag === "ResponseDecodeError" && error.detail).toContain("degrees")
+      expect(error._tag === "ResponseDecodeError" && error.request.url).toMatch(/\/chat\/completions$/)
+      expect(yield* Ref.get(ran)).toBe(1)
+      const notJson = yield* Effect.flip(
+        ToolRunner.responses({ model: "gpt-5", input: "Oslo?" }, counted, { format })
+      )
+      expect(notJson).toMatchObject({ _tag: "ResponseDecodeError", reason: "InvalidJson" })
+    }).pipe(
+      Effect.provide(
+        OpenAiTest.layer({
+          model: MockModel.script(
+            MockModel.toolCalls({ name: "get_weather", arguments: { city: "Oslo", unit: null } }),
+            MockModel.text("{\"city\":\"Oslo\",\"degrees\":\"warm\"}"),
+            MockModel.text("Oslo is cold.")
+          )
+        })
+      )
+    ))
+
+  it.effect("Responses: a structured answer is the first output text, as Responses.parse reads it", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.json(responseBody([
+        messageItem("{\"city\":\"Oslo\",\"degrees\":4,\"note\":null}"),
+        messageItem("{\"city\":\"Bergen\"}")
+      ])))
+      const run = yield* ToolRunner.responses({ model: "gpt-5", input: "x" }, handled, { format })
+      expect(run.parsed).toStrictEqual({ city: "Oslo", degrees: 4 })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a refusal is still a RefusalError", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.json(responseBody([{
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "refusal", refusal: "I can't." }]
+      }])))
+      const error = yield* Effect.flip(ToolRunner.responses({ model: "gpt-5", input: "x" }, handled, { format }))
+      expect(error).toMatchObject({ _tag: "RefusalError", refusal: "I can't." })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it("the decoded type is the schema's, only with a format (checked by tsc)", () => {
+    expectTypeOf(ToolRunner.chat({ model: "gpt-4.1", messages: [] }, handled, { format, maxSteps: 3 })).toEqualTypeOf<
+      Effect.Effect<
+        ToolRunner.ChatRun & ToolRunner.ParsedAnswer<typeof Forecast.Type>,
+        ToolRunner.RunError<WeatherError>,
+        Weather | OpenAiClient.OpenAiClient
+      >
+    >()
+    expectTypeOf(ToolRunner.chat({ model: "gpt-4.1", messages: [] }, handled, { maxSteps: 3 })).toEqualTypeOf<
+      Effect.Effect<ToolRunner.ChatRun, ToolRunner.RunError<WeatherError>, Weather | OpenAiClient.OpenAiClient>
+    >()
+    expectTypeOf(ToolRunner.responsesStream({ model: "gpt-5", input: "x" }, handled, { format })).toEqualTypeOf<
+      Stream.Stream<
+        ToolRunner.ParsedSteps<ToolRunner.ResponsesStep, typeof Forecast.Type>,
+        ToolRunner.RunError<WeatherError>,
+        Weather | OpenAiClient.OpenAiClient
+      >
+    >()
+  })
+})
+
 describe("requirements", () => {
   it("the handlers' failures stay inside the run, their requirements become the run's (checked by tsc)", () => {
     const run = ToolRunner.responses({ model: "gpt-5", input: "x" }, handled)

@@ -289,16 +289,27 @@ describe("docs examples run against MockServer", () => {
           `chat answer: The tools answered: ${output}`,
           "step 1: 1 tool call(s)",
           "step 2: 0 tool call(s)",
-          `responses answer: The tools answered: ${output}`
+          `responses answer: The tools answered: ${output}`,
+          // the mock model answers a json_schema format with the simplest value it allows
+          "typed answer: , 0 °C, coat: false"
         ])
         const requests = yield* server.requests
         expect(requests.map((request) => request.path)).toStrictEqual([
           "/chat/completions",
           "/chat/completions",
           "/responses",
-          "/responses"
+          "/responses",
+          "/chat/completions",
+          "/chat/completions"
         ])
         expect((requests[3]!.body as { stream: boolean }).stream).toBe(true)
+        // the format went with both calls of the typed run, the tool call in between
+        expect(
+          requests.slice(4).map((request) =>
+            (request.body as { response_format?: { type: string } })
+              .response_format?.type
+          )
+        ).toStrictEqual(["json_schema", "json_schema"])
       }),
     60_000
   )
