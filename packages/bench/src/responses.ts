@@ -15,6 +15,9 @@
  *    drained, theirs `responses.create` with `stream: true` iterated), to show what the accumulator adds.
  * 3. Our `ResponseStreamEvent` schema alone over the parsed events: the full decode our stream runs, against the
  *    `Schema.is` check of the decoders' fast path (which this union does not take).
+ * 4. Where our cost per chunk goes, one event a chunk: the web stream's reader alone (no Effect), Effect's
+ *    `Stream.fromReadableStream` drained, and `Responses.stream` drained with the idle timeout off (against the same
+ *    drained with it on, in 2).
  *
  * Our side is the built package (`packages/core/dist`, see `builtCore`), as users run it; the official SDK is its
  * published JavaScript.
@@ -30,6 +33,7 @@
 import type * as Core from "@effect-openai/core"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -138,10 +142,16 @@ const accumulateTheirs = (events: ReadonlyArray<OpenAiResponses.ResponseStreamEv
   return snapshot
 }
 
-/** Each client over an in-memory server answering every request with the recorded stream in `chunks`. */
-const streamingClients = (chunks: ReadonlyArray<Uint8Array>) => {
+/**
+ * Each client over an in-memory server answering every request with the recorded stream in `chunks`; ours with the
+ * default stream idle timeout, or `streamIdleTimeout` when given.
+ */
+const streamingClients = (chunks: ReadonlyArray<Uint8Array>, streamIdleTimeout?: Duration.Duration) => {
   const runtime = ManagedRuntime.make(
-    OpenAiClient.layer({ apiKey: Redacted.make(apiKey) }).pipe(
+    OpenAiClient.layer({
+      apiKey: Redacted.make(apiKey),
+      ...(streamIdleTimeout === undefined ? {} : { streamIdleTimeout })
+    }).pipe(
       Layer.provide(
         Layer.succeed(
           HttpClient.HttpClient,
@@ -165,6 +175,22 @@ const streamingClients = (chunks: ReadonlyArray<Uint8Array>) => {
 }
 const byEvent = streamingClients(eventChunks)
 const byRecord = streamingClients(recordChunks)
+const byEventNoIdle = streamingClients(eventChunks, Duration.infinity)
+
+/** The recorded stream in one-event chunks read with the web stream's reader alone, as a client without Effect. */
+const readerOnly = async () => {
+  const reader = recordedResponse(eventChunks).body!.getReader()
+  while (!(await reader.read()).done) {
+    // the chunks alone
+  }
+}
+
+/** The same read through Effect's `Stream.fromReadableStream`, drained. */
+const effectStreamOnly = () =>
+  Effect.runPromise(Stream.runDrain(Stream.fromReadableStream({
+    evaluate: () => recordedResponse(eventChunks).body!,
+    onError: (error) => error
+  })))
 
 // ---------------------------------------------------------------------------------------------------------------
 // the check: every path rebuilds what response.completed says
@@ -294,8 +320,6 @@ const main = async () => {
     streams,
     warmup
   )
-  await byEvent.dispose()
-  await byRecord.dispose()
   log("3. our event schema alone")
   // what our stream does to each event (the decoder of `Operation.eventsResponse`: full decode, unknown keys kept),
   // against the `Schema.is` check its fast path uses for schemas whose decode changes nothing
@@ -323,6 +347,35 @@ const main = async () => {
     quick ? 2 : 30,
     quick ? 2 : 20
   )
+  log("4. where a chunk's cost goes, one event a chunk")
+  const chunkCost = await alternate(
+    [
+      { client: "web streams", input: perEvent, what: "the reader alone (`read()` until done)", run: readerOnly },
+      {
+        client: "effect",
+        input: perEvent,
+        what: "`Stream.fromReadableStream` drained",
+        run: effectStreamOnly
+      },
+      {
+        client: "effect-openai",
+        input: perEvent,
+        what: "`Responses.stream` drained, `streamIdleTimeout: Duration.infinity` (no idle timeout)",
+        run: byEventNoIdle.drainOurs
+      },
+      {
+        client: "effect-openai",
+        input: perEvent,
+        what: "`Responses.stream` drained, default idle timeout (as in 2)",
+        run: byEvent.drainOurs
+      }
+    ],
+    streams,
+    warmup
+  )
+  await byEvent.dispose()
+  await byRecord.dispose()
+  await byEventNoIdle.dispose()
 
   const cpus = Os.cpus()
   log(
@@ -330,7 +383,7 @@ const main = async () => {
       `${((performance.now() - started) / 1000).toFixed(0)} s`
   )
   log("\n| client | input | what it does | µs per event | events per stream |\n|---|---|---|---|---|")
-  for (const row of [...accumulateOnly, ...endToEnd, ...endToEndRecords]) {
+  for (const row of [...accumulateOnly, ...endToEnd, ...endToEndRecords, ...chunkCost]) {
     log(`| ${row.client} | ${row.input} | ${row.what} | ${format(row.cpu, 2)} | ${eventCount.toLocaleString("en")} |`)
   }
   const ratio = (rows: ReadonlyArray<{ readonly cpu: { readonly median: number } }>, a: number, b: number) =>
