@@ -544,6 +544,14 @@ describe("the runner's rules, one by one (found by mutation testing)", () => {
         .toBe("{\"error\":\"quiet failed: plain\"}")
       const invalid = yield* Toolkit.execute(handled, { id: "2", name: "get_weather", arguments: "{}" })
       expect(JSON.parse(invalid.output).error).toMatch(/^The arguments of get_weather do not fit its parameters: /)
+      // found by the second mutation run: a failure that is a plain value is written as JSON; arguments that are not
+      // JSON are named by the parser's message
+      expect((yield* Toolkit.execute(kit(() => Effect.fail({ code: 42 })), call)).output)
+        .toBe("{\"error\":\"quiet failed: {\\\"code\\\":42}\"}")
+      const notJson = yield* Toolkit.execute(handled, { id: "3", name: "get_weather", arguments: "{" })
+      expect(JSON.parse(notJson.output).error).toMatch(
+        /^The arguments of get_weather do not fit its parameters: [\s\S]*Expected property name/
+      )
     }).pipe(Effect.provide(WeatherLive)))
 
   it.effect("maxSteps 1 is a run of one model call; the errors say what is wrong", () =>
@@ -643,7 +651,9 @@ describe("the runner's rules, one by one (found by mutation testing)", () => {
             name: "get_time",
             arguments: "{}",
             status: "completed"
-          }
+          },
+          // named, but not a function call: the toolkit's tools are never called by another item
+          { id: "ctc_1", type: "custom_tool_call", call_id: "call_2", name: "get_time", input: "now" }
         ], { id: "resp_1" })),
         OpenAiTest.json(responseBody([messageItem("Noon.")], { id: "resp_2" })),
         OpenAiTest.json(responseBody([messageItem("Hi.")], { id: "resp_3" }))
@@ -656,7 +666,7 @@ describe("the runner's rules, one by one (found by mutation testing)", () => {
       yield* ToolRunner.responses({ model: "gpt-5", input: "hi" }, Toolkit.handle(Toolkit.make(), {}))
       const bodies = (yield* OpenAiTest.requests).map((request) => request.body as Record<string, unknown>)
       expect(bodies.map((body) => body.tool_choice)).toStrictEqual(["required", "auto", undefined])
-      expect(bodies[1]!.input).toHaveLength(5) // the user message, three output items, one output
+      expect(bodies[1]!.input).toHaveLength(6) // the user message, four output items, one output
       expect("tools" in bodies[2]!).toBe(false)
     }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
 
@@ -721,6 +731,32 @@ describe("streamed turns (stream: true)", () => {
         ToolRunner.responses({ model: "gpt-5", input: "x" }, handled, { stream: true })
       )
       expect(error).toMatchObject({ _tag: "StreamError", reason: "ErrorEvent", error: { message: "down" } })
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+})
+
+describe("the runner's rules, second mutation run", () => {
+  it.effect("Responses without a format: the answer is every output text joined, as the SDK's output_text", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(OpenAiTest.json(responseBody([messageItem("It is "), messageItem("noon.")])))
+      const run = yield* ToolRunner.responses({ model: "gpt-5", input: "Time?" }, handled)
+      expect(run.answer).toBe("It is noon.")
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("a completion without choices is an empty answer, not a crash", () =>
+    Effect.gen(function*() {
+      yield* OpenAiTest.reply(
+        OpenAiTest.json({ id: "chatcmpl-1", object: "chat.completion", created: 1, model: "gpt-4.1", choices: [] })
+      )
+      const run = yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("x")] }, handled)
+      expect(run.answer).toBe("")
+    }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
+
+  it.effect("an incomplete turn with calls and without details is cut short with reason \"incomplete\"", () =>
+    Effect.gen(function*() {
+      const call = { id: "fc_1", type: "function_call", call_id: "call_1", name: "get_time", arguments: "{" }
+      yield* OpenAiTest.reply(OpenAiTest.json(responseBody([call], { status: "incomplete" })))
+      const error = yield* Effect.flip(ToolRunner.responses({ model: "gpt-5", input: "x" }, handled))
+      expect(error).toMatchObject({ _tag: "IncompleteOutputError", reason: "incomplete" })
     }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))
 })
 
@@ -792,12 +828,19 @@ describe("a structured answer (format)", () => {
       )
       expect(error).toMatchObject({ _tag: "ResponseDecodeError", reason: "UnexpectedShape" })
       expect(error._tag === "ResponseDecodeError" && error.detail).toContain("degrees")
-      expect(error._tag === "ResponseDecodeError" && error.request.url).toMatch(/\/chat\/completions$/)
+      expect(error._tag === "ResponseDecodeError" && error.request).toMatchObject({
+        method: "POST",
+        url: expect.stringMatching(/\/chat\/completions$/)
+      })
       expect(yield* Ref.get(ran)).toBe(1)
       const notJson = yield* Effect.flip(
         ToolRunner.responses({ model: "gpt-5", input: "Oslo?" }, counted, { format })
       )
-      expect(notJson).toMatchObject({ _tag: "ResponseDecodeError", reason: "InvalidJson" })
+      expect(notJson).toMatchObject({
+        _tag: "ResponseDecodeError",
+        reason: "InvalidJson",
+        request: { method: "POST", url: expect.stringMatching(/\/responses$/) }
+      })
     }).pipe(
       Effect.provide(
         OpenAiTest.layer({
