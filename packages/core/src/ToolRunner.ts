@@ -434,45 +434,41 @@ const usageField = (model: unknown) => isRecord(model) ? model.usage : undefined
 const laterChoice = <C>(choice: C | undefined, step: number): C | "auto" | undefined =>
   step > 1 && choice !== undefined && choice !== null && choice !== "auto" && choice !== "none" ? "auto" : choice
 
+/** A model turn of one call: its result, with the response's metadata. */
+const calledTurn = <Model>(
+  call: Effect.Effect<Model, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient>
+): Stream.Stream<TurnEvent<Model>, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> =>
+  Stream.fromEffect(
+    Effect.map(Parsed.withMeta(call), ({ data, response }) => ({ _tag: "Done", model: data, meta: response } as const))
+  )
+
 /**
- * One model turn: one call (its result), or with `streamed` the call's events, the text deltas as they come and the
- * events accumulated into the result; with the response's metadata.
+ * A streamed model turn: the text deltas as they come, then the events accumulated into the result, with the
+ * response's metadata.
  */
-const modelTurn = <Model, Event>(
-  call: Effect.Effect<Model, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient>,
-  streamed: {
-    readonly events: Stream.Stream<Event, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient>
-    readonly accumulator: () => { readonly add: (event: Event) => unknown; readonly snapshot: () => Model | undefined }
-    readonly delta: (event: Event) => string | undefined
-  } | undefined
-): Stream.Stream<TurnEvent<Model>, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> => {
-  if (streamed === undefined) {
-    return Stream.fromEffect(
-      Effect.map(
-        Parsed.withMeta(call),
-        ({ data, response }) => ({ _tag: "Done", model: data, meta: response } as const)
-      )
-    )
-  }
-  return Stream.suspend(() => {
-    const accumulator = streamed.accumulator()
+const streamedTurn = <Model, Event>(
+  events: Stream.Stream<Event, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient>,
+  accumulator: () => { readonly add: (event: Event) => unknown; readonly snapshot: () => Model | undefined },
+  delta: (event: Event) => string | undefined
+): Stream.Stream<TurnEvent<Model>, OpenAiError.OpenAiError, OpenAiClient.OpenAiClient> =>
+  Stream.suspend(() => {
+    const accumulated = accumulator()
     let meta: ResponseMeta.ResponseMeta | undefined
-    return streamed.events.pipe(
+    return events.pipe(
       OpenAiClient.withStreamResponse((response) => Effect.sync(() => (meta = response))),
       Stream.filterMap((event) => {
-        accumulator.add(event)
-        const delta = streamed.delta(event)
-        return delta === undefined ? Option.none() : Option.some({ _tag: "Delta", delta } as const)
+        accumulated.add(event)
+        const text = delta(event)
+        return text === undefined ? Option.none() : Option.some({ _tag: "Delta", delta: text } as const)
       }),
       Stream.concat(Stream.suspend(() => {
-        const model = accumulator.snapshot()
+        const model = accumulated.snapshot()
         return model === undefined || meta === undefined
           ? Stream.die(new Error("ToolRunner: a streamed model turn ended without its result"))
           : Stream.succeed({ _tag: "Done", model, meta } as const)
       }))
     )
   })
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Chat Completions
@@ -528,16 +524,14 @@ const chatSteps = <Tools extends Tool.Any, E, R>(
         ...(choice !== undefined ? { tool_choice: choice } : {}),
         ...(format !== undefined ? { response_format: format.response_format } : {})
       }
-      return modelTurn(
-        Chat.completions.create(body, options?.request),
-        options?.stream !== true ? undefined : {
-          events: Chat.completions.stream(
-            { ...body, stream_options: { include_usage: true, ...params.stream_options } },
-            options.request
-          ),
-          accumulator: () => new Chat.ChatCompletionAccumulator(),
-          delta: chatContentDelta
-        }
+      if (options?.stream !== true) return calledTurn(Chat.completions.create(body, options?.request))
+      return streamedTurn(
+        Chat.completions.stream(
+          { ...body, stream_options: { include_usage: true, ...params.stream_options } },
+          options.request
+        ),
+        () => new Chat.ChatCompletionAccumulator(),
+        chatContentDelta
       )
     },
     toolCalls: chatToolCalls,
@@ -708,13 +702,11 @@ const responsesSteps = <Tools extends Tool.Any, E, R>(
         ...(state.previous !== undefined ? { previous_response_id: state.previous } : {}),
         ...(format !== undefined ? { text: { ...params.text, format: format.text.format } } : {})
       }
-      return modelTurn(
-        Responses.create(body, options?.request),
-        options?.stream !== true ? undefined : {
-          events: Responses.stream(body, options.request),
-          accumulator: () => new Responses.ResponseAccumulator(),
-          delta: responseTextDelta
-        }
+      if (options?.stream !== true) return calledTurn(Responses.create(body, options?.request))
+      return streamedTurn(
+        Responses.stream(body, options.request),
+        () => new Responses.ResponseAccumulator(),
+        responseTextDelta
       )
     },
     toolCalls: responsesToolCalls,

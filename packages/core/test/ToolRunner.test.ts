@@ -44,6 +44,15 @@ const handled = Toolkit.handle(toolkit, {
 const WeatherLive = Context.make(Weather, { celsius: (city) => city.length })
 const user = (content: string): Chat.MessageParam => ({ role: "user", content })
 
+/** A chat completion with these choices, for replies `OpenAiTest.chatCompletion` does not build. */
+const chatBody = (...choices: ReadonlyArray<Record<string, unknown>>) => ({
+  id: "chatcmpl-1",
+  object: "chat.completion",
+  created: 1,
+  model: "gpt-4.1",
+  choices: choices.map((choice, index) => ({ index, logprobs: null, ...choice }))
+})
+
 const chatBodies = Effect.map(
   OpenAiTest.requests,
   (requests) => requests.map((request) => request.body as { messages: Array<Record<string, unknown>>; tools: unknown })
@@ -362,18 +371,10 @@ describe("ToolRunner.chat", () => {
   it.effect("a refusal and an answer cut short are typed errors", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(
-        OpenAiTest.json({
-          id: "chatcmpl-1",
-          object: "chat.completion",
-          created: 1,
-          model: "gpt-4.1",
-          choices: [{
-            index: 0,
-            message: { role: "assistant", content: null, refusal: "I can't help with that." },
-            finish_reason: "stop",
-            logprobs: null
-          }]
-        }),
+        OpenAiTest.json(chatBody({
+          message: { role: "assistant", content: null, refusal: "I can't help with that." },
+          finish_reason: "stop"
+        })),
         OpenAiTest.chatCompletion("It is", { finishReason: "length" })
       )
       const refusal = yield* Effect.flip(ToolRunner.chat({ model: "gpt-4.1", messages: [user("x")] }, handled))
@@ -611,23 +612,15 @@ describe("the runner's rules, one by one (found by mutation testing)", () => {
   it.effect("a custom tool call the toolkit does not have goes back as an unknown tool", () =>
     Effect.gen(function*() {
       yield* OpenAiTest.reply(
-        OpenAiTest.json({
-          id: "chatcmpl-1",
-          object: "chat.completion",
-          created: 1,
-          model: "gpt-4.1",
-          choices: [{
-            index: 0,
-            message: {
-              role: "assistant",
-              content: null,
-              refusal: null,
-              tool_calls: [{ id: "c1", type: "custom", custom: { name: "grammar", input: "x = 1" } }]
-            },
-            finish_reason: "tool_calls",
-            logprobs: null
-          }]
-        }),
+        OpenAiTest.json(chatBody({
+          message: {
+            role: "assistant",
+            content: null,
+            refusal: null,
+            tool_calls: [{ id: "c1", type: "custom", custom: { name: "grammar", input: "x = 1" } }]
+          },
+          finish_reason: "tool_calls"
+        })),
         OpenAiTest.chatCompletion("ok")
       )
       const run = yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("x")] }, handled)
@@ -744,9 +737,7 @@ describe("the runner's rules, second mutation run", () => {
 
   it.effect("a completion without choices is an empty answer, not a crash", () =>
     Effect.gen(function*() {
-      yield* OpenAiTest.reply(
-        OpenAiTest.json({ id: "chatcmpl-1", object: "chat.completion", created: 1, model: "gpt-4.1", choices: [] })
-      )
+      yield* OpenAiTest.reply(OpenAiTest.json(chatBody()))
       const run = yield* ToolRunner.chat({ model: "gpt-4.1", messages: [user("x")] }, handled)
       expect(run.answer).toBe("")
     }).pipe(Effect.provide(WeatherLive), Effect.provide(OpenAiTest.layer())))

@@ -15,7 +15,7 @@
  * @since 0.2.0
  */
 import { isRecord } from "effect/Predicate"
-import { requestFormat, simplestValue, structuredReply } from "./internal/mockReply.js"
+import { formatSchema, requestFormat, simplestValue } from "./internal/mockReply.js"
 
 /**
  * What the mock model sees of a request, the same for both APIs.
@@ -177,7 +177,7 @@ export const toolCaller: MockModel = (conversation) => {
   while (lastUser >= 0 && messages[lastUser]!.role !== "user") lastUser--
   const results = messages.slice(lastUser + 1).flatMap((message) => message.role === "tool" ? [message.content] : [])
   if (results.length > 0) {
-    return structuredReply(requestFormat(conversation.body)) !== undefined
+    return formatSchema(requestFormat(conversation.body)) !== undefined
       ? undefined
       : text(`The tools answered: ${results.join("; ")}`)
   }

@@ -61,7 +61,7 @@ export const withMeta = <A, E, R>(
   Effect.catchTag(
     OpenAiClient.withResponse(self),
     "NoSuchElementException",
-    () => Effect.dieMessage("parse: the call made no successful request")
+    () => Effect.dieMessage("the call made no successful request")
   ) as Effect.Effect<{ readonly data: A; readonly response: ResponseMeta.ResponseMeta }, E, R>
 
 /** Decodes the answer's JSON text; a failure is a `ResponseDecodeError` naming the path. @internal */

@@ -340,9 +340,20 @@ export const simplestValue = (schema: unknown): unknown => {
  * @internal
  */
 export const structuredReply = (responseFormat: unknown): string | undefined => {
+  const schema = formatSchema(responseFormat)
+  return schema === undefined ? undefined : JSON.stringify(simplestValue(schema))
+}
+
+/**
+ * The JSON Schema of a `json_schema` format (Chat's or the Responses API's shape; `{}` when it has none), or
+ * `undefined` for any other format.
+ *
+ * @internal
+ */
+export const formatSchema = (responseFormat: unknown): unknown => {
   if (!isRecord(responseFormat) || responseFormat.type !== "json_schema") return undefined
   const format = isRecord(responseFormat.json_schema) ? responseFormat.json_schema : responseFormat
-  return JSON.stringify(simplestValue(isRecord(format.schema) ? format.schema : {}))
+  return isRecord(format.schema) ? format.schema : {}
 }
 
 /**
